@@ -1,0 +1,212 @@
+//! The event envelope: type names, schema versions, and the (de)serialisation of
+//! `jetcrawl.v1.Event` to NATS messages.
+
+use async_nats::HeaderMap;
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use jetcrawl_proto::v1::{Event, event::Payload};
+use prost::Message;
+
+use crate::error::StoreError;
+use crate::headers;
+
+/// Schema version written for every payload today.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The kinds of event a job's history can hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventKind {
+    /// A client submitted the job.
+    Submitted,
+    /// A worker started an attempt.
+    Started,
+    /// The job produced its result.
+    Succeeded,
+    /// One attempt failed.
+    AttemptFailed,
+    /// The job ended without a result.
+    Failed,
+    /// The job was cancelled.
+    Cancelled,
+}
+
+impl EventKind {
+    /// Every kind, in lifecycle order.
+    pub const ALL: [EventKind; 6] = [
+        Self::Submitted,
+        Self::Started,
+        Self::Succeeded,
+        Self::AttemptFailed,
+        Self::Failed,
+        Self::Cancelled,
+    ];
+
+    /// Stable past-tense type name.
+    pub fn type_name(self) -> &'static str {
+        match self {
+            Self::Submitted => "JobSubmitted",
+            Self::Started => "JobStarted",
+            Self::Succeeded => "JobSucceeded",
+            Self::AttemptFailed => "JobAttemptFailed",
+            Self::Failed => "JobFailed",
+            Self::Cancelled => "JobCancelled",
+        }
+    }
+
+    /// Last token of the event's subject.
+    pub fn token(self) -> &'static str {
+        match self {
+            Self::Submitted => "submitted",
+            Self::Started => "started",
+            Self::Succeeded => "succeeded",
+            Self::AttemptFailed => "attempt_failed",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    /// The kind of a payload.
+    pub fn of(payload: &Payload) -> Self {
+        match payload {
+            Payload::JobSubmitted(_) => Self::Submitted,
+            Payload::JobStarted(_) => Self::Started,
+            Payload::JobSucceeded(_) => Self::Succeeded,
+            Payload::JobAttemptFailed(_) => Self::AttemptFailed,
+            Payload::JobFailed(_) => Self::Failed,
+            Payload::JobCancelled(_) => Self::Cancelled,
+        }
+    }
+
+    /// The kind with this type name.
+    pub fn from_type_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.type_name() == name)
+    }
+}
+
+/// An event as stored: its stream sequence and decoded envelope.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedEvent {
+    /// Stream sequence in `JOBS`.
+    pub sequence: u64,
+    /// The decoded envelope.
+    pub event: Event,
+}
+
+impl RecordedEvent {
+    /// The payload; absent only for an event type newer than this build.
+    pub fn payload(&self) -> Option<&Payload> {
+        self.event.payload.as_ref()
+    }
+
+    /// When the event happened, from the envelope.
+    pub fn occurred_at(&self) -> DateTime<Utc> {
+        self.event
+            .occurred_at
+            .as_ref()
+            .and_then(|t| DateTime::from_timestamp(t.seconds, t.nanos.max(0) as u32))
+            .unwrap_or(DateTime::UNIX_EPOCH)
+    }
+}
+
+/// Builds an envelope around `payload`, stamped now.
+pub fn new_event(
+    job_id: &str,
+    tenant: &str,
+    actor: &str,
+    traceparent: &str,
+    payload: Payload,
+) -> Event {
+    let now = Utc::now();
+    Event {
+        event_type: EventKind::of(&payload).type_name().to_owned(),
+        schema_version: SCHEMA_VERSION,
+        job_id: job_id.to_owned(),
+        tenant: tenant.to_owned(),
+        occurred_at: Some(prost_types::Timestamp {
+            seconds: now.timestamp(),
+            nanos: now.timestamp_subsec_nanos() as i32,
+        }),
+        actor: actor.to_owned(),
+        traceparent: traceparent.to_owned(),
+        payload: Some(payload),
+    }
+}
+
+/// Headers mirroring the envelope's routing fields.
+pub fn envelope_headers(event: &Event) -> HeaderMap {
+    let mut map = HeaderMap::new();
+    map.insert(headers::EVENT_TYPE, event.event_type.as_str());
+    map.insert(
+        headers::SCHEMA_VERSION,
+        event.schema_version.to_string().as_str(),
+    );
+    map.insert(headers::JOB_ID, event.job_id.as_str());
+    map.insert(headers::TENANT, event.tenant.as_str());
+    if !event.traceparent.is_empty() {
+        map.insert(headers::TRACEPARENT, event.traceparent.as_str());
+    }
+    map
+}
+
+/// Encodes the envelope as the message payload.
+pub fn encode(event: &Event) -> Bytes {
+    Bytes::from(event.encode_to_vec())
+}
+
+/// Decodes a stored message payload.
+pub fn decode(sequence: u64, payload: &[u8]) -> Result<RecordedEvent, StoreError> {
+    let event = Event::decode(payload).map_err(|source| StoreError::Corrupt {
+        sequence,
+        reason: source.to_string(),
+    })?;
+    Ok(RecordedEvent { sequence, event })
+}
+
+/// A fresh W3C `traceparent` with random trace and span ids.
+pub fn new_traceparent() -> String {
+    let trace = uuid::Uuid::new_v4().simple().to_string();
+    let span = &uuid::Uuid::new_v4().simple().to_string()[..16];
+    format!("00-{trace}-{span}-01")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jetcrawl_proto::v1::JobStarted;
+
+    #[test]
+    fn an_event_round_trips_through_its_encoding() {
+        let event = new_event(
+            "job-1",
+            "acme",
+            "worker:w1",
+            &new_traceparent(),
+            Payload::JobStarted(JobStarted {
+                attempt: 1,
+                worker_id: "w1".into(),
+            }),
+        );
+        assert_eq!(event.event_type, "JobStarted");
+        let decoded = decode(7, &encode(&event)).expect("decodes");
+        assert_eq!(decoded.sequence, 7);
+        assert_eq!(decoded.event, event);
+        assert_eq!(
+            EventKind::from_type_name("JobStarted"),
+            Some(EventKind::Started)
+        );
+    }
+
+    #[test]
+    fn a_truncated_payload_is_reported_with_its_sequence() {
+        let event = new_event(
+            "j",
+            "t",
+            "a",
+            "",
+            Payload::JobStarted(JobStarted::default()),
+        );
+        let bytes = encode(&event);
+        let err = decode(9, &bytes[..bytes.len() - 1]).expect_err("truncated");
+        assert!(err.to_string().contains("sequence 9"), "{err}");
+    }
+}

@@ -1,0 +1,13 @@
+//! The job aggregate: state, the pure `evolve` fold, and `decide`, which holds every
+//! business rule about which events a command may produce.
+
+mod decide;
+mod evolve;
+mod state;
+
+#[cfg(test)]
+mod tests;
+
+pub use decide::{Command, DecideError, decide};
+pub use evolve::{evolve, fold};
+pub use state::{Job, JobStatus};

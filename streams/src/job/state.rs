@@ -1,0 +1,90 @@
+//! What a job's history folds into.
+
+use chrono::{DateTime, Utc};
+use jetcrawl_proto::v1::{JobAttemptFailed, JobFailed, JobSpec, JobState, JobSucceeded};
+
+/// Lifecycle status. `New` means no event has been recorded yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum JobStatus {
+    /// Nothing recorded.
+    #[default]
+    New,
+    /// Submitted, or waiting for its next attempt.
+    Queued,
+    /// An attempt is in progress.
+    Running,
+    /// Ended with a result.
+    Succeeded,
+    /// Ended without a result.
+    Failed,
+    /// Cancelled before it ended.
+    Cancelled,
+}
+
+impl JobStatus {
+    /// True once nothing more can happen to the job.
+    pub fn is_terminal(self) -> bool {
+        matches!(self, Self::Succeeded | Self::Failed | Self::Cancelled)
+    }
+
+    /// Lower-case name used in projections and messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::New => "new",
+            Self::Queued => "queued",
+            Self::Running => "running",
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    /// The wire enum.
+    pub fn to_proto(self) -> JobState {
+        match self {
+            Self::New => JobState::Unspecified,
+            Self::Queued => JobState::Queued,
+            Self::Running => JobState::Running,
+            Self::Succeeded => JobState::Succeeded,
+            Self::Failed => JobState::Failed,
+            Self::Cancelled => JobState::Cancelled,
+        }
+    }
+}
+
+/// A job as its events describe it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Job {
+    /// Job id.
+    pub id: String,
+    /// Owning tenant.
+    pub tenant: String,
+    /// Lifecycle status.
+    pub status: JobStatus,
+    /// The submitted spec.
+    pub spec: Option<JobSpec>,
+    /// The client's idempotency key, empty when none.
+    pub idempotency_key: String,
+    /// sha256 of the submitted spec.
+    pub spec_sha256: String,
+    /// Attempts started so far (crashed ones included).
+    pub attempts: u32,
+    /// The attempt in progress, when running.
+    pub running_attempt: Option<u32>,
+    /// The most recent failed attempt.
+    pub last_error: Option<JobAttemptFailed>,
+    /// Set once succeeded.
+    pub result: Option<JobSucceeded>,
+    /// Set once failed.
+    pub failure: Option<JobFailed>,
+    /// Trace context of the submission, carried by later events.
+    pub traceparent: String,
+    /// When JobSubmitted happened.
+    pub submitted_at: Option<DateTime<Utc>>,
+    /// When the last event happened.
+    pub updated_at: Option<DateTime<Utc>>,
+    /// Stream sequence of the last event; 0 when there is none.
+    pub last_sequence: u64,
+    /// Stream sequence of JobSubmitted.
+    pub submitted_sequence: u64,
+}
