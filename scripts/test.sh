@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# What CI runs: install what is missing, build every binary (end-to-end tests spawn
+# them), then run the whole test suite with nextest. Extra arguments go to nextest.
+# Exits with nextest's exit code.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+bash scripts/setup.sh
+
+cargo build --workspace --bins --locked
+
+profile=default
+if [ "${CI:-}" = "true" ]; then
+    profile=ci
+fi
+exec cargo nextest run --workspace --locked --no-fail-fast --profile "$profile" "$@"

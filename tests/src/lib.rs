@@ -1,0 +1,30 @@
+//! The test kit for Jetcrawl's end-to-end tests: real infrastructure, real service
+//! binaries, and a deterministic fixture website, all on free loopback ports.
+//!
+//! - [`FixtureSite`] serves the pages the crawler is tested against and logs every
+//!   request it receives.
+//! - [`ServiceProcess`] runs one of the workspace's binaries as a child process in its
+//!   own process group, with its output in a log file a failing test can print.
+//! - [`Stack`] starts nats-server, Postgres and the fixture site, and spawns the gateway,
+//!   workers and projectors wired to them through the services' environment contract.
+//! - [`eventually`] and [`init_test_tracing`] are the small helpers every test needs.
+//!
+//! Like `jetcrawl-local`, the kit reports failures with `anyhow`: a test only ever
+//! prints them.
+
+pub mod eventually;
+pub mod fixture;
+pub mod http;
+pub mod readiness;
+pub mod service;
+pub mod stack;
+pub mod target_dir;
+pub mod telemetry;
+
+pub use eventually::{eventually, eventually_every};
+pub use fixture::{FixtureSite, RequestRecord};
+pub use http::http_client;
+pub use jetcrawl_local::{NatsServer, Postgres, chromium, free_port};
+pub use service::ServiceProcess;
+pub use stack::{Gateway, Projector, Stack, Worker};
+pub use telemetry::init_test_tracing;

@@ -1,0 +1,221 @@
+//! The whole platform's infrastructure for one test, and the services wired to it.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use jetcrawl_local::{NatsOptions, NatsServer, Postgres, PostgresOptions, free_port};
+use sqlx::postgres::{PgPool, PgPoolOptions};
+
+use crate::fixture::FixtureSite;
+use crate::readiness::{READY_TIMEOUT, wait_http_ok};
+use crate::service::ServiceProcess;
+
+/// Binary names of the services.
+pub const GATEWAY_BIN: &str = "jetcrawl-gateway";
+/// The worker binary.
+pub const WORKER_BIN: &str = "jetcrawl-worker";
+/// The projector binary.
+pub const PROJECTOR_BIN: &str = "jetcrawl-projector";
+/// The CLI binary.
+pub const CLI_BIN: &str = "jetcrawl";
+
+/// Long enough for a loaded 2-core machine, short enough that a test against a stopped
+/// server fails quickly (sqlx retries connecting until this passes).
+const POOL_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Makes worker ids unique across the workers of one test binary.
+static NEXT_WORKER: AtomicU32 = AtomicU32::new(1);
+
+/// A running gateway.
+#[derive(Debug)]
+pub struct Gateway {
+    /// The process.
+    pub process: ServiceProcess,
+    /// The gRPC endpoint, `http://127.0.0.1:PORT`.
+    pub grpc_url: String,
+    /// The HTTP base URL, `http://127.0.0.1:PORT`.
+    pub http_url: String,
+}
+
+/// A running worker.
+#[derive(Debug)]
+pub struct Worker {
+    /// The process.
+    pub process: ServiceProcess,
+    /// `JETCRAWL_WORKER_ID` it was given.
+    pub worker_id: String,
+    /// Base URL of its `/metrics` and `/healthz`.
+    pub metrics_url: String,
+}
+
+/// A running projector.
+#[derive(Debug)]
+pub struct Projector {
+    /// The process.
+    pub process: ServiceProcess,
+    /// Base URL of its `/metrics` and `/healthz`.
+    pub metrics_url: String,
+}
+
+/// nats-server, Postgres (fsync off) and the fixture site, each on free loopback ports,
+/// all stopped on drop.
+#[derive(Debug)]
+pub struct Stack {
+    /// The fixture website.
+    pub site: FixtureSite,
+    /// nats-server with JetStream.
+    pub nats: NatsServer,
+    /// Postgres with the `jetcrawl` database.
+    pub postgres: Postgres,
+}
+
+impl Stack {
+    /// Starts nats-server and Postgres concurrently, and the fixture site.
+    pub async fn start() -> anyhow::Result<Self> {
+        let site = FixtureSite::start()?;
+        let (nats, postgres) = tokio::try_join!(
+            NatsServer::start(NatsOptions::default()),
+            Postgres::start(PostgresOptions::for_tests()),
+        )?;
+        Ok(Self {
+            site,
+            nats,
+            postgres,
+        })
+    }
+
+    /// `nats://127.0.0.1:PORT`.
+    pub fn nats_url(&self) -> String {
+        self.nats.url()
+    }
+
+    /// `postgres://postgres@127.0.0.1:PORT/jetcrawl`.
+    pub fn database_url(&self) -> String {
+        self.postgres.url()
+    }
+
+    /// A client connected to the stack's nats-server.
+    pub async fn nats_client(&self) -> anyhow::Result<async_nats::Client> {
+        async_nats::connect(self.nats.url())
+            .await
+            .with_context(|| format!("connecting to {}", self.nats.url()))
+    }
+
+    /// A small pool on the stack's `jetcrawl` database.
+    pub async fn pg_pool(&self) -> anyhow::Result<PgPool> {
+        PgPoolOptions::new()
+            .max_connections(5)
+            .acquire_timeout(POOL_ACQUIRE_TIMEOUT)
+            .connect(&self.postgres.url())
+            .await
+            .with_context(|| format!("connecting to {}", self.postgres.url()))
+    }
+
+    /// The variables every service gets: NATS URL, log level (`RUST_LOG` of the test,
+    /// else `info`) and JSON logs.
+    pub fn common_env(&self) -> Vec<(String, String)> {
+        let rust_log = std::env::var("RUST_LOG").unwrap_or_else(|_| "info".to_owned());
+        vec![
+            ("JETCRAWL_NATS_URL".into(), self.nats.url()),
+            ("RUST_LOG".into(), rust_log),
+            ("JETCRAWL_LOG_FORMAT".into(), "json".into()),
+        ]
+    }
+
+    /// Spawns the gateway and waits until `GET /readyz` answers 200.
+    pub async fn spawn_gateway(&self) -> anyhow::Result<Gateway> {
+        let grpc = format!("127.0.0.1:{}", free_port()?);
+        let http = format!("127.0.0.1:{}", free_port()?);
+        let env = [
+            ("JETCRAWL_DATABASE_URL", self.postgres.url()),
+            ("JETCRAWL_GRPC_ADDR", grpc.clone()),
+            ("JETCRAWL_HTTP_ADDR", http.clone()),
+            ("JETCRAWL_ALLOW_PRIVATE_TARGETS", "true".into()),
+        ];
+        let http_url = format!("http://{http}");
+        let process = self
+            .spawn_service(GATEWAY_BIN, env, &format!("{http_url}/readyz"))
+            .await?;
+        Ok(Gateway {
+            process,
+            grpc_url: format!("http://{grpc}"),
+            http_url,
+        })
+    }
+
+    /// Spawns a worker with `extra_env` applied last (so it can override anything) and
+    /// waits until `GET /healthz` on its metrics address answers 200.
+    pub async fn spawn_worker(&self, extra_env: &[(&str, &str)]) -> anyhow::Result<Worker> {
+        let chromium = jetcrawl_local::chromium_path()?;
+        let metrics = format!("127.0.0.1:{}", free_port()?);
+        let worker_id = format!(
+            "test-worker-{}-{}",
+            std::process::id(),
+            NEXT_WORKER.fetch_add(1, Ordering::Relaxed)
+        );
+        let mut env = vec![
+            (
+                "JETCRAWL_CHROMIUM_PATH".to_owned(),
+                chromium.display().to_string(),
+            ),
+            ("JETCRAWL_BROWSER_TABS".to_owned(), "2".to_owned()),
+            ("JETCRAWL_METRICS_ADDR".to_owned(), metrics.clone()),
+            (
+                "JETCRAWL_ALLOW_PRIVATE_TARGETS".to_owned(),
+                "true".to_owned(),
+            ),
+            ("JETCRAWL_WORKER_ID".to_owned(), worker_id.clone()),
+        ];
+        env.extend(
+            extra_env
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        let metrics_url = format!("http://{metrics}");
+        let process = self
+            .spawn_service(WORKER_BIN, env, &format!("{metrics_url}/healthz"))
+            .await?;
+        Ok(Worker {
+            process,
+            worker_id,
+            metrics_url,
+        })
+    }
+
+    /// Spawns a projector and waits until `GET /healthz` on its metrics address answers.
+    pub async fn spawn_projector(&self) -> anyhow::Result<Projector> {
+        let metrics = format!("127.0.0.1:{}", free_port()?);
+        let env = [
+            ("JETCRAWL_DATABASE_URL", self.postgres.url()),
+            ("JETCRAWL_METRICS_ADDR", metrics.clone()),
+        ];
+        let metrics_url = format!("http://{metrics}");
+        let process = self
+            .spawn_service(PROJECTOR_BIN, env, &format!("{metrics_url}/healthz"))
+            .await?;
+        Ok(Projector {
+            process,
+            metrics_url,
+        })
+    }
+
+    /// Spawns any workspace binary with [`Stack::common_env`] plus `env`, then waits up
+    /// to 60 s for `ready_url` to answer 200.
+    pub async fn spawn_service<K, V>(
+        &self,
+        bin: &str,
+        env: impl IntoIterator<Item = (K, V)>,
+        ready_url: &str,
+    ) -> anyhow::Result<ServiceProcess>
+    where
+        K: Into<String>,
+        V: Into<String>,
+    {
+        let mut all = self.common_env();
+        all.extend(env.into_iter().map(|(k, v)| (k.into(), v.into())));
+        let mut process = ServiceProcess::spawn(bin, std::iter::empty::<&str>(), all)?;
+        wait_http_ok(&mut process, ready_url, READY_TIMEOUT).await?;
+        Ok(process)
+    }
+}
