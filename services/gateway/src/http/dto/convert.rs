@@ -1,0 +1,158 @@
+//! JSON DTOs ↔ `jetcrawl.v1` messages, in one place.
+
+use jetcrawl_proto::v1::step::Kind;
+use jetcrawl_proto::v1::{
+    Click, ExtractKind, ExtractNow, ExtractRule, JobSpec, Navigate, RenderMode, Screenshot, Scroll,
+    Step, SubmitJobRequest, TypeText, WaitForSelector,
+};
+
+use super::spec::{
+    ExtractKindDto, ExtractNowDto, ExtractRuleDto, JobSpecDto, NavigateDto, RenderDto,
+    ScreenshotDto, ScrollDto, SelectorDto, StepDto, StepKindDto, SubmitJobBody, TypeDto,
+};
+
+impl From<SubmitJobBody> for SubmitJobRequest {
+    fn from(body: SubmitJobBody) -> Self {
+        Self {
+            spec: body.spec.map(JobSpec::from),
+            idempotency_key: body.idempotency_key,
+        }
+    }
+}
+
+impl From<JobSpecDto> for JobSpec {
+    fn from(dto: JobSpecDto) -> Self {
+        Self {
+            urls: dto.urls,
+            steps: dto.steps.into_iter().map(Step::from).collect(),
+            extract: dto.extract.into_iter().map(ExtractRule::from).collect(),
+            render: dto.render.map_or(RenderMode::Unspecified, |r| match r {
+                RenderDto::Http => RenderMode::Http,
+                RenderDto::Browser => RenderMode::Browser,
+                RenderDto::Auto => RenderMode::Auto,
+            }) as i32,
+            timeout_ms: dto.timeout_ms,
+            labels: dto.labels.into_iter().collect(),
+        }
+    }
+}
+
+impl From<&JobSpec> for JobSpecDto {
+    fn from(spec: &JobSpec) -> Self {
+        Self {
+            urls: spec.urls.clone(),
+            steps: spec.steps.iter().map(StepDto::from).collect(),
+            extract: spec.extract.iter().map(ExtractRuleDto::from).collect(),
+            render: match RenderMode::try_from(spec.render) {
+                Ok(RenderMode::Http) => Some(RenderDto::Http),
+                Ok(RenderMode::Browser) => Some(RenderDto::Browser),
+                Ok(RenderMode::Auto) => Some(RenderDto::Auto),
+                _ => None,
+            },
+            timeout_ms: spec.timeout_ms,
+            labels: spec
+                .labels
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        }
+    }
+}
+
+impl From<ExtractRuleDto> for ExtractRule {
+    fn from(dto: ExtractRuleDto) -> Self {
+        let kind = dto.kind.map_or(ExtractKind::Unspecified, |k| match k {
+            ExtractKindDto::Text => ExtractKind::Text,
+            ExtractKindDto::Attribute => ExtractKind::Attribute,
+            ExtractKindDto::Html => ExtractKind::Html,
+        });
+        Self {
+            name: dto.name,
+            selector: dto.selector,
+            kind: kind as i32,
+            attribute: dto.attribute,
+            many: dto.many,
+            required: dto.required,
+        }
+    }
+}
+
+impl From<&ExtractRule> for ExtractRuleDto {
+    fn from(rule: &ExtractRule) -> Self {
+        Self {
+            name: rule.name.clone(),
+            selector: rule.selector.clone(),
+            kind: match ExtractKind::try_from(rule.kind) {
+                Ok(ExtractKind::Text) => Some(ExtractKindDto::Text),
+                Ok(ExtractKind::Attribute) => Some(ExtractKindDto::Attribute),
+                Ok(ExtractKind::Html) => Some(ExtractKindDto::Html),
+                _ => None,
+            },
+            attribute: rule.attribute.clone(),
+            many: rule.many,
+            required: rule.required,
+        }
+    }
+}
+
+impl From<StepDto> for Step {
+    fn from(dto: StepDto) -> Self {
+        let kind = dto.kind.map(|kind| match kind {
+            StepKindDto::Navigate(v) => Kind::Navigate(Navigate { url: v.url }),
+            StepKindDto::WaitFor(v) => Kind::WaitFor(WaitForSelector {
+                selector: v.selector,
+            }),
+            StepKindDto::Click(v) => Kind::Click(Click {
+                selector: v.selector,
+            }),
+            StepKindDto::Type(v) => Kind::Type(TypeText {
+                selector: v.selector,
+                text: v.text,
+            }),
+            StepKindDto::Scroll(v) => Kind::Scroll(Scroll {
+                selector: v.selector,
+                pixels: v.pixels,
+            }),
+            StepKindDto::Extract(v) => Kind::Extract(ExtractNow { rules: v.rules }),
+            StepKindDto::Screenshot(v) => Kind::Screenshot(Screenshot {
+                name: v.name,
+                full_page: v.full_page,
+            }),
+        });
+        Self {
+            kind,
+            timeout_ms: dto.timeout_ms,
+        }
+    }
+}
+
+impl From<&Step> for StepDto {
+    fn from(step: &Step) -> Self {
+        let kind = step.kind.clone().map(|kind| match kind {
+            Kind::Navigate(v) => StepKindDto::Navigate(NavigateDto { url: v.url }),
+            Kind::WaitFor(v) => StepKindDto::WaitFor(SelectorDto {
+                selector: v.selector,
+            }),
+            Kind::Click(v) => StepKindDto::Click(SelectorDto {
+                selector: v.selector,
+            }),
+            Kind::Type(v) => StepKindDto::Type(TypeDto {
+                selector: v.selector,
+                text: v.text,
+            }),
+            Kind::Scroll(v) => StepKindDto::Scroll(ScrollDto {
+                selector: v.selector,
+                pixels: v.pixels,
+            }),
+            Kind::Extract(v) => StepKindDto::Extract(ExtractNowDto { rules: v.rules }),
+            Kind::Screenshot(v) => StepKindDto::Screenshot(ScreenshotDto {
+                name: v.name,
+                full_page: v.full_page,
+            }),
+        });
+        Self {
+            kind,
+            timeout_ms: step.timeout_ms,
+        }
+    }
+}

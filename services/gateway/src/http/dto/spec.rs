@@ -1,0 +1,274 @@
+//! JSON mirror of `jetcrawl.v1.JobSpec` and `SubmitJobRequest`, in snake_case.
+//!
+//! Every struct denies unknown fields, so a typo is a 400 naming its JSON path instead
+//! of a silently ignored option. A step is an object with exactly one kind key plus an
+//! optional `timeout_ms`, e.g. `{"click": {"selector": "#go"}, "timeout_ms": 1000}`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Body of `POST /v1/jobs`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitJobBody {
+    /// The job spec.
+    #[serde(default)]
+    pub spec: Option<JobSpecDto>,
+    /// Optional idempotency key.
+    #[serde(default)]
+    pub idempotency_key: String,
+}
+
+/// `JobSpec`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobSpecDto {
+    /// Absolute http(s) URLs.
+    #[serde(default)]
+    pub urls: Vec<String>,
+    /// Browser steps.
+    #[serde(default)]
+    pub steps: Vec<StepDto>,
+    /// Extraction rules.
+    #[serde(default)]
+    pub extract: Vec<ExtractRuleDto>,
+    /// Render mode; absent means auto.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub render: Option<RenderDto>,
+    /// Job deadline in ms; 0 or absent means the default.
+    #[serde(default)]
+    pub timeout_ms: u32,
+    /// Free-form labels.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+}
+
+/// `RenderMode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RenderDto {
+    /// Plain HTTP.
+    Http,
+    /// Headless Chromium.
+    Browser,
+    /// HTTP first, the browser when needed.
+    Auto,
+}
+
+/// `ExtractKind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExtractKindDto {
+    /// Text content.
+    Text,
+    /// One attribute.
+    Attribute,
+    /// Outer HTML.
+    Html,
+}
+
+/// `ExtractRule`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExtractRuleDto {
+    /// Key in the result.
+    #[serde(default)]
+    pub name: String,
+    /// CSS selector.
+    #[serde(default)]
+    pub selector: String,
+    /// What to read; absent means text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<ExtractKindDto>,
+    /// Attribute name for kind attribute.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub attribute: String,
+    /// Every match instead of the first.
+    #[serde(default)]
+    pub many: bool,
+    /// Fail the job when nothing matches.
+    #[serde(default)]
+    pub required: bool,
+}
+
+/// One step: at most one kind (none is reported by validation), plus its deadline.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, try_from = "StepFields", into = "StepFields")]
+pub struct StepDto {
+    /// The kind, `None` when the object named none.
+    pub kind: Option<StepKindDto>,
+    /// Step deadline in ms; 0 means the default.
+    pub timeout_ms: u32,
+}
+
+/// The kinds of step.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StepKindDto {
+    /// Go to a URL.
+    Navigate(NavigateDto),
+    /// Wait until a selector matches.
+    WaitFor(SelectorDto),
+    /// Click an element.
+    Click(SelectorDto),
+    /// Type text into an element.
+    Type(TypeDto),
+    /// Scroll to an element or by pixels.
+    Scroll(ScrollDto),
+    /// Run extraction rules now.
+    Extract(ExtractNowDto),
+    /// Take a screenshot.
+    Screenshot(ScreenshotDto),
+}
+
+/// The wire shape of a step: one optional key per kind.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StepFields {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    navigate: Option<NavigateDto>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    wait_for: Option<SelectorDto>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    click: Option<SelectorDto>,
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    type_text: Option<TypeDto>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    scroll: Option<ScrollDto>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    extract: Option<ExtractNowDto>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    screenshot: Option<ScreenshotDto>,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    timeout_ms: u32,
+}
+
+fn is_zero(value: &u32) -> bool {
+    *value == 0
+}
+
+impl TryFrom<StepFields> for StepDto {
+    type Error = String;
+
+    fn try_from(f: StepFields) -> Result<Self, String> {
+        let kinds = [
+            f.navigate.map(StepKindDto::Navigate),
+            f.wait_for.map(StepKindDto::WaitFor),
+            f.click.map(StepKindDto::Click),
+            f.type_text.map(StepKindDto::Type),
+            f.scroll.map(StepKindDto::Scroll),
+            f.extract.map(StepKindDto::Extract),
+            f.screenshot.map(StepKindDto::Screenshot),
+        ];
+        let mut set: Vec<StepKindDto> = kinds.into_iter().flatten().collect();
+        if set.len() > 1 {
+            let names: Vec<&str> = set.iter().map(StepKindDto::name).collect();
+            return Err(format!(
+                "step sets {}; set exactly one kind per step",
+                names.join(" and ")
+            ));
+        }
+        Ok(Self {
+            kind: set.pop(),
+            timeout_ms: f.timeout_ms,
+        })
+    }
+}
+
+impl From<StepDto> for StepFields {
+    fn from(step: StepDto) -> Self {
+        let mut f = StepFields {
+            timeout_ms: step.timeout_ms,
+            ..Default::default()
+        };
+        match step.kind {
+            Some(StepKindDto::Navigate(v)) => f.navigate = Some(v),
+            Some(StepKindDto::WaitFor(v)) => f.wait_for = Some(v),
+            Some(StepKindDto::Click(v)) => f.click = Some(v),
+            Some(StepKindDto::Type(v)) => f.type_text = Some(v),
+            Some(StepKindDto::Scroll(v)) => f.scroll = Some(v),
+            Some(StepKindDto::Extract(v)) => f.extract = Some(v),
+            Some(StepKindDto::Screenshot(v)) => f.screenshot = Some(v),
+            None => {}
+        }
+        f
+    }
+}
+
+impl StepKindDto {
+    /// The kind's JSON key.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Navigate(_) => "navigate",
+            Self::WaitFor(_) => "wait_for",
+            Self::Click(_) => "click",
+            Self::Type(_) => "type",
+            Self::Scroll(_) => "scroll",
+            Self::Extract(_) => "extract",
+            Self::Screenshot(_) => "screenshot",
+        }
+    }
+}
+
+/// `Navigate`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NavigateDto {
+    /// Target URL.
+    #[serde(default)]
+    pub url: String,
+}
+
+/// `WaitForSelector` and `Click`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SelectorDto {
+    /// CSS selector.
+    #[serde(default)]
+    pub selector: String,
+}
+
+/// `TypeText`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TypeDto {
+    /// CSS selector of the input.
+    #[serde(default)]
+    pub selector: String,
+    /// Text to type.
+    #[serde(default)]
+    pub text: String,
+}
+
+/// `Scroll`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScrollDto {
+    /// Element to scroll to.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub selector: String,
+    /// Vertical pixels when no selector is given.
+    #[serde(default)]
+    pub pixels: i32,
+}
+
+/// `ExtractNow`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExtractNowDto {
+    /// Rules to run; empty means all.
+    #[serde(default)]
+    pub rules: Vec<String>,
+}
+
+/// `Screenshot`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScreenshotDto {
+    /// Artifact name.
+    #[serde(default)]
+    pub name: String,
+    /// Whole page instead of the viewport.
+    #[serde(default)]
+    pub full_page: bool,
+}

@@ -1,0 +1,21 @@
+//! The Jetcrawl gateway: the front door for clients. It validates job specs at the edge,
+//! appends `JobSubmitted` to the `JOBS` stream with permanent idempotency, and answers
+//! with the job id well under the 2 s submit budget. One [`service::Gateway`] serves both
+//! the tonic `jetcrawl.v1.Jobs` service and the HTTP API, so both share one code path.
+
+#![forbid(unsafe_code)]
+
+pub mod config;
+pub mod error;
+pub mod grpc;
+pub mod http;
+pub mod metrics;
+pub mod run;
+pub mod service;
+pub mod status;
+pub mod validate;
+
+pub use config::GatewayConfig;
+pub use error::GatewayError;
+pub use run::{BoundGateway, bind, run};
+pub use service::{Caller, Gateway};

@@ -1,0 +1,21 @@
+//! Validation at the edge ("parse, don't validate"): a `SubmitJobRequest` either becomes
+//! a [`ValidSubmission`] or yields every [`FieldViolation`] with its path and its fix.
+
+mod digest;
+mod extract;
+mod labels;
+pub mod limits;
+mod selector;
+mod spec;
+mod steps;
+mod target;
+mod violations;
+
+#[cfg(test)]
+mod tests;
+
+pub use digest::{canonical_bytes, spec_sha256};
+pub use limits::Limits;
+pub use spec::{ValidSpec, ValidSubmission, validate_spec, validate_submission};
+pub use steps::STEP_KINDS;
+pub use violations::{FieldViolation, Violations};
