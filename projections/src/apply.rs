@@ -1,0 +1,141 @@
+//! `apply_batch`: writes a batch of stream messages into `job_events` and `jobs` and
+//! moves the projection's checkpoint, all in the caller's transaction, so a batch is
+//! applied entirely or not at all, and a redelivered batch changes nothing.
+
+use std::collections::{HashMap, HashSet};
+
+use jetcrawl_streams::RecordedEvent;
+use sqlx::{PgConnection, Postgres, Transaction};
+use tracing::debug;
+
+use crate::error::ProjectionError;
+use crate::fold::{apply_event, seq};
+use crate::message::Incoming;
+use crate::rows::JobRow;
+use crate::write;
+
+/// Applies decoded events; see [`apply_messages`].
+pub async fn apply_batch(
+    tx: &mut Transaction<'_, Postgres>,
+    projection: &str,
+    events: &[RecordedEvent],
+) -> Result<u64, ProjectionError> {
+    apply_incoming(tx, projection, events.iter().map(Incoming::Event).collect()).await
+}
+
+/// Applies stream messages (decoded or not) in stream order and returns the new
+/// checkpoint: the highest sequence applied so far by `projection`.
+///
+/// The checkpoint row is locked first (`FOR UPDATE`), so concurrent callers serialise;
+/// messages at or below it are skipped, which makes redelivery a no-op.
+pub async fn apply_messages(
+    tx: &mut Transaction<'_, Postgres>,
+    projection: &str,
+    messages: &[crate::message::Message],
+) -> Result<u64, ProjectionError> {
+    apply_incoming(
+        tx,
+        projection,
+        messages.iter().map(Incoming::from).collect(),
+    )
+    .await
+}
+
+async fn apply_incoming(
+    tx: &mut Transaction<'_, Postgres>,
+    projection: &str,
+    mut batch: Vec<Incoming<'_>>,
+) -> Result<u64, ProjectionError> {
+    let conn: &mut PgConnection = tx;
+    let checkpoint = lock_checkpoint(conn, projection).await?;
+    batch.sort_by_key(Incoming::sequence);
+    batch.dedup_by_key(|m| m.sequence());
+    batch.retain(|m| m.sequence() > checkpoint);
+    let Some(last) = batch.last().map(Incoming::sequence) else {
+        return Ok(checkpoint);
+    };
+    write::insert_events(conn, &batch).await?;
+    let events: Vec<&RecordedEvent> = batch.iter().filter_map(Incoming::event).collect();
+    let rows = fold_jobs(conn, &events).await?;
+    write::upsert_jobs(conn, &rows).await?;
+    save_checkpoint(conn, projection, last).await?;
+    debug!(
+        projection,
+        first = batch[0].sequence(),
+        last,
+        jobs = rows.len(),
+        "batch applied"
+    );
+    Ok(last)
+}
+
+/// Loads the touched jobs' rows (locked), folds the events into them in stream order and
+/// returns the rows that changed.
+async fn fold_jobs(
+    conn: &mut PgConnection,
+    events: &[&RecordedEvent],
+) -> Result<Vec<JobRow>, ProjectionError> {
+    let mut ids: Vec<String> = events.iter().map(|e| e.event.job_id.clone()).collect();
+    ids.sort();
+    ids.dedup();
+    let mut rows: HashMap<String, Option<JobRow>> = write::lock_jobs(conn, &ids)
+        .await?
+        .into_iter()
+        .map(|row| (row.job_id.clone(), Some(row)))
+        .collect();
+    let mut touched = Vec::new();
+    let mut seen = HashSet::new();
+    for event in events {
+        let id = &event.event.job_id;
+        let slot = rows.entry(id.clone()).or_default();
+        *slot = apply_event(slot.take(), event);
+        if slot.is_some() && seen.insert(id.clone()) {
+            touched.push(id.clone());
+        }
+    }
+    Ok(touched
+        .into_iter()
+        .filter_map(|id| rows.remove(&id).flatten())
+        .collect())
+}
+
+/// Creates the checkpoint at 0 when missing and returns it, locked until commit.
+async fn lock_checkpoint(
+    conn: &mut PgConnection,
+    projection: &str,
+) -> Result<u64, ProjectionError> {
+    sqlx::query(
+        "INSERT INTO projection_checkpoints (name, last_seq, updated_at) VALUES ($1, 0, now())
+         ON CONFLICT (name) DO NOTHING",
+    )
+    .bind(projection)
+    .execute(&mut *conn)
+    .await
+    .map_err(ProjectionError::db("creating the projection checkpoint"))?;
+    let last: i64 = sqlx::query_scalar(
+        "SELECT last_seq FROM projection_checkpoints WHERE name = $1 FOR UPDATE",
+    )
+    .bind(projection)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(ProjectionError::db("locking the projection checkpoint"))?;
+    u64::try_from(last).map_err(|_| {
+        ProjectionError::BadData(format!("checkpoint of {projection} is negative: {last}"))
+    })
+}
+
+async fn save_checkpoint(
+    conn: &mut PgConnection,
+    projection: &str,
+    last: u64,
+) -> Result<(), ProjectionError> {
+    sqlx::query(
+        "UPDATE projection_checkpoints SET last_seq = $2, updated_at = now() WHERE name = $1",
+    )
+    .bind(projection)
+    .bind(seq(last))
+    .execute(conn)
+    .await
+    .map_err(ProjectionError::db("writing the projection checkpoint"))?;
+    Ok(())
+}

@@ -1,0 +1,155 @@
+//! Explicit proto → JSON renderings of event payloads for `job_events.payload`.
+//!
+//! prost types are not serde, and a generic reflection would expose every field with
+//! proto names; auditors get a stable, readable shape instead, written out by hand so a
+//! new proto field appears here only when someone decides it should.
+
+use jetcrawl_proto::v1::event::Payload;
+use jetcrawl_proto::v1::step::Kind;
+use jetcrawl_proto::v1::{
+    Artifact, ExtractKind, ExtractRule, JobAttemptFailed, JobCancelled, JobFailed, JobSpec,
+    JobStarted, JobSubmitted, JobSucceeded, RenderMode, Step,
+};
+use serde_json::{Map, Value, json};
+
+/// The JSON rendering of a payload; `{}` when the payload is of a type newer than this
+/// build (the envelope fields are in their own columns).
+pub fn payload_json(payload: Option<&Payload>) -> Value {
+    match payload {
+        Some(Payload::JobSubmitted(p)) => submitted(p),
+        Some(Payload::JobStarted(p)) => started(p),
+        Some(Payload::JobSucceeded(p)) => succeeded(p),
+        Some(Payload::JobAttemptFailed(p)) => attempt_failed(p),
+        Some(Payload::JobFailed(p)) => failed(p),
+        Some(Payload::JobCancelled(p)) => cancelled(p),
+        None => Value::Object(Map::new()),
+    }
+}
+
+/// Lower-case name of a render mode (`http`, `browser`, `auto`, `unspecified`).
+pub fn render_mode_name(mode: i32) -> &'static str {
+    match RenderMode::try_from(mode) {
+        Ok(RenderMode::Http) => "http",
+        Ok(RenderMode::Browser) => "browser",
+        Ok(RenderMode::Auto) => "auto",
+        Ok(RenderMode::Unspecified) | Err(_) => "unspecified",
+    }
+}
+
+/// Labels as a JSON object with sorted keys.
+pub fn labels_json<'a>(labels: impl IntoIterator<Item = (&'a String, &'a String)>) -> Value {
+    let map: Map<String, Value> = labels
+        .into_iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    Value::Object(map)
+}
+
+fn submitted(p: &JobSubmitted) -> Value {
+    json!({
+        "spec": p.spec.as_ref().map(spec),
+        "idempotency_key": p.idempotency_key,
+        "spec_sha256": p.spec_sha256,
+    })
+}
+
+fn spec(s: &JobSpec) -> Value {
+    json!({
+        "urls": s.urls,
+        "steps": s.steps.iter().map(step).collect::<Vec<_>>(),
+        "extract": s.extract.iter().map(rule).collect::<Vec<_>>(),
+        "render": render_mode_name(s.render),
+        "timeout_ms": s.timeout_ms,
+        "labels": labels_json(&s.labels),
+    })
+}
+
+fn step(s: &Step) -> Value {
+    let mut value = match &s.kind {
+        Some(Kind::Navigate(n)) => json!({"navigate": {"url": n.url}}),
+        Some(Kind::WaitFor(w)) => json!({"wait_for": {"selector": w.selector}}),
+        Some(Kind::Click(c)) => json!({"click": {"selector": c.selector}}),
+        Some(Kind::Type(t)) => json!({"type": {"selector": t.selector, "text": t.text}}),
+        Some(Kind::Scroll(s)) => json!({"scroll": {"selector": s.selector, "pixels": s.pixels}}),
+        Some(Kind::Extract(e)) => json!({"extract": {"rules": e.rules}}),
+        Some(Kind::Screenshot(s)) => {
+            json!({"screenshot": {"name": s.name, "full_page": s.full_page}})
+        }
+        None => json!({"unknown": {}}),
+    };
+    if s.timeout_ms != 0
+        && let Some(object) = value.as_object_mut()
+    {
+        object.insert("timeout_ms".to_owned(), json!(s.timeout_ms));
+    }
+    value
+}
+
+fn rule(r: &ExtractRule) -> Value {
+    let kind = match ExtractKind::try_from(r.kind) {
+        Ok(ExtractKind::Text) => "text",
+        Ok(ExtractKind::Attribute) => "attribute",
+        Ok(ExtractKind::Html) => "html",
+        Ok(ExtractKind::Unspecified) | Err(_) => "unspecified",
+    };
+    json!({
+        "name": r.name,
+        "selector": r.selector,
+        "kind": kind,
+        "attribute": r.attribute,
+        "many": r.many,
+        "required": r.required,
+    })
+}
+
+fn started(p: &JobStarted) -> Value {
+    json!({"attempt": p.attempt, "worker_id": p.worker_id})
+}
+
+fn succeeded(p: &JobSucceeded) -> Value {
+    json!({
+        "attempt": p.attempt,
+        "result_key": p.result_key,
+        "result_size": p.result_size,
+        "result_sha256": p.result_sha256,
+        "artifacts": p.artifacts.iter().map(artifact).collect::<Vec<_>>(),
+        "mode_used": render_mode_name(p.mode_used),
+        "duration_ms": p.duration_ms,
+    })
+}
+
+fn artifact(a: &Artifact) -> Value {
+    json!({
+        "name": a.name,
+        "key": a.key,
+        "content_type": a.content_type,
+        "size": a.size,
+        "sha256": a.sha256,
+    })
+}
+
+fn attempt_failed(p: &JobAttemptFailed) -> Value {
+    let next = p.next_attempt_at.as_ref().and_then(|t| {
+        chrono::DateTime::from_timestamp(t.seconds, t.nanos.max(0) as u32).map(|d| d.to_rfc3339())
+    });
+    json!({
+        "attempt": p.attempt,
+        "error_class": p.error_class,
+        "message": p.message,
+        "retryable": p.retryable,
+        "next_attempt_at": next,
+        "duration_ms": p.duration_ms,
+    })
+}
+
+fn failed(p: &JobFailed) -> Value {
+    json!({"attempts": p.attempts, "error_class": p.error_class, "message": p.message})
+}
+
+fn cancelled(p: &JobCancelled) -> Value {
+    json!({"reason": p.reason})
+}
+
+#[cfg(test)]
+#[path = "payload_json_tests.rs"]
+mod tests;

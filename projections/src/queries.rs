@@ -1,0 +1,119 @@
+//! Reads of the read models used by the gateway and by operators.
+
+use jetcrawl_streams::JobStatus;
+use sqlx::PgPool;
+
+use crate::error::ProjectionError;
+use crate::job_columns;
+use crate::page_token::PageKey;
+use crate::rows::{JobEventRow, JobRow, parse_status};
+
+/// Largest page [`list_jobs`] returns; bigger requests are clamped.
+pub const MAX_PAGE_SIZE: u32 = 1000;
+/// Page size used when the caller asks for 0.
+pub const DEFAULT_PAGE_SIZE: u32 = 50;
+
+/// One page of a tenant's jobs, newest first (submitted_at DESC, job_id DESC), and the
+/// token of the next page when there is one.
+///
+/// `status_filter` is a status name (`queued`, `running`, …); an unknown name is the
+/// caller's mistake and is refused rather than answered with an empty page.
+pub async fn list_jobs(
+    pool: &PgPool,
+    tenant: &str,
+    status_filter: Option<&str>,
+    page_size: u32,
+    page_token: Option<&str>,
+) -> Result<(Vec<JobRow>, Option<String>), ProjectionError> {
+    if let Some(status) = status_filter
+        && matches!(parse_status(status), None | Some(JobStatus::New))
+    {
+        return Err(ProjectionError::InvalidArgument(format!(
+            "unknown status filter {status:?}; use queued, running, succeeded, failed or cancelled"
+        )));
+    }
+    let after = page_token
+        .filter(|t| !t.is_empty())
+        .map(PageKey::decode)
+        .transpose()?;
+    let size = match page_size {
+        0 => DEFAULT_PAGE_SIZE,
+        n => n.min(MAX_PAGE_SIZE),
+    };
+    let mut rows: Vec<JobRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        job_columns!(),
+        " FROM jobs
+          WHERE tenant = $1
+            AND ($2::text IS NULL OR status = $2)
+            AND ($3::timestamptz IS NULL OR (submitted_at, job_id) < ($3, $4))
+          ORDER BY submitted_at DESC, job_id DESC
+          LIMIT $5"
+    ))
+    .bind(tenant)
+    .bind(status_filter)
+    .bind(after.as_ref().map(|k| k.submitted_at))
+    .bind(after.as_ref().map(|k| k.job_id.as_str()))
+    .bind(i64::from(size) + 1)
+    .fetch_all(pool)
+    .await
+    .map_err(ProjectionError::db("listing jobs"))?;
+    let next = if rows.len() > size as usize {
+        rows.truncate(size as usize);
+        rows.last().map(|r| {
+            PageKey {
+                submitted_at: r.submitted_at,
+                job_id: r.job_id.clone(),
+            }
+            .encode()
+        })
+    } else {
+        None
+    };
+    Ok((rows, next))
+}
+
+/// The job's row, when it exists and belongs to `tenant`.
+pub async fn get_job_row(
+    pool: &PgPool,
+    tenant: &str,
+    job_id: &str,
+) -> Result<Option<JobRow>, ProjectionError> {
+    sqlx::query_as(concat!(
+        "SELECT ",
+        job_columns!(),
+        " FROM jobs WHERE job_id = $1 AND tenant = $2"
+    ))
+    .bind(job_id)
+    .bind(tenant)
+    .fetch_optional(pool)
+    .await
+    .map_err(ProjectionError::db("reading a job row"))
+}
+
+/// Every recorded event of the job, in stream order.
+pub async fn job_events_for(
+    pool: &PgPool,
+    job_id: &str,
+) -> Result<Vec<JobEventRow>, ProjectionError> {
+    sqlx::query_as(
+        "SELECT stream_seq, job_id, tenant, event_type, schema_version, occurred_at, actor,
+                traceparent, payload, recorded_at
+         FROM job_events WHERE job_id = $1 ORDER BY stream_seq",
+    )
+    .bind(job_id)
+    .fetch_all(pool)
+    .await
+    .map_err(ProjectionError::db("reading job_events"))
+}
+
+/// The last stream sequence `projection` applied; 0 before its first batch.
+pub async fn checkpoint(pool: &PgPool, projection: &str) -> Result<u64, ProjectionError> {
+    let last: Option<i64> =
+        sqlx::query_scalar("SELECT last_seq FROM projection_checkpoints WHERE name = $1")
+            .bind(projection)
+            .fetch_optional(pool)
+            .await
+            .map_err(ProjectionError::db("reading the projection checkpoint"))?;
+    Ok(last.and_then(|l| u64::try_from(l).ok()).unwrap_or(0))
+}

@@ -1,0 +1,50 @@
+//! The projector's Prometheus metrics, named in one place.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use metrics::{counter, gauge, histogram};
+
+/// Events applied, by event type (`Undecodable` included).
+pub const EVENTS_TOTAL: &str = "jetcrawl_projector_events_total";
+/// Wall time of one batch: decode, transaction, commit and ack.
+pub const BATCH_SECONDS: &str = "jetcrawl_projector_batch_seconds";
+/// The checkpoint: last stream sequence committed.
+pub const CHECKPOINT: &str = "jetcrawl_projector_checkpoint";
+/// Messages the consumer has not delivered yet.
+pub const CONSUMER_PENDING: &str = "jetcrawl_consumer_pending";
+/// Age of the newest event applied, at the time it was applied.
+pub const LAG_SECONDS: &str = "jetcrawl_projector_lag_seconds";
+/// 1 while this instance holds the leader lock, 0 while it stands by.
+pub const LEADER: &str = "jetcrawl_projector_leader";
+
+/// Records a committed and acknowledged batch.
+pub(crate) fn batch_applied(
+    consumer: &str,
+    types: &[&str],
+    elapsed: Duration,
+    checkpoint: u64,
+    pending: u64,
+    newest: Option<DateTime<Utc>>,
+) {
+    let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
+    for event_type in types {
+        *counts.entry(event_type).or_default() += 1;
+    }
+    for (event_type, n) in counts {
+        counter!(EVENTS_TOTAL, "event_type" => event_type.to_owned()).increment(n);
+    }
+    histogram!(BATCH_SECONDS).record(elapsed.as_secs_f64());
+    gauge!(CHECKPOINT).set(checkpoint as f64);
+    gauge!(CONSUMER_PENDING, "consumer" => consumer.to_owned()).set(pending as f64);
+    if let Some(newest) = newest {
+        let lag = (Utc::now() - newest).num_milliseconds().max(0) as f64 / 1000.0;
+        gauge!(LAG_SECONDS).set(lag);
+    }
+}
+
+/// Records whether this instance leads.
+pub(crate) fn leader(active: bool) {
+    gauge!(LEADER).set(if active { 1.0 } else { 0.0 });
+}

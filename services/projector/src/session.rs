@@ -1,0 +1,177 @@
+//! One projecting session: the consumer positioned at the checkpoint, messages gathered
+//! into batches (up to `batch_size`, or `batch_wait` after the first one), each batch
+//! applied and acked, until shutdown, the loss of the lock or a gap.
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use async_nats::jetstream::{self, Context};
+use futures::StreamExt as _;
+use futures::future::Shared;
+use jetcrawl_projections::checkpoint;
+use jetcrawl_streams::Topology;
+use sqlx::PgPool;
+use tokio::time::{Instant, MissedTickBehavior, sleep_until};
+use tracing::{info, warn};
+
+use crate::batch::{self, sequence_of};
+use crate::config::ProjectorConfig;
+use crate::consumer;
+use crate::leader::LeaderLock;
+
+/// Why a session ended.
+pub(crate) enum Stop {
+    /// The shutdown future completed.
+    Shutdown,
+    /// The leader lock's session died.
+    LostLock,
+    /// A message arrived out of order: reposition the consumer at the checkpoint.
+    Gap,
+}
+
+/// What a session works with.
+pub(crate) struct Session<'a> {
+    pub config: &'a ProjectorConfig,
+    pub topology: &'a Topology,
+    pub js: &'a Context,
+    pub pool: &'a PgPool,
+}
+
+/// Messages gathered for the next batch, contiguous after the checkpoint.
+struct Pending {
+    applied: u64,
+    messages: Vec<jetstream::Message>,
+    deadline: Option<Instant>,
+}
+
+impl Pending {
+    fn expected(&self) -> u64 {
+        self.applied + self.messages.len() as u64 + 1
+    }
+}
+
+impl Session<'_> {
+    /// Projects from the checkpoint. With `accept_gap`, a first message beyond the
+    /// checkpoint is taken as the stream no longer holding the ones between.
+    pub(crate) async fn project<F>(
+        &self,
+        lock: &mut LeaderLock,
+        mut accept_gap: bool,
+        shutdown: Shared<F>,
+    ) -> anyhow::Result<Stop>
+    where
+        F: Future<Output = ()>,
+    {
+        let applied = checkpoint(self.pool, &self.config.projection).await?;
+        let consumer =
+            consumer::open(self.js, self.topology, &self.config.consumer, applied).await?;
+        let size = self.config.batch_size.max(1);
+        let mut stream = consumer
+            .stream()
+            .max_messages_per_batch(size)
+            .messages()
+            .await
+            .context("starting to pull from the projector consumer")?;
+        info!(projection = %self.config.projection, checkpoint = applied, "projecting");
+        let mut pending = Pending {
+            applied,
+            messages: Vec::with_capacity(size),
+            deadline: None,
+        };
+        let mut lock_check = tokio::time::interval(self.config.lock_check());
+        lock_check.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        loop {
+            let deadline = pending
+                .deadline
+                .unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
+            tokio::select! {
+                biased;
+                () = shutdown.clone() => {
+                    self.flush(&mut pending).await?;
+                    return Ok(Stop::Shutdown);
+                }
+                () = sleep_until(deadline), if pending.deadline.is_some() => self.flush(&mut pending).await?,
+                _ = lock_check.tick() => {
+                    if !lock.is_held().await {
+                        return Ok(Stop::LostLock);
+                    }
+                }
+                next = stream.next() => {
+                    let message = match next {
+                        Some(Ok(message)) => message,
+                        Some(Err(err)) => anyhow::bail!("pulling from the projector consumer: {err}"),
+                        None => anyhow::bail!("the projector consumer stream ended"),
+                    };
+                    if !self.accept(&mut pending, message, &mut accept_gap).await? {
+                        self.flush(&mut pending).await?;
+                        return Ok(Stop::Gap);
+                    }
+                    if pending.messages.len() >= size {
+                        self.flush(&mut pending).await?;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds the message to the batch; false on a gap (the message is then dropped, and
+    /// redelivered once the consumer is repositioned).
+    async fn accept(
+        &self,
+        pending: &mut Pending,
+        message: jetstream::Message,
+        accept_gap: &mut bool,
+    ) -> anyhow::Result<bool> {
+        let seq = sequence_of(&message)?;
+        let expected = pending.expected();
+        let first = std::mem::take(accept_gap);
+        if seq < expected {
+            // Already applied or already gathered: a redelivery. Ack what is applied so it
+            // stops coming back; the batch's own ack covers the rest.
+            if seq <= pending.applied {
+                let _ = message.ack().await;
+            }
+            return Ok(true);
+        }
+        if seq > expected {
+            if !(first && pending.messages.is_empty()) {
+                warn!(
+                    expected,
+                    got = seq,
+                    "message out of order; repositioning the consumer at the checkpoint"
+                );
+                return Ok(false);
+            }
+            warn!(
+                expected,
+                got = seq,
+                "the stream no longer holds the messages before this one; skipping them"
+            );
+            pending.applied = seq - 1;
+        }
+        if pending.messages.is_empty() {
+            pending.deadline = Some(Instant::now() + self.config.batch_wait());
+        }
+        pending.messages.push(message);
+        Ok(true)
+    }
+
+    /// Applies and acks what is gathered.
+    async fn flush(&self, pending: &mut Pending) -> anyhow::Result<()> {
+        pending.deadline = None;
+        if pending.messages.is_empty() {
+            return Ok(());
+        }
+        let config = self.config;
+        let applied = batch::apply(
+            self.pool,
+            &config.projection,
+            &config.consumer,
+            &pending.messages,
+        )
+        .await?;
+        pending.applied = applied.checkpoint;
+        pending.messages.clear();
+        Ok(())
+    }
+}

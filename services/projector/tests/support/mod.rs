@@ -1,0 +1,274 @@
+//! Shared helpers of the projector tests: real nats-server and Postgres, a load
+//! generator that drives jobs through the state machine, and the checks that compare
+//! the read models with the stream.
+
+#![allow(dead_code)]
+
+use std::time::{Duration, Instant};
+
+use async_nats::jetstream::Context;
+use jetcrawl_local::{NatsOptions, NatsServer, Postgres, PostgresOptions};
+use jetcrawl_projections::{
+    JOBS_PROJECTION, JobRow, checkpoint, fold_rows, get_job_row, job_events_for,
+};
+use jetcrawl_proto::v1::{JobAttemptFailed, JobSpec, JobSucceeded};
+use jetcrawl_streams::envelope::{decode, new_event};
+use jetcrawl_streams::job::fold;
+use jetcrawl_streams::subjects::JOBS_STREAM;
+use jetcrawl_streams::{Command, EventStore, Job, RecordedEvent, Topology, decide, evolve};
+use sqlx::PgPool;
+
+/// Attempts allowed per job in the generated load.
+pub const MAX_ATTEMPTS: u32 = 2;
+
+/// nats-server and Postgres for one test.
+pub struct Infra {
+    /// The NATS server.
+    pub nats: NatsServer,
+    /// The Postgres server.
+    pub pg: Postgres,
+    /// A pool on the database.
+    pub pool: PgPool,
+    /// JetStream with the topology applied.
+    pub js: Context,
+    /// The event store.
+    pub store: EventStore,
+}
+
+/// Starts both servers and applies the topology; tables are left to the projector.
+pub async fn infra() -> Infra {
+    let (nats, pg) = tokio::join!(
+        NatsServer::start(NatsOptions::default()),
+        Postgres::start(PostgresOptions::for_tests())
+    );
+    let (nats, pg) = (
+        nats.expect("nats-server starts"),
+        pg.expect("postgres starts"),
+    );
+    let pool = PgPool::connect(&pg.url())
+        .await
+        .expect("connects to postgres");
+    let (_client, js) = jetcrawl_streams::connect(&nats.url(), "projector-test")
+        .await
+        .expect("connects to nats");
+    Topology::default()
+        .apply(&js)
+        .await
+        .expect("topology applies");
+    let store = EventStore::open(js.clone()).await.expect("store opens");
+    Infra {
+        nats,
+        pg,
+        pool,
+        js,
+        store,
+    }
+}
+
+/// Polls `check` every 50 ms until it returns true, panicking with `what` after `limit`.
+pub async fn wait_until<F, Fut>(limit: Duration, what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let start = Instant::now();
+    while !check().await {
+        assert!(
+            start.elapsed() < limit,
+            "timed out after {limit:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The projection's checkpoint, 0 while its tables do not exist yet.
+pub async fn projected(pool: &PgPool) -> u64 {
+    checkpoint(pool, JOBS_PROJECTION).await.unwrap_or(0)
+}
+
+/// The stream's last sequence.
+pub async fn last_sequence(js: &Context) -> u64 {
+    let mut stream = js.get_stream(JOBS_STREAM).await.expect("stream");
+    stream
+        .info()
+        .await
+        .expect("stream info")
+        .state
+        .last_sequence
+}
+
+/// Which path a generated job takes.
+#[derive(Debug, Clone, Copy)]
+pub enum Path {
+    /// Submitted, started, succeeded.
+    Succeeds,
+    /// A retryable failure, then success on attempt 2.
+    RetriesThenSucceeds,
+    /// A permanent failure: JobAttemptFailed + JobFailed in one atomic batch.
+    Fails,
+    /// Submitted only.
+    StaysQueued,
+}
+
+impl Path {
+    /// The path of the `i`-th generated job.
+    pub fn of(i: usize) -> Self {
+        [
+            Self::Succeeds,
+            Self::RetriesThenSucceeds,
+            Self::Fails,
+            Self::StaysQueued,
+        ][i % 4]
+    }
+}
+
+/// Drives one job along `path` through `decide` and the event store.
+pub async fn drive_job(store: &EventStore, job_id: &str, tenant: &str, path: Path) {
+    let url = format!("https://{tenant}.example/{job_id}");
+    let spec = JobSpec {
+        urls: vec![url],
+        ..Default::default()
+    };
+    let mut job = Job::default();
+    let submit = Command::Submit {
+        spec,
+        idempotency_key: String::new(),
+        spec_sha256: "sha".into(),
+    };
+    step(store, &mut job, job_id, tenant, submit).await;
+    let steps: Vec<Command> = match path {
+        Path::Succeeds => vec![start(), succeed(1)],
+        Path::RetriesThenSucceeds => vec![start(), fail(1, true), start(), succeed(2)],
+        Path::Fails => vec![start(), fail(1, false)],
+        Path::StaysQueued => vec![],
+    };
+    for command in steps {
+        step(store, &mut job, job_id, tenant, command).await;
+    }
+}
+
+fn start() -> Command {
+    Command::Start {
+        worker_id: "w1".into(),
+        max_attempts: MAX_ATTEMPTS,
+    }
+}
+
+fn succeed(attempt: u32) -> Command {
+    Command::Succeed(JobSucceeded {
+        attempt,
+        result_key: format!("r/{attempt}.json"),
+        result_size: 42,
+        ..Default::default()
+    })
+}
+
+fn fail(attempt: u32, retryable: bool) -> Command {
+    let failure = JobAttemptFailed {
+        attempt,
+        error_class: "http_5xx".into(),
+        message: "503 Service Unavailable".into(),
+        retryable,
+        ..Default::default()
+    };
+    Command::FailAttempt {
+        failure,
+        max_attempts: MAX_ATTEMPTS,
+    }
+}
+
+async fn step(store: &EventStore, job: &mut Job, id: &str, tenant: &str, command: Command) {
+    let payloads = decide(job, command).expect("command accepted");
+    let events: Vec<_> = payloads
+        .into_iter()
+        .map(|p| new_event(id, tenant, "test", "", p))
+        .collect();
+    let appended = store
+        .append(job.last_sequence, &events)
+        .await
+        .expect("append");
+    let first = appended.sequence + 1 - events.len() as u64;
+    for (i, event) in events.into_iter().enumerate() {
+        *job = evolve(
+            std::mem::take(job),
+            &RecordedEvent {
+                sequence: first + i as u64,
+                event,
+            },
+        );
+    }
+}
+
+/// Every message of the stream, decoded, in order.
+pub async fn stream_events(js: &Context) -> Vec<RecordedEvent> {
+    let stream = js.get_stream(JOBS_STREAM).await.expect("stream");
+    let last = last_sequence(js).await;
+    let mut events = Vec::with_capacity(last as usize);
+    for seq in 1..=last {
+        let message = stream.get_raw_message(seq).await.expect("stream message");
+        events.push(decode(seq, &message.payload).expect("stream message decodes"));
+    }
+    events
+}
+
+/// Asserts the read models are exactly what the stream says: one `job_events` row per
+/// message (same seqs, types, jobs), and each job's row equal to a fresh fold of its
+/// history, with the status `evolve` gives.
+pub async fn assert_matches_stream(pool: &PgPool, js: &Context) {
+    let events = stream_events(js).await;
+    let last = events.len() as u64;
+    assert_eq!(
+        projected(pool).await,
+        last,
+        "checkpoint equals the stream's last sequence"
+    );
+    let rows: Vec<(i64, String, String)> =
+        sqlx::query_as("SELECT stream_seq, event_type, job_id FROM job_events ORDER BY stream_seq")
+            .fetch_all(pool)
+            .await
+            .expect("job_events");
+    let want: Vec<(i64, String, String)> = events
+        .iter()
+        .map(|e| {
+            (
+                e.sequence as i64,
+                e.event.event_type.clone(),
+                e.event.job_id.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows.len(),
+        want.len(),
+        "one job_events row per stream message"
+    );
+    assert_eq!(
+        rows, want,
+        "job_events rows are the stream's messages, seqs 1..={last}"
+    );
+    let mut by_job: std::collections::BTreeMap<&str, Vec<&RecordedEvent>> = Default::default();
+    for e in &events {
+        by_job.entry(e.event.job_id.as_str()).or_default().push(e);
+    }
+    let jobs: i64 = sqlx::query_scalar("SELECT count(*) FROM jobs")
+        .fetch_one(pool)
+        .await
+        .expect("count");
+    assert_eq!(jobs as usize, by_job.len(), "one jobs row per job");
+    for (job_id, history) in by_job {
+        let fresh = fold_rows(history.iter().copied()).expect("a submitted job");
+        let row: JobRow = get_job_row(pool, &fresh.tenant, job_id)
+            .await
+            .expect("query")
+            .expect("job row");
+        assert_eq!(
+            row, fresh,
+            "jobs row of {job_id} equals a fresh fold of its history"
+        );
+        assert_eq!(row.status, fold(history.iter().copied()).status.as_str());
+        assert_eq!(
+            job_events_for(pool, job_id).await.expect("events").len(),
+            history.len()
+        );
+    }
+}
