@@ -1,0 +1,116 @@
+//! Command-line grammar.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Jetcrawl: event-sourced browser jobs.
+#[derive(Debug, Parser)]
+#[command(name = "jetcrawl", version, about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every client command shares.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Gateway gRPC endpoint.
+    #[arg(
+        long,
+        global = true,
+        env = "JETCRAWL_GATEWAY",
+        default_value = "http://127.0.0.1:50051"
+    )]
+    pub gateway: String,
+    /// NATS URL, used to read result objects until signed result URLs exist.
+    #[arg(
+        long,
+        global = true,
+        env = "JETCRAWL_NATS_URL",
+        default_value = "nats://127.0.0.1:4222"
+    )]
+    pub nats_url: String,
+    /// Output for humans (text) or scripts (json).
+    #[arg(long, global = true, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start nats-server, Postgres and every service on loopback; Ctrl-C stops them.
+    Up(UpArgs),
+    /// Submit a job and print its id.
+    Submit(SubmitArgs),
+    /// Show a job.
+    Get(JobArgs),
+    /// Follow a job's events until it ends.
+    Watch(JobArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    /// Where nats-server and Postgres keep their data.
+    #[arg(long, default_value = ".jetcrawl")]
+    pub data_dir: std::path::PathBuf,
+    /// Gateway gRPC address.
+    #[arg(long, default_value = "127.0.0.1:50051")]
+    pub grpc_addr: std::net::SocketAddr,
+    /// Gateway HTTP address (REST API, /metrics, /healthz, /readyz).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub http_addr: std::net::SocketAddr,
+    /// nats-server client port.
+    #[arg(long, default_value_t = 4222)]
+    pub nats_port: u16,
+    /// Browser tabs of the worker.
+    #[arg(long, default_value_t = 2)]
+    pub tabs: usize,
+    /// Serve a demo page, run one browser job against it and print the result.
+    #[arg(long)]
+    pub demo: bool,
+    /// Exit after the demo job instead of running until Ctrl-C.
+    #[arg(long, requires = "demo")]
+    pub exit_after_demo: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Render {
+    Http,
+    Browser,
+    Auto,
+}
+
+#[derive(Debug, Args)]
+pub struct SubmitArgs {
+    /// Page URLs, visited in order.
+    #[arg(required = true)]
+    pub urls: Vec<String>,
+    /// How pages are fetched.
+    #[arg(long, value_enum, default_value_t = Render::Auto)]
+    pub render: Render,
+    /// Extraction rule `name=css-selector` (text of the first match); repeatable.
+    /// Suffix the name with `[]` for every match: `items[]=li.item`.
+    #[arg(long = "extract", value_name = "NAME=SELECTOR")]
+    pub extract: Vec<String>,
+    /// Job deadline in milliseconds (0: server default).
+    #[arg(long, default_value_t = 0)]
+    pub timeout_ms: u32,
+    /// Idempotency key: resubmitting with it returns the same job.
+    #[arg(long)]
+    pub idempotency_key: Option<String>,
+    /// Follow progress until the job ends, then print the result.
+    #[arg(long)]
+    pub wait: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct JobArgs {
+    /// Job id.
+    pub job_id: String,
+}

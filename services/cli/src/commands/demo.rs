@@ -1,0 +1,80 @@
+//! The demo behind `jetcrawl up --demo`: a page on loopback whose content only exists
+//! after its JavaScript runs, and one browser job against it.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use axum::Router;
+use axum::response::Html;
+use axum::routing::get;
+
+use super::submit;
+use crate::cli::{Global, Output, Render, SubmitArgs, UpArgs};
+
+const PAGE: &str = r#"<!doctype html>
+<html><head><title>Jetcrawl demo</title></head>
+<body>
+<div id="app">Loading…</div>
+<script>
+setTimeout(() => {
+  document.getElementById('app').innerHTML =
+    '<h1 id="title">Hello from JavaScript</h1>' +
+    '<ul><li class="item">events</li><li class="item">browsers</li><li class="item">results</li></ul>';
+}, 50);
+</script>
+</body></html>"#;
+
+/// Serves the demo page and runs `jetcrawl submit --render browser --wait` against it.
+pub async fn run(args: &UpArgs) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let site = Router::new().route("/", get(|| async { Html(PAGE) }));
+    tokio::spawn(async move { axum::serve(listener, site).await });
+    let url = format!("http://{addr}/");
+    eprintln!("demo: rendering {url} in the browser…");
+    let global = Global {
+        gateway: format!("http://{}", args.grpc_addr),
+        nats_url: format!("nats://127.0.0.1:{}", args.nats_port),
+        output: Output::Text,
+    };
+    let submit_args = SubmitArgs {
+        urls: vec![url],
+        render: Render::Browser,
+        extract: vec!["title=#title".to_owned(), "items[]=li.item".to_owned()],
+        timeout_ms: 30_000,
+        idempotency_key: None,
+        wait: true,
+    };
+    submit::run(&global, submit_args).await
+}
+
+/// Polls the gateway's `/readyz` until it answers 200.
+pub async fn wait_ready(http_addr: SocketAddr, within: Duration) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let url = "/readyz";
+    loop {
+        if probe(http_addr, url).await.unwrap_or(false) {
+            return Ok(());
+        }
+        if started.elapsed() > within {
+            bail!(
+                "the gateway at http://{http_addr} was not ready after {within:?}; see the logs above"
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// A minimal HTTP/1.1 GET, to avoid pulling an HTTP client into the CLI.
+async fn probe(addr: SocketAddr, path: &str) -> anyhow::Result<bool> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr)
+        .await
+        .context("connect")?;
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await?;
+    let mut head = [0u8; 12];
+    stream.read_exact(&mut head).await?;
+    Ok(head.starts_with(b"HTTP/1.1 200"))
+}

@@ -1,0 +1,145 @@
+//! `jetcrawl up`: nats-server with JetStream, a Postgres cluster, and the gateway, a
+//! worker and the projector in this process, all on loopback, until Ctrl-C.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use jetcrawl_gateway::GatewayConfig;
+use jetcrawl_local::{NatsOptions, NatsServer, Postgres, PostgresOptions};
+use jetcrawl_projector::ProjectorConfig;
+use jetcrawl_worker::WorkerConfig;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use super::demo;
+use crate::cli::UpArgs;
+
+pub async fn run(args: UpArgs) -> anyhow::Result<()> {
+    jetcrawl_telemetry::init_tracing("jetcrawl-up");
+    jetcrawl_telemetry::install_metrics();
+    std::fs::create_dir_all(&args.data_dir).with_context(|| {
+        format!(
+            "cannot create the data directory {}",
+            args.data_dir.display()
+        )
+    })?;
+    let data_dir = std::fs::canonicalize(&args.data_dir)?;
+
+    let nats = NatsServer::start(NatsOptions {
+        data_dir: Some(data_dir.join("nats")),
+        port: Some(args.nats_port),
+        ..Default::default()
+    })
+    .await
+    .context("starting nats-server")?;
+    let postgres = Postgres::start(PostgresOptions {
+        data_dir: Some(data_dir.join("postgres")),
+        ..PostgresOptions::default()
+    })
+    .await
+    .context("starting Postgres")?;
+
+    // The demo targets a page on loopback, which production refuses (SSRF defence).
+    let allow_private = args.demo;
+    let stop = CancellationToken::new();
+    let mut services = JoinSet::new();
+    let gateway = gateway_config(&args, &nats.url(), &postgres.url(), allow_private);
+    let worker = worker_config(&args, &nats.url(), allow_private);
+    let projector = projector_config(&nats.url(), &postgres.url());
+    let token = stop.clone();
+    services.spawn(async move {
+        jetcrawl_gateway::run(gateway, token.cancelled_owned())
+            .await
+            .context("gateway")
+    });
+    let token = stop.clone();
+    services.spawn(async move {
+        jetcrawl_worker::run(worker, token.cancelled_owned())
+            .await
+            .context("worker")
+    });
+    let token = stop.clone();
+    services.spawn(async move {
+        jetcrawl_projector::run(projector, token.cancelled_owned())
+            .await
+            .context("projector")
+    });
+
+    print_addresses(&args, &nats, &postgres, &data_dir);
+    demo::wait_ready(args.http_addr, Duration::from_secs(60)).await?;
+    eprintln!("jetcrawl is up. Ctrl-C stops everything.");
+
+    let outcome = if args.demo {
+        demo::run(&args).await
+    } else {
+        Ok(())
+    };
+    if outcome.is_ok() && !args.exit_after_demo {
+        tokio::select! {
+            () = jetcrawl_telemetry::shutdown_signal() => {}
+            Some(done) = services.join_next() => eprintln!("a service stopped on its own: {done:?}"),
+        }
+    }
+    stop.cancel();
+    eprintln!("stopping services…");
+    let _ = tokio::time::timeout(Duration::from_secs(40), async {
+        while let Some(done) = services.join_next().await {
+            if let Ok(Err(err)) = done {
+                eprintln!("{err:#}");
+            }
+        }
+    })
+    .await;
+    drop(postgres);
+    drop(nats);
+    eprintln!("stopped.");
+    outcome
+}
+
+fn print_addresses(
+    args: &UpArgs,
+    nats: &NatsServer,
+    postgres: &Postgres,
+    data_dir: &std::path::Path,
+) {
+    eprintln!(
+        "nats      {} (monitor http://127.0.0.1:{})",
+        nats.url(),
+        nats.monitor_port
+    );
+    eprintln!("postgres  {}", postgres.url());
+    eprintln!(
+        "gateway   grpc http://{}  http http://{}",
+        args.grpc_addr, args.http_addr
+    );
+    eprintln!("metrics   http://{}/metrics", args.http_addr);
+    eprintln!("data      {}", data_dir.display());
+}
+
+fn gateway_config(
+    args: &UpArgs,
+    nats_url: &str,
+    database_url: &str,
+    allow_private: bool,
+) -> GatewayConfig {
+    GatewayConfig {
+        grpc_addr: args.grpc_addr,
+        http_addr: args.http_addr,
+        allow_private_targets: allow_private,
+        ..GatewayConfig::new(nats_url, database_url)
+    }
+}
+
+fn worker_config(args: &UpArgs, nats_url: &str, allow_private: bool) -> WorkerConfig {
+    WorkerConfig {
+        nats_url: nats_url.to_owned(),
+        worker_id: "up-worker-1".to_owned(),
+        tabs: args.tabs,
+        allow_private_targets: allow_private,
+        ..WorkerConfig::defaults()
+    }
+}
+
+fn projector_config(nats_url: &str, database_url: &str) -> ProjectorConfig {
+    ProjectorConfig::new(nats_url, database_url)
+}

@@ -1,0 +1,18 @@
+//! `jetcrawl`: run the platform locally, submit jobs and inspect them.
+
+mod cli;
+mod commands;
+mod output;
+
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = cli::Cli::parse();
+    match cli.command {
+        cli::Command::Up(args) => commands::up::run(args).await,
+        cli::Command::Submit(args) => commands::submit::run(&cli.global, args).await,
+        cli::Command::Get(args) => commands::get::run(&cli.global, args).await,
+        cli::Command::Watch(args) => commands::watch::run(&cli.global, args).await,
+    }
+}

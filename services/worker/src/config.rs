@@ -1,0 +1,140 @@
+//! Worker configuration: flags with environment fallbacks.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+
+/// Default user agent sent by HTTP fetches and the browser.
+pub const DEFAULT_USER_AGENT: &str = "jetcrawl/0.1 (+https://jetcrawl.dev/bot)";
+
+/// Everything a worker process needs to know.
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "jetcrawl-worker",
+    about = "Runs Jetcrawl jobs over HTTP or in headless Chromium"
+)]
+pub struct WorkerConfig {
+    /// NATS server URL.
+    #[arg(
+        long,
+        env = "JETCRAWL_NATS_URL",
+        default_value = "nats://127.0.0.1:4222"
+    )]
+    pub nats_url: String,
+    /// Identity written into events as `worker:<id>`; hostname-pid when empty.
+    #[arg(long, env = "JETCRAWL_WORKER_ID", default_value = "")]
+    pub worker_id: String,
+    /// Where `/metrics` and `/healthz` are served.
+    #[arg(long, env = "JETCRAWL_METRICS_ADDR", default_value = "127.0.0.1:9102")]
+    pub metrics_addr: SocketAddr,
+    /// The Chromium binary.
+    #[arg(
+        long,
+        env = "JETCRAWL_CHROMIUM_PATH",
+        default_value = "/usr/bin/chromium"
+    )]
+    pub chromium_path: PathBuf,
+    /// Browser tabs open at once, which is also how many jobs run at once.
+    #[arg(long, env = "JETCRAWL_BROWSER_TABS", default_value_t = 2)]
+    pub tabs: usize,
+    /// Browser processes the tabs are spread over.
+    #[arg(long, env = "JETCRAWL_BROWSERS", default_value_t = 1)]
+    pub browsers: usize,
+    /// Pages a browser serves before it is replaced by a fresh one.
+    #[arg(long, env = "JETCRAWL_BROWSER_RECYCLE_PAGES", default_value_t = 200)]
+    pub recycle_pages: u32,
+    /// Attempts per job in all (1 + retries).
+    #[arg(long, env = "JETCRAWL_MAX_ATTEMPTS", default_value_t = 4)]
+    pub max_attempts: u32,
+    /// First retry delay; doubles per attempt, with jitter.
+    #[arg(long, env = "JETCRAWL_BACKOFF_BASE_MS", default_value_t = 2_000)]
+    pub backoff_base_ms: u64,
+    /// Longest retry delay.
+    #[arg(long, env = "JETCRAWL_BACKOFF_CAP_MS", default_value_t = 300_000)]
+    pub backoff_cap_ms: u64,
+    /// Job deadline when the spec gives none.
+    #[arg(
+        long,
+        env = "JETCRAWL_JOB_TIMEOUT_DEFAULT_MS",
+        default_value_t = 60_000
+    )]
+    pub job_timeout_default_ms: u64,
+    /// Longest deadline a spec may ask for.
+    #[arg(long, env = "JETCRAWL_JOB_TIMEOUT_MAX_MS", default_value_t = 300_000)]
+    pub job_timeout_max_ms: u64,
+    /// Deadline of one browser step when the step gives none.
+    #[arg(long, env = "JETCRAWL_STEP_TIMEOUT_MS", default_value_t = 15_000)]
+    pub step_timeout_ms: u64,
+    /// Deadline of one page navigation.
+    #[arg(long, env = "JETCRAWL_NAVIGATION_TIMEOUT_MS", default_value_t = 30_000)]
+    pub navigation_timeout_ms: u64,
+    /// Fetch loopback and private-network targets (development and tests only).
+    #[arg(long, env = "JETCRAWL_ALLOW_PRIVATE_TARGETS", default_value_t = false)]
+    pub allow_private_targets: bool,
+    /// User agent of HTTP fetches and the browser.
+    #[arg(long, env = "JETCRAWL_USER_AGENT", default_value = DEFAULT_USER_AGENT)]
+    pub user_agent: String,
+    /// How long running jobs may take to finish after shutdown is requested.
+    #[arg(long, env = "JETCRAWL_SHUTDOWN_GRACE_MS", default_value_t = 30_000)]
+    pub shutdown_grace_ms: u64,
+}
+
+impl WorkerConfig {
+    /// The defaults, as if no flag or variable were given.
+    pub fn defaults() -> Self {
+        Self::parse_from(["jetcrawl-worker"])
+    }
+
+    /// The configured id, or `<hostname>-<pid>`.
+    pub fn resolved_worker_id(&self) -> String {
+        if !self.worker_id.is_empty() {
+            return self.worker_id.clone();
+        }
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|h| h.trim().to_owned())
+            .ok()
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "worker".to_owned());
+        format!("{host}-{}", std::process::id())
+    }
+
+    /// Retry delays.
+    pub fn backoff(&self) -> crate::backoff::Backoff {
+        crate::backoff::Backoff {
+            base: Duration::from_millis(self.backoff_base_ms),
+            cap: Duration::from_millis(self.backoff_cap_ms),
+        }
+    }
+
+    /// The browser pool settings.
+    pub fn pool(&self) -> crate::pool::PoolConfig {
+        crate::pool::PoolConfig {
+            chromium_path: self.chromium_path.clone(),
+            tabs: self.tabs.max(1),
+            browsers: self.browsers.max(1),
+            recycle_pages: self.recycle_pages.max(1),
+            user_agent: self.user_agent.clone(),
+        }
+    }
+
+    /// The executor settings.
+    pub fn executor(&self) -> crate::execute::ExecutorConfig {
+        crate::execute::ExecutorConfig {
+            user_agent: self.user_agent.clone(),
+            allow_private_targets: self.allow_private_targets,
+            step_timeout: Duration::from_millis(self.step_timeout_ms),
+            navigation_timeout: Duration::from_millis(self.navigation_timeout_ms),
+        }
+    }
+
+    /// The deadline of a job whose spec asks for `requested_ms` (0: the default).
+    pub fn job_deadline(&self, requested_ms: u32) -> Duration {
+        let ms = match u64::from(requested_ms) {
+            0 => self.job_timeout_default_ms,
+            asked => asked,
+        };
+        Duration::from_millis(ms.min(self.job_timeout_max_ms))
+    }
+}

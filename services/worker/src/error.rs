@@ -1,0 +1,130 @@
+//! Why an attempt failed, classified by what should happen next: retry later, or stop.
+
+use thiserror::Error;
+
+/// The kinds of failure a job attempt can end with. The string form is the
+/// `error_class` recorded in `JobAttemptFailed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorClass {
+    /// The target answered 4xx (other than 429): asking again will not help.
+    Http4xx,
+    /// The target asked us to slow down.
+    Http429,
+    /// The target failed on its side.
+    Http5xx,
+    /// A deadline passed (page load, step, or the whole job).
+    Timeout,
+    /// Connection refused, reset, DNS failure and the like.
+    Network,
+    /// The browser crashed or disconnected.
+    BrowserCrash,
+    /// A `required` extraction rule matched nothing.
+    ExtractionRequiredMissing,
+    /// The target resolves to an address the worker may not reach.
+    TargetForbidden,
+    /// The spec cannot run as written (should have been refused at submit).
+    InvalidSpec,
+    /// The response body is larger than the worker accepts.
+    BodyTooLarge,
+    /// Results could not be stored.
+    Storage,
+}
+
+impl ErrorClass {
+    /// The `error_class` string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Http4xx => "http_4xx",
+            Self::Http429 => "http_429",
+            Self::Http5xx => "http_5xx",
+            Self::Timeout => "timeout",
+            Self::Network => "network",
+            Self::BrowserCrash => "browser_crash",
+            Self::ExtractionRequiredMissing => "extraction_required_missing",
+            Self::TargetForbidden => "target_forbidden",
+            Self::InvalidSpec => "invalid_spec",
+            Self::BodyTooLarge => "body_too_large",
+            Self::Storage => "storage",
+        }
+    }
+
+    /// True when another attempt may succeed.
+    pub fn retryable(self) -> bool {
+        matches!(
+            self,
+            Self::Http429
+                | Self::Http5xx
+                | Self::Timeout
+                | Self::Network
+                | Self::BrowserCrash
+                | Self::Storage
+        )
+    }
+
+    /// The class of an HTTP error status (400..=599).
+    pub fn of_status(status: u16) -> Self {
+        match status {
+            429 => Self::Http429,
+            500.. => Self::Http5xx,
+            _ => Self::Http4xx,
+        }
+    }
+}
+
+/// A failed attempt: its class and a message that says what failed and what to do.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{message}")]
+pub struct JobError {
+    /// How to react.
+    pub class: ErrorClass,
+    /// For the client and the logs.
+    pub message: String,
+}
+
+impl JobError {
+    /// A new error.
+    pub fn new(class: ErrorClass, message: impl Into<String>) -> Self {
+        Self {
+            class,
+            message: message.into(),
+        }
+    }
+
+    /// True when another attempt may succeed.
+    pub fn retryable(&self) -> bool {
+        self.class.retryable()
+    }
+
+    /// The error for an HTTP error status from `url`.
+    pub fn status(url: &str, status: u16) -> Self {
+        let class = ErrorClass::of_status(status);
+        let hint = if class.retryable() {
+            "the worker will retry later"
+        } else {
+            "check the URL; retrying will not help"
+        };
+        Self::new(class, format!("{url} answered HTTP {status}; {hint}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_map_to_retryable_classes() {
+        for (status, class, retryable) in [
+            (404, "http_4xx", false),
+            (410, "http_4xx", false),
+            (403, "http_4xx", false),
+            (429, "http_429", true),
+            (500, "http_5xx", true),
+            (503, "http_5xx", true),
+        ] {
+            let err = JobError::status("http://x/", status);
+            assert_eq!(err.class.as_str(), class, "status {status}");
+            assert_eq!(err.retryable(), retryable, "status {status}");
+            assert!(err.message.contains(&status.to_string()));
+        }
+    }
+}

@@ -1,0 +1,221 @@
+//! Runs a spec: every URL in order, each over HTTP or in the browser as the render mode
+//! asks (AUTO decides per page), under the job deadline.
+
+use std::time::Duration;
+
+use jetcrawl_proto::v1::step::Kind;
+use jetcrawl_proto::v1::{JobSpec, RenderMode};
+use tokio::time::Instant;
+use tracing::{Instrument, debug_span};
+
+use super::extract;
+use super::http::HttpFetcher;
+use super::model::{Mode, PageResult, PageRun, SpecRun};
+use super::page::{BrowserPage, PageLimits};
+use crate::error::{ErrorClass, JobError};
+use crate::pool::BrowserPool;
+
+/// Executor settings.
+#[derive(Debug, Clone)]
+pub struct ExecutorConfig {
+    /// User agent of HTTP fetches.
+    pub user_agent: String,
+    /// Fetch loopback and private-network targets.
+    pub allow_private_targets: bool,
+    /// Default deadline of one browser step.
+    pub step_timeout: Duration,
+    /// Deadline of one navigation.
+    pub navigation_timeout: Duration,
+}
+
+/// Runs specs; share one per worker.
+#[derive(Debug, Clone)]
+pub struct Executor {
+    http: HttpFetcher,
+    pool: BrowserPool,
+    config: ExecutorConfig,
+}
+
+impl Executor {
+    /// An executor fetching with its own HTTP client and rendering in `pool`.
+    pub fn new(config: ExecutorConfig, pool: BrowserPool) -> Result<Self, JobError> {
+        let http = HttpFetcher::new(&config.user_agent, config.allow_private_targets)?;
+        Ok(Self { http, pool, config })
+    }
+
+    /// The browser pool.
+    pub fn pool(&self) -> &BrowserPool {
+        &self.pool
+    }
+
+    /// Runs every URL of `spec` in order; fails on the first page that fails.
+    pub async fn run(&self, spec: &JobSpec, deadline: Instant) -> Result<SpecRun, JobError> {
+        validate(spec)?;
+        let mut run = SpecRun::default();
+        for url in &spec.urls {
+            let span = debug_span!("page", url = %url, mode = tracing::field::Empty);
+            let page = self.run_page(spec, url, deadline).instrument(span).await?;
+            run.pages.push(page);
+        }
+        Ok(run)
+    }
+
+    async fn run_page(
+        &self,
+        spec: &JobSpec,
+        url: &str,
+        deadline: Instant,
+    ) -> Result<PageRun, JobError> {
+        let started = Instant::now();
+        let outcome = match spec.render() {
+            RenderMode::Http => self.http_page(spec, url, deadline).await,
+            RenderMode::Browser => self.browser_page(spec, url, deadline).await,
+            RenderMode::Auto | RenderMode::Unspecified => self.auto_page(spec, url, deadline).await,
+        };
+        let mode_label = |mode: Mode| mode.as_str();
+        match outcome {
+            Ok(mut run) => {
+                run.result.elapsed_ms =
+                    u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+                metrics::counter!("jetcrawl_pages_total", "mode" => mode_label(run.result.mode), "status" => status_label(run.result.status)).increment(1);
+                tracing::Span::current().record("mode", mode_label(run.result.mode));
+                extract::check_required(&spec.extract, &run.result.data, url)?;
+                Ok(run)
+            }
+            Err(err) => {
+                metrics::counter!("jetcrawl_pages_total", "mode" => "any", "status" => err.class.as_str()).increment(1);
+                Err(err)
+            }
+        }
+    }
+
+    async fn http_page(
+        &self,
+        spec: &JobSpec,
+        url: &str,
+        deadline: Instant,
+    ) -> Result<PageRun, JobError> {
+        let fetched = self.http.fetch(url, deadline).await?;
+        let data = extract::extract_html(&fetched.body, &spec.extract)?;
+        Ok(page_run(
+            url,
+            fetched.final_url,
+            fetched.status,
+            Mode::Http,
+            data,
+            Vec::new(),
+        ))
+    }
+
+    async fn auto_page(
+        &self,
+        spec: &JobSpec,
+        url: &str,
+        deadline: Instant,
+    ) -> Result<PageRun, JobError> {
+        if needs_browser(spec) {
+            return self.browser_page(spec, url, deadline).await;
+        }
+        let fetched = self.http.fetch(url, deadline).await?;
+        let data = extract::extract_html(&fetched.body, &spec.extract)?;
+        let needs_js =
+            !extract::all_matched(&spec.extract, &data) && fetched.body.contains("<script");
+        if needs_js {
+            tracing::debug!(
+                url,
+                "static HTML lacks extracted fields and has scripts; rendering in the browser"
+            );
+            return self.browser_page(spec, url, deadline).await;
+        }
+        Ok(page_run(
+            url,
+            fetched.final_url,
+            fetched.status,
+            Mode::Http,
+            data,
+            Vec::new(),
+        ))
+    }
+
+    async fn browser_page(
+        &self,
+        spec: &JobSpec,
+        url: &str,
+        deadline: Instant,
+    ) -> Result<PageRun, JobError> {
+        let limits = PageLimits {
+            deadline,
+            step_timeout: self.config.step_timeout,
+            navigation_timeout: self.config.navigation_timeout,
+            allow_private: self.config.allow_private_targets,
+        };
+        let mut page = BrowserPage::open(&self.pool, url, &spec.extract, limits).await?;
+        if let Err(err) = page.run_steps(&spec.steps).await {
+            page.abort();
+            return Err(err);
+        }
+        let (data, status, final_url, captures) = page.finish();
+        Ok(page_run(
+            url,
+            final_url,
+            status,
+            Mode::Browser,
+            data,
+            captures,
+        ))
+    }
+}
+
+fn page_run(
+    url: &str,
+    final_url: String,
+    status: u16,
+    mode: Mode,
+    data: serde_json::Map<String, serde_json::Value>,
+    captures: Vec<super::model::Capture>,
+) -> PageRun {
+    let result = PageResult {
+        url: url.to_owned(),
+        final_url,
+        status,
+        mode,
+        data,
+        screenshots: Vec::new(),
+        elapsed_ms: 0,
+    };
+    PageRun { result, captures }
+}
+
+/// True when a step needs a real browser (anything but `extract`).
+pub fn needs_browser(spec: &JobSpec) -> bool {
+    spec.steps
+        .iter()
+        .any(|step| !matches!(step.kind, Some(Kind::Extract(_)) | None))
+}
+
+fn validate(spec: &JobSpec) -> Result<(), JobError> {
+    if spec.urls.is_empty() {
+        return Err(JobError::new(
+            ErrorClass::InvalidSpec,
+            "the spec has no URL; give at least one",
+        ));
+    }
+    if spec.render() == RenderMode::Http && needs_browser(spec) {
+        return Err(JobError::new(
+            ErrorClass::InvalidSpec,
+            "render mode HTTP cannot run browser steps (wait_for, click, type, scroll, screenshot, navigate); \
+             submit with render BROWSER or AUTO",
+        ));
+    }
+    Ok(())
+}
+
+fn status_label(status: u16) -> &'static str {
+    match status {
+        200..=299 => "2xx",
+        300..=399 => "3xx",
+        400..=499 => "4xx",
+        500..=599 => "5xx",
+        _ => "other",
+    }
+}

@@ -1,0 +1,12 @@
+//! Executing a spec: HTTP fetches, browser pages and their steps, and extraction.
+
+pub mod executor;
+pub mod extract;
+pub mod http;
+pub mod model;
+pub mod page;
+pub mod script;
+
+pub use executor::{Executor, ExecutorConfig};
+pub use model::{Capture, Mode, PageResult, PageRun, ResultDocument, ScreenshotRef, SpecRun};
+pub use page::{BrowserPage, PageLimits};

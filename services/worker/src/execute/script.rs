@@ -1,0 +1,268 @@
+//! The in-page script: one `Runtime.evaluate` runs a segment of steps (readiness wait,
+//! wait_for, click, type, scroll, extract) and returns JSON. Steps are grouped into
+//! segments so a page costs one round trip, split where Rust must act between them
+//! (screenshots, navigations) or where a click may load a new document.
+
+use jetcrawl_proto::v1::step::Kind;
+use jetcrawl_proto::v1::{ExtractKind, ExtractRule, Step};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::error::{ErrorClass, JobError};
+
+const PAGE_JS: &str = include_str!("page.js");
+
+/// DOM must be quiet this long before a page counts as settled.
+pub const SETTLE_QUIET_MS: u64 = 300;
+/// Settling never takes longer than this.
+pub const SETTLE_MAX_MS: u64 = 2_000;
+
+/// One step as the script sees it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ScriptStep {
+    /// Position in the spec, for messages.
+    pub index: usize,
+    /// wait_for, click, type, scroll or extract.
+    pub op: &'static str,
+    /// Target element, when the op has one.
+    pub selector: String,
+    /// Text to type.
+    pub text: String,
+    /// Pixels to scroll when no selector is given.
+    pub pixels: i32,
+    /// Rules an extract step runs (empty: all).
+    pub rules: Vec<String>,
+    /// Step deadline.
+    pub timeout_ms: u64,
+}
+
+/// A run of script steps evaluated in one call.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Segment {
+    /// Wait for `document.readyState == complete` and a quiet DOM first.
+    pub wait_ready: bool,
+    /// The steps.
+    pub steps: Vec<ScriptStep>,
+    /// Run every rule after the steps.
+    pub final_extract: bool,
+}
+
+/// What a page visit does, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Evaluate a segment.
+    Script(Segment),
+    /// Capture a PNG.
+    Screenshot {
+        /// Artifact name.
+        name: String,
+        /// Whole page instead of the viewport.
+        full_page: bool,
+    },
+    /// Load another URL in the same tab.
+    Navigate(String),
+}
+
+/// Converts one step; `None` for steps Rust runs itself (screenshot, navigate).
+pub fn script_step(index: usize, step: &Step, default_timeout_ms: u64) -> Option<ScriptStep> {
+    let timeout_ms = match step.timeout_ms {
+        0 => default_timeout_ms,
+        ms => u64::from(ms),
+    };
+    let blank = ScriptStep {
+        index,
+        op: "",
+        selector: String::new(),
+        text: String::new(),
+        pixels: 0,
+        rules: Vec::new(),
+        timeout_ms,
+    };
+    match step.kind.as_ref()? {
+        Kind::WaitFor(w) => Some(ScriptStep {
+            op: "wait_for",
+            selector: w.selector.clone(),
+            ..blank
+        }),
+        Kind::Click(c) => Some(ScriptStep {
+            op: "click",
+            selector: c.selector.clone(),
+            ..blank
+        }),
+        Kind::Type(t) => Some(ScriptStep {
+            op: "type",
+            selector: t.selector.clone(),
+            text: t.text.clone(),
+            ..blank
+        }),
+        Kind::Scroll(s) => Some(ScriptStep {
+            op: "scroll",
+            selector: s.selector.clone(),
+            pixels: s.pixels,
+            ..blank
+        }),
+        Kind::Extract(e) => Some(ScriptStep {
+            op: "extract",
+            rules: e.rules.clone(),
+            ..blank
+        }),
+        Kind::Navigate(_) | Kind::Screenshot(_) => None,
+    }
+}
+
+/// Splits the steps of a page visit into actions. The first segment waits for the page;
+/// the last one runs every extraction rule.
+pub fn plan(steps: &[Step], default_timeout_ms: u64) -> Vec<Action> {
+    let mut actions = Vec::new();
+    let mut current = Segment {
+        wait_ready: true,
+        ..Segment::default()
+    };
+    for (index, step) in steps.iter().enumerate() {
+        match &step.kind {
+            Some(Kind::Screenshot(shot)) => {
+                push_segment(&mut actions, std::mem::take(&mut current));
+                actions.push(Action::Screenshot {
+                    name: shot.name.clone(),
+                    full_page: shot.full_page,
+                });
+            }
+            Some(Kind::Navigate(nav)) => {
+                push_segment(&mut actions, std::mem::take(&mut current));
+                actions.push(Action::Navigate(nav.url.clone()));
+                current.wait_ready = true;
+            }
+            Some(Kind::Click(_)) => {
+                current
+                    .steps
+                    .extend(script_step(index, step, default_timeout_ms));
+                push_segment(&mut actions, std::mem::take(&mut current));
+                // The click may load a new document: wait for it before going on.
+                current.wait_ready = true;
+            }
+            Some(_) => current
+                .steps
+                .extend(script_step(index, step, default_timeout_ms)),
+            None => {}
+        }
+    }
+    current.final_extract = true;
+    actions.push(Action::Script(current));
+    actions
+}
+
+fn push_segment(actions: &mut Vec<Action>, segment: Segment) {
+    if segment.wait_ready || !segment.steps.is_empty() {
+        actions.push(Action::Script(segment));
+    }
+}
+
+#[derive(Serialize)]
+struct ScriptRule<'a> {
+    name: &'a str,
+    selector: &'a str,
+    kind: &'static str,
+    attribute: &'a str,
+    many: bool,
+}
+
+#[derive(Serialize)]
+struct ScriptInput<'a> {
+    wait_ready: bool,
+    settle_ms: u64,
+    settle_max_ms: u64,
+    ready_timeout_ms: u64,
+    deadline_ms: u64,
+    steps: &'a [ScriptStep],
+    rules: Vec<ScriptRule<'a>>,
+    final_extract: bool,
+}
+
+/// The expression to evaluate for `segment`; it resolves to a JSON string.
+pub fn expression(
+    segment: &Segment,
+    rules: &[ExtractRule],
+    ready_timeout_ms: u64,
+    deadline_ms: u64,
+) -> String {
+    let input = ScriptInput {
+        wait_ready: segment.wait_ready,
+        settle_ms: SETTLE_QUIET_MS,
+        settle_max_ms: SETTLE_MAX_MS,
+        ready_timeout_ms,
+        deadline_ms,
+        steps: &segment.steps,
+        rules: rules.iter().map(script_rule).collect(),
+        final_extract: segment.final_extract,
+    };
+    let json = serde_json::to_string(&input).unwrap_or_else(|_| "{}".to_owned());
+    format!("{}({json}).then((r) => JSON.stringify(r))", PAGE_JS.trim())
+}
+
+fn script_rule(rule: &ExtractRule) -> ScriptRule<'_> {
+    let kind = match rule.kind() {
+        ExtractKind::Attribute => "attribute",
+        ExtractKind::Html => "html",
+        ExtractKind::Text | ExtractKind::Unspecified => "text",
+    };
+    ScriptRule {
+        name: &rule.name,
+        selector: &rule.selector,
+        kind,
+        attribute: &rule.attribute,
+        many: rule.many,
+    }
+}
+
+/// What a segment reported.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ScriptOutput {
+    /// False when a step failed.
+    pub ok: bool,
+    /// Main document status (0: unknown).
+    #[serde(default)]
+    pub status: u16,
+    /// `location.href`.
+    #[serde(default)]
+    pub url: String,
+    /// Extracted values.
+    #[serde(default)]
+    pub data: Map<String, Value>,
+    /// Error class when not ok.
+    #[serde(default)]
+    pub class: String,
+    /// Error message when not ok.
+    #[serde(default)]
+    pub message: String,
+}
+
+impl ScriptOutput {
+    /// Parses the script's JSON string.
+    pub fn parse(value: Option<&Value>) -> Result<Self, JobError> {
+        let text = value.and_then(Value::as_str).ok_or_else(|| {
+            JobError::new(
+                ErrorClass::BrowserCrash,
+                "the page script returned nothing; the page may have navigated away",
+            )
+        })?;
+        serde_json::from_str(text).map_err(|err| {
+            JobError::new(
+                ErrorClass::BrowserCrash,
+                format!("the page script returned invalid JSON: {err}"),
+            )
+        })
+    }
+
+    /// The step failure, when there was one.
+    pub fn error(&self) -> Option<JobError> {
+        if self.ok {
+            return None;
+        }
+        let class = match self.class.as_str() {
+            "timeout" => ErrorClass::Timeout,
+            "invalid_spec" => ErrorClass::InvalidSpec,
+            _ => ErrorClass::BrowserCrash,
+        };
+        Some(JobError::new(class, self.message.clone()))
+    }
+}

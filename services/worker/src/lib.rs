@@ -1,0 +1,28 @@
+//! The Jetcrawl worker. It pulls submitted jobs from the `workers` JetStream consumer,
+//! runs each spec over plain HTTP or in a pool of headless Chromium tabs (AUTO picks per
+//! page), stores the result JSON and screenshots in the `RESULTS` Object Store, and
+//! records every attempt in the job's history through the pure `decide` of
+//! `jetcrawl-streams`. Failed attempts are classified as retryable or not and retried
+//! with exponential backoff through NAK delays.
+//!
+//! The worker keeps no state of its own: any number of them can share the consumer.
+
+#![forbid(unsafe_code)]
+
+pub mod backoff;
+pub mod config;
+pub mod consumer;
+pub mod error;
+pub mod execute;
+pub mod handler;
+pub mod lifecycle;
+pub mod pool;
+pub mod results;
+pub mod ssrf;
+pub mod worker;
+
+pub use config::WorkerConfig;
+pub use error::{ErrorClass, JobError};
+pub use execute::{Executor, ExecutorConfig, Mode};
+pub use pool::{BrowserPool, PoolConfig};
+pub use worker::{WorkerError, run, run_with};

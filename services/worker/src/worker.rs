@@ -1,0 +1,74 @@
+//! Wiring: connect, apply the topology, build the handler, and run the fetch loop.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_nats::jetstream::Context;
+use jetcrawl_streams::{EventStore, StoreError, Topology, topology};
+use thiserror::Error;
+use tracing::info;
+
+use crate::config::WorkerConfig;
+use crate::consumer::consume;
+use crate::error::JobError;
+use crate::execute::Executor;
+use crate::handler::Handler;
+use crate::lifecycle::Recorder;
+use crate::pool::BrowserPool;
+use crate::results::ResultStore;
+
+/// Why the worker could not start.
+#[derive(Debug, Error)]
+pub enum WorkerError {
+    /// NATS or JetStream is unreachable or refused the topology.
+    #[error("JetStream: {0}")]
+    Store(#[from] StoreError),
+    /// The browser pool, HTTP client or result store could not be set up.
+    #[error("worker set-up: {0}")]
+    Setup(#[from] JobError),
+}
+
+/// Connects to NATS, applies the topology, and runs jobs until `shutdown` completes.
+pub async fn run(
+    config: WorkerConfig,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), WorkerError> {
+    let (_client, js) = jetcrawl_streams::connect(&config.nats_url, "jetcrawl-worker").await?;
+    Topology::default().apply(&js).await?;
+    run_with(config, js, shutdown).await
+}
+
+/// Runs jobs on an existing JetStream context (topology already applied).
+pub async fn run_with(
+    config: WorkerConfig,
+    js: Context,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), WorkerError> {
+    let worker_id = config.resolved_worker_id();
+    let consumer = topology::ensure_consumer(&js, Topology::default().workers_consumer()).await?;
+    let pool = BrowserPool::new(config.pool())?;
+    let handler = Arc::new(Handler {
+        recorder: Recorder {
+            store: EventStore::open(js.clone()).await?,
+            actor: format!("worker:{worker_id}"),
+            worker_id: worker_id.clone(),
+            max_attempts: config.max_attempts.max(1),
+        },
+        results: ResultStore::open(&js).await?,
+        executor: Executor::new(config.executor(), pool.clone())?,
+        backoff: config.backoff(),
+        config: config.clone(),
+    });
+    info!(
+        worker_id,
+        tabs = config.tabs,
+        browsers = config.browsers,
+        "worker running"
+    );
+    let grace = Duration::from_millis(config.shutdown_grace_ms);
+    consume(consumer, handler, config.tabs.max(1), shutdown, grace).await;
+    pool.shutdown().await;
+    info!(worker_id, "worker stopped");
+    Ok(())
+}

@@ -1,0 +1,9 @@
+//! End-to-end flows through the real platform: nats-server, Postgres, Chromium, the
+//! fixture website, and the gateway, worker and projector binaries.
+
+mod cli;
+mod jobs_http;
+mod modes;
+mod projection;
+mod steps;
+mod support;
