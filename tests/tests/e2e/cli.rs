@@ -25,7 +25,8 @@ async fn up_with_demo_runs_a_browser_job_end_to_end() {
         "--demo".to_owned(),
         "--exit-after-demo".to_owned(),
     ];
-    let mut up = ServiceProcess::spawn("jetcrawl", args, [("JETCRAWL_LOG_FORMAT", "json")]).expect("jetcrawl up starts");
+    let mut up = ServiceProcess::spawn("jetcrawl", args, [("JETCRAWL_LOG_FORMAT", "json")])
+        .expect("jetcrawl up starts");
     let status = eventually(Duration::from_secs(120), || {
         let status = up.exit_status();
         async move {
@@ -39,8 +40,14 @@ async fn up_with_demo_runs_a_browser_job_end_to_end() {
     .expect("jetcrawl up --exit-after-demo exits");
     let log = up.log();
     assert!(status.success(), "exit {status:?}:\n{log}");
-    assert!(log.contains("\"title\": \"Hello from JavaScript\""), "the demo prints the rendered title:\n{log}");
+    assert!(
+        log.contains("\"title\": \"Hello from JavaScript\""),
+        "the demo prints the rendered title:\n{log}"
+    );
     assert!(log.contains("state     succeeded"), "{log}");
-    assert!(log.contains(&format!("grpc http://127.0.0.1:{grpc}")), "it says where the gateway listens:\n{log}");
+    assert!(
+        log.contains(&format!("grpc http://127.0.0.1:{grpc}")),
+        "it says where the gateway listens:\n{log}"
+    );
     assert!(log.contains("stopped."), "it stops cleanly:\n{log}");
 }
