@@ -12,6 +12,7 @@ use async_nats::jetstream::{self, Context};
 use async_nats::{HeaderMap, header};
 use futures::{Stream as FutStream, StreamExt};
 use jetcrawl_proto::v1::Event;
+use sha2::Digest;
 
 use crate::envelope::{self, EventKind, RecordedEvent};
 use crate::error::StoreError;
@@ -67,14 +68,12 @@ impl EventStore {
     async fn append_one(&self, expected_last: u64, event: &Event) -> Result<Appended, StoreError> {
         let mut map = envelope::envelope_headers(event);
         expect_last(&mut map, &event.job_id, expected_last);
-        // A retried publish (lost ack) is recognised by its id and stored once.
+        let payload = envelope::encode(event);
         map.insert(
             header::NATS_MESSAGE_ID,
-            format!("{}.{expected_last}", event.job_id).as_str(),
+            message_id(event, expected_last, &payload).as_str(),
         );
-        let message = PublishMessage::build()
-            .headers(map)
-            .payload(envelope::encode(event));
+        let message = PublishMessage::build().headers(map).payload(payload);
         let ack = self
             .js
             .send_publish(subject_of(event)?, message)
@@ -191,6 +190,18 @@ impl EventStore {
             envelope::decode(sequence, &message.payload)
         }))
     }
+}
+
+/// `<job>.<expected last seq>.<payload hash>`: a retried publish of the same event is
+/// recognised and stored once, while a different event at the same position can never
+/// be mistaken for a duplicate of it (it is refused by the sequence check instead).
+fn message_id(event: &Event, expected_last: u64, payload: &[u8]) -> String {
+    let digest = sha2::Sha256::digest(payload);
+    format!(
+        "{}.{expected_last}.{}",
+        event.job_id,
+        hex::encode(&digest[..8])
+    )
 }
 
 fn expect_last(map: &mut HeaderMap, job_id: &str, expected_last: u64) {

@@ -252,3 +252,43 @@ async fn applying_the_topology_is_idempotent_and_reports_drift() {
         "apply repaired the drift"
     );
 }
+
+#[tokio::test]
+async fn two_writers_racing_at_one_position_never_both_report_success() {
+    let (_nats, store, js) = store().await;
+    let submitted_at = store
+        .append(0, &[submitted("job-race")])
+        .await
+        .expect("submit")
+        .sequence;
+    for round in 0..20u32 {
+        let expected = store.load("job-race").await.expect("load").last_sequence;
+        let (first, second) = (
+            [started("job-race", round * 2 + 1)],
+            [started("job-race", round * 2 + 2)],
+        );
+        let (a, b) = tokio::join!(
+            store.append(expected, &first),
+            store.append(expected, &second)
+        );
+        let results = [&a, &b];
+        let won = results
+            .iter()
+            .filter(|r| matches!(r, Ok(done) if !done.duplicate))
+            .count();
+        let lost = results
+            .iter()
+            .filter(|r| matches!(r, Err(StoreError::Conflict { .. })))
+            .count();
+        assert_eq!(
+            (won, lost),
+            (1, 1),
+            "round {round}: exactly one writer wins: {a:?} {b:?}"
+        );
+    }
+    assert_eq!(
+        last_sequence(&js).await,
+        submitted_at + 20,
+        "one stored event per round"
+    );
+}
