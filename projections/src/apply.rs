@@ -58,6 +58,7 @@ async fn apply_incoming(
     let events: Vec<&RecordedEvent> = batch.iter().filter_map(Incoming::event).collect();
     let rows = fold_jobs(conn, &events).await?;
     write::upsert_jobs(conn, &rows).await?;
+    crate::dead_letters::apply(conn, &events).await?;
     save_checkpoint(conn, projection, last).await?;
     debug!(
         projection,

@@ -49,7 +49,23 @@ pub fn apply_event(row: Option<JobRow>, recorded: &RecordedEvent) -> Option<JobR
             row.finished_at = Some(occurred_at);
         }
         Some(Payload::JobCancelled(_)) => row.finished_at = Some(occurred_at),
-        Some(Payload::JobSubmitted(_)) | None => {}
+        Some(Payload::JobReplayed(_)) => {
+            row.finished_at = None;
+            row.result_key = None;
+            row.result_size = None;
+            row.result_sha256 = None;
+            row.mode_used = None;
+        }
+        Some(
+            Payload::JobSubmitted(_)
+            | Payload::JobDeferred(_)
+            | Payload::JobDeadLettered(_)
+            | Payload::JobCancelRequested(_)
+            | Payload::ResultExpired(_)
+            | Payload::WebhookDelivered(_)
+            | Payload::WebhookFailed(_),
+        )
+        | None => {}
     }
     Some(row)
 }

@@ -7,8 +7,9 @@
 use jetcrawl_proto::v1::event::Payload;
 use jetcrawl_proto::v1::step::Kind;
 use jetcrawl_proto::v1::{
-    Artifact, ExtractKind, ExtractRule, JobAttemptFailed, JobCancelled, JobFailed, JobSpec,
-    JobStarted, JobSubmitted, JobSucceeded, RenderMode, Step,
+    Artifact, AttemptError, ExtractKind, ExtractRule, JobAttemptFailed, JobCancelRequested,
+    JobCancelled, JobDeadLettered, JobDeferred, JobFailed, JobReplayed, JobSpec, JobStarted,
+    JobSubmitted, JobSucceeded, RenderMode, ResultExpired, Step, WebhookDelivered, WebhookFailed,
 };
 use serde_json::{Map, Value, json};
 
@@ -22,6 +23,13 @@ pub fn payload_json(payload: Option<&Payload>) -> Value {
         Some(Payload::JobAttemptFailed(p)) => attempt_failed(p),
         Some(Payload::JobFailed(p)) => failed(p),
         Some(Payload::JobCancelled(p)) => cancelled(p),
+        Some(Payload::JobDeferred(p)) => deferred(p),
+        Some(Payload::JobDeadLettered(p)) => dead_lettered(p),
+        Some(Payload::JobReplayed(p)) => replayed(p),
+        Some(Payload::JobCancelRequested(p)) => cancel_requested(p),
+        Some(Payload::ResultExpired(p)) => result_expired(p),
+        Some(Payload::WebhookDelivered(p)) => webhook_delivered(p),
+        Some(Payload::WebhookFailed(p)) => webhook_failed(p),
         None => Value::Object(Map::new()),
     }
 }
@@ -61,6 +69,7 @@ fn spec(s: &JobSpec) -> Value {
         "render": render_mode_name(s.render),
         "timeout_ms": s.timeout_ms,
         "labels": labels_json(&s.labels),
+        "webhook_url": s.webhook_url,
     })
 }
 
@@ -128,10 +137,14 @@ fn artifact(a: &Artifact) -> Value {
     })
 }
 
-fn attempt_failed(p: &JobAttemptFailed) -> Value {
-    let next = p.next_attempt_at.as_ref().and_then(|t| {
+fn rfc3339(t: Option<&prost_types::Timestamp>) -> Option<String> {
+    t.and_then(|t| {
         chrono::DateTime::from_timestamp(t.seconds, t.nanos.max(0) as u32).map(|d| d.to_rfc3339())
-    });
+    })
+}
+
+fn attempt_failed(p: &JobAttemptFailed) -> Value {
+    let next = rfc3339(p.next_attempt_at.as_ref());
     json!({
         "attempt": p.attempt,
         "error_class": p.error_class,
@@ -150,6 +163,67 @@ fn cancelled(p: &JobCancelled) -> Value {
     json!({"reason": p.reason})
 }
 
+fn deferred(p: &JobDeferred) -> Value {
+    json!({"not_before": rfc3339(p.not_before.as_ref()), "reason": p.reason})
+}
+
+/// One attempt's error as JSON (also the shape of `dead_letters.attempt_errors`).
+pub fn attempt_error_json(e: &AttemptError) -> Value {
+    json!({"attempt": e.attempt, "error_class": e.error_class, "message": e.message})
+}
+
+fn dead_lettered(p: &JobDeadLettered) -> Value {
+    json!({
+        "reason": p.reason,
+        "attempts": p.attempts.iter().map(attempt_error_json).collect::<Vec<_>>(),
+        "error_class": p.error_class,
+        "message": p.message,
+    })
+}
+
+fn replayed(p: &JobReplayed) -> Value {
+    json!({"by": p.by, "reason": p.reason})
+}
+
+fn cancel_requested(p: &JobCancelRequested) -> Value {
+    json!({"reason": p.reason, "by": p.by})
+}
+
 #[cfg(test)]
 #[path = "payload_json_tests.rs"]
 mod tests;
+
+fn result_expired(p: &ResultExpired) -> Value {
+    json!({
+        "keys": p.keys,
+        "reason": p.reason,
+        "retention_secs": p.retention_secs,
+        "stored_at": rfc3339(p.stored_at.as_ref()),
+    })
+}
+
+fn webhook_delivered(p: &WebhookDelivered) -> Value {
+    json!({
+        "webhook_id": p.webhook_id,
+        "attempt": p.attempt,
+        "status_code": p.status_code,
+        "duration_ms": p.duration_ms,
+        "event_type": p.event_type,
+        "endpoint_host": p.endpoint_host,
+    })
+}
+
+fn webhook_failed(p: &WebhookFailed) -> Value {
+    json!({
+        "webhook_id": p.webhook_id,
+        "attempt": p.attempt,
+        "status_code": p.status_code,
+        "error": p.error,
+        "retrying": p.retrying,
+        "next_attempt_at": rfc3339(p.next_attempt_at.as_ref()),
+        "endpoint_disabled": p.endpoint_disabled,
+        "duration_ms": p.duration_ms,
+        "event_type": p.event_type,
+        "endpoint_host": p.endpoint_host,
+    })
+}

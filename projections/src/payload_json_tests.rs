@@ -42,6 +42,7 @@ fn a_submission_renders_its_spec_with_readable_enums() {
         labels: [("team".to_owned(), "growth".to_owned())]
             .into_iter()
             .collect(),
+        webhook_url: "https://hooks.example.com/j".into(),
     };
     let payload = Payload::JobSubmitted(JobSubmitted {
         spec: Some(spec),
@@ -55,6 +56,7 @@ fn a_submission_renders_its_spec_with_readable_enums() {
     assert_eq!(value["spec"]["render"], "browser");
     assert_eq!(value["spec"]["timeout_ms"], 30_000);
     assert_eq!(value["spec"]["labels"], json!({"team": "growth"}));
+    assert_eq!(value["spec"]["webhook_url"], "https://hooks.example.com/j");
     assert_eq!(
         value["spec"]["steps"][0],
         json!({"navigate": {"url": "https://example.com/b"}})

@@ -1,15 +1,67 @@
 //! Connecting to NATS with the options every Jetcrawl service uses.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use async_nats::jetstream::{self, Context};
 
 use crate::error::StoreError;
 
+/// How a service proves itself to NATS and protects the connection, each secret read
+/// from a file so it never sits in an environment variable or a process listing.
+#[derive(Debug, Clone, Default)]
+pub struct NatsSecurity {
+    /// A NATS `.creds` file (user JWT + nkey seed).
+    pub creds_file: Option<PathBuf>,
+    /// CA bundle (PEM) that signed the server's certificate; implies TLS.
+    pub tls_ca_file: Option<PathBuf>,
+    /// Client certificate (PEM) for mutual TLS; needs `tls_client_key`.
+    pub tls_client_cert: Option<PathBuf>,
+    /// Key of `tls_client_cert` (PEM).
+    pub tls_client_key: Option<PathBuf>,
+    /// Refuse a server that does not offer TLS.
+    pub require_tls: bool,
+}
+
 /// Connects to `url` as `name` and returns the client and its JetStream context.
 /// The ack window is raised so pipelined publishers never stall at the default 5,000.
 pub async fn connect(url: &str, name: &str) -> Result<(async_nats::Client, Context), StoreError> {
-    let client = async_nats::ConnectOptions::new()
+    connect_secure(url, name, &NatsSecurity::default()).await
+}
+
+/// [`connect`] with credentials and TLS taken from `security`.
+pub async fn connect_secure(
+    url: &str,
+    name: &str,
+    security: &NatsSecurity,
+) -> Result<(async_nats::Client, Context), StoreError> {
+    let mut options = async_nats::ConnectOptions::new();
+    if let Some(creds) = &security.creds_file {
+        options = options.credentials_file(creds).await.map_err(|err| {
+            StoreError::Unavailable(format!(
+                "cannot read the NATS credentials file {}: {err}",
+                creds.display()
+            ))
+        })?;
+    }
+    if let Some(ca) = &security.tls_ca_file {
+        options = options.add_root_certificates(ca.clone()).require_tls(true);
+    }
+    match (&security.tls_client_cert, &security.tls_client_key) {
+        (Some(cert), Some(key)) => {
+            options = options.add_client_certificate(cert.clone(), key.clone());
+        }
+        (None, None) => {}
+        _ => {
+            return Err(StoreError::Unavailable(
+                "a NATS client certificate needs both its certificate and its key file".into(),
+            ));
+        }
+    }
+    if security.require_tls {
+        options = options.require_tls(true);
+    }
+    let client = options
         .name(name)
         .connection_timeout(Duration::from_secs(5))
         .retry_on_initial_connect()

@@ -28,18 +28,43 @@ pub enum EventKind {
     Failed,
     /// The job was cancelled.
     Cancelled,
+    /// A politeness wait deferred the job (work subject: picked up again later).
+    Deferred,
+    /// The job entered the dead-letter queue.
+    DeadLettered,
+    /// An admin replayed the dead-lettered job (work subject).
+    Replayed,
+    /// Someone asked to cancel the running job.
+    CancelRequested,
+    /// Retention removed the job's stored result.
+    ResultExpired,
+    /// A webhook delivery attempt succeeded.
+    WebhookDelivered,
+    /// A webhook delivery attempt failed.
+    WebhookFailed,
 }
 
 impl EventKind {
     /// Every kind, in lifecycle order.
-    pub const ALL: [EventKind; 6] = [
+    pub const ALL: [EventKind; 13] = [
         Self::Submitted,
         Self::Started,
         Self::Succeeded,
         Self::AttemptFailed,
         Self::Failed,
         Self::Cancelled,
+        Self::Deferred,
+        Self::DeadLettered,
+        Self::Replayed,
+        Self::CancelRequested,
+        Self::ResultExpired,
+        Self::WebhookDelivered,
+        Self::WebhookFailed,
     ];
+
+    /// Kinds whose message is work for the workers: each gives the job a new work
+    /// message (ADR 0009), and only the latest one may run it.
+    pub const WORK: [EventKind; 3] = [Self::Submitted, Self::Replayed, Self::Deferred];
 
     /// Stable past-tense type name.
     pub fn type_name(self) -> &'static str {
@@ -50,6 +75,13 @@ impl EventKind {
             Self::AttemptFailed => "JobAttemptFailed",
             Self::Failed => "JobFailed",
             Self::Cancelled => "JobCancelled",
+            Self::Deferred => "JobDeferred",
+            Self::DeadLettered => "JobDeadLettered",
+            Self::Replayed => "JobReplayed",
+            Self::CancelRequested => "JobCancelRequested",
+            Self::ResultExpired => "ResultExpired",
+            Self::WebhookDelivered => "WebhookDelivered",
+            Self::WebhookFailed => "WebhookFailed",
         }
     }
 
@@ -62,6 +94,13 @@ impl EventKind {
             Self::AttemptFailed => "attempt_failed",
             Self::Failed => "failed",
             Self::Cancelled => "cancelled",
+            Self::Deferred => "deferred",
+            Self::DeadLettered => "dead_lettered",
+            Self::Replayed => "replayed",
+            Self::CancelRequested => "cancel_requested",
+            Self::ResultExpired => "result_expired",
+            Self::WebhookDelivered => "webhook_delivered",
+            Self::WebhookFailed => "webhook_failed",
         }
     }
 
@@ -74,6 +113,13 @@ impl EventKind {
             Payload::JobAttemptFailed(_) => Self::AttemptFailed,
             Payload::JobFailed(_) => Self::Failed,
             Payload::JobCancelled(_) => Self::Cancelled,
+            Payload::JobDeferred(_) => Self::Deferred,
+            Payload::JobDeadLettered(_) => Self::DeadLettered,
+            Payload::JobReplayed(_) => Self::Replayed,
+            Payload::JobCancelRequested(_) => Self::CancelRequested,
+            Payload::ResultExpired(_) => Self::ResultExpired,
+            Payload::WebhookDelivered(_) => Self::WebhookDelivered,
+            Payload::WebhookFailed(_) => Self::WebhookFailed,
         }
     }
 

@@ -8,15 +8,18 @@
 pub mod connect;
 pub mod envelope;
 pub mod error;
+pub mod execute;
 pub mod headers;
 pub mod job;
+pub mod security;
 pub mod store;
 pub mod subjects;
 pub mod topology;
 
-pub use connect::connect;
+pub use connect::{NatsSecurity, connect, connect_secure};
 pub use envelope::{EventKind, RecordedEvent, new_event};
 pub use error::StoreError;
+pub use execute::{ExecuteError, Executed};
 pub use job::{Command, DecideError, Job, JobStatus, decide, evolve};
 pub use store::{Appended, EventStore};
 pub use topology::Topology;

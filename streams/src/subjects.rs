@@ -23,6 +23,15 @@ pub fn kind_filter(kind: EventKind) -> String {
     format!("jobs.*.{}", kind.token())
 }
 
+/// Name of the stream capturing JetStream advisories durably.
+pub const ADVISORIES_STREAM: &str = "ADVISORIES";
+
+/// The advisory JetStream publishes (as a plain core message) when a message of the
+/// `consumer` on `stream` runs out of deliveries.
+pub fn max_deliveries_advisory(stream: &str, consumer: &str) -> String {
+    format!("$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.{stream}.{consumer}")
+}
+
 /// The job id of an event subject, if the subject is one.
 pub fn job_id_of(subject: &str) -> Option<&str> {
     let mut parts = subject.split('.');

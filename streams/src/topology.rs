@@ -12,10 +12,14 @@ use tracing::{info, warn};
 
 use crate::envelope::EventKind;
 use crate::error::StoreError;
-use crate::subjects::{JOBS_ALL, JOBS_STREAM, kind_filter};
+use crate::subjects::{
+    ADVISORIES_STREAM, JOBS_ALL, JOBS_STREAM, kind_filter, max_deliveries_advisory,
+};
 
 /// Durable consumer the workers share.
 pub const WORKERS_CONSUMER: &str = "workers";
+/// Durable consumer of the dead-letter component, on `ADVISORIES`.
+pub const DEADLETTER_CONSUMER: &str = "deadletter";
 /// Durable consumer of the Postgres projector.
 pub const PROJECTOR_CONSUMER: &str = "projector-jobs";
 /// Object Store bucket holding results and artifacts.
@@ -34,8 +38,11 @@ pub struct Topology {
     pub results_max_age: Duration,
     /// How long a worker may hold a job without a progress heartbeat.
     pub worker_ack_wait: Duration,
-    /// Deliveries of a work message before JetStream gives up on it.
+    /// Deliveries of a work message before JetStream gives up on it (and publishes the
+    /// MAX_DELIVERIES advisory the dead-letter component turns into JobDeadLettered).
     pub worker_max_deliver: i64,
+    /// How long captured advisories are kept.
+    pub advisories_max_age: Duration,
 }
 
 impl Default for Topology {
@@ -45,10 +52,13 @@ impl Default for Topology {
             storage: StorageType::File,
             duplicate_window: Duration::from_secs(120),
             results_max_age: Duration::from_secs(30 * 24 * 3600),
-            worker_ack_wait: Duration::from_secs(30),
+            // Heartbeats go every quarter of it, so a job whose worker died is picked up
+            // by another within this bound (ADR 0009).
+            worker_ack_wait: Duration::from_secs(20),
             // Attempts are counted from the job's own history; this is only the
             // backstop for a message nobody can ever handle.
             worker_max_deliver: 20,
+            advisories_max_age: Duration::from_secs(30 * 24 * 3600),
         }
     }
 }
@@ -73,16 +83,44 @@ impl Topology {
         }
     }
 
-    /// Work to do for workers: every submitted job.
+    /// Work to do for workers: every submitted, replayed or deferred job.
     pub fn workers_consumer(&self) -> pull::Config {
         pull::Config {
             durable_name: Some(WORKERS_CONSUMER.to_owned()),
             description: Some("Jetcrawl workers: jobs to run".to_owned()),
-            filter_subjects: vec![kind_filter(EventKind::Submitted)],
+            filter_subjects: EventKind::WORK.into_iter().map(kind_filter).collect(),
             ack_policy: AckPolicy::Explicit,
             ack_wait: self.worker_ack_wait,
             max_deliver: self.worker_max_deliver,
             max_ack_pending: 10_000,
+            deliver_policy: DeliverPolicy::All,
+            ..Default::default()
+        }
+    }
+
+    /// JetStream advisories that must not be lost while nobody listens: the workers'
+    /// MAX_DELIVERIES (pitfall 5).
+    pub fn advisories_stream(&self) -> stream::Config {
+        stream::Config {
+            name: ADVISORIES_STREAM.to_owned(),
+            description: Some("JetStream advisories Jetcrawl acts on".to_owned()),
+            subjects: vec![max_deliveries_advisory(JOBS_STREAM, WORKERS_CONSUMER)],
+            retention: RetentionPolicy::Limits,
+            discard: DiscardPolicy::Old,
+            storage: self.storage,
+            num_replicas: self.replicas,
+            max_age: self.advisories_max_age,
+            ..Default::default()
+        }
+    }
+
+    /// The dead-letter component's consumer of captured advisories.
+    pub fn deadletter_consumer(&self) -> pull::Config {
+        pull::Config {
+            durable_name: Some(DEADLETTER_CONSUMER.to_owned()),
+            description: Some("Jetcrawl dead letters: work messages out of deliveries".to_owned()),
+            ack_policy: AckPolicy::Explicit,
+            ack_wait: Duration::from_secs(30),
             deliver_policy: DeliverPolicy::All,
             ..Default::default()
         }
@@ -145,6 +183,12 @@ impl Topology {
                     .map_err(StoreError::unavailable)?;
                 info!(stream = JOBS_STREAM, "stream created");
             }
+        }
+        if js.get_stream(ADVISORIES_STREAM).await.is_err() {
+            js.create_stream(self.advisories_stream())
+                .await
+                .map_err(StoreError::unavailable)?;
+            info!(stream = ADVISORIES_STREAM, "stream created");
         }
         if js.get_object_store(RESULTS_BUCKET).await.is_err() {
             js.create_object_store(self.results_bucket())
@@ -226,15 +270,24 @@ pub async fn ensure_consumer(
     js: &Context,
     config: pull::Config,
 ) -> Result<async_nats::jetstream::consumer::Consumer<pull::Config>, StoreError> {
+    ensure_consumer_on(js, JOBS_STREAM, config).await
+}
+
+/// [`ensure_consumer`] on another stream, e.g. `ADVISORIES`.
+pub async fn ensure_consumer_on(
+    js: &Context,
+    stream_name: &str,
+    config: pull::Config,
+) -> Result<async_nats::jetstream::consumer::Consumer<pull::Config>, StoreError> {
     let stream = js
-        .get_stream(JOBS_STREAM)
+        .get_stream(stream_name)
         .await
         .map_err(StoreError::unavailable)?;
     match stream.create_consumer(config.clone()).await {
         Ok(consumer) => Ok(consumer),
         Err(first) => {
             warn!(consumer = ?config.durable_name, error = %first, "consumer differs from its definition; updating");
-            js.update_consumer_on_stream(config, JOBS_STREAM)
+            js.update_consumer_on_stream(config, stream_name)
                 .await
                 .map_err(StoreError::unavailable)
         }

@@ -6,12 +6,14 @@
 //! - [`ServiceProcess`] runs one of the workspace's binaries as a child process in its
 //!   own process group, with its output in a log file a failing test can print.
 //! - [`Stack`] starts nats-server, Postgres and the fixture site, and spawns the gateway,
-//!   workers and projectors wired to them through the services' environment contract.
+//!   workers and projectors wired to them through the services' environment contract;
+//!   a spawned gateway comes with a client API key ([`BearerAuth`] sends it).
 //! - [`eventually`] and [`init_test_tracing`] are the small helpers every test needs.
 //!
 //! Like `jetcrawl-local`, the kit reports failures with `anyhow`: a test only ever
 //! prints them.
 
+pub mod auth;
 pub mod eventually;
 pub mod fixture;
 pub mod http;
@@ -21,10 +23,11 @@ pub mod stack;
 pub mod target_dir;
 pub mod telemetry;
 
+pub use auth::{BearerAuth, JobsApiClient};
 pub use eventually::{eventually, eventually_every};
 pub use fixture::{FixtureSite, RequestRecord};
 pub use http::http_client;
 pub use jetcrawl_local::{NatsServer, Postgres, chromium, free_port};
 pub use service::ServiceProcess;
-pub use stack::{Gateway, Projector, Stack, Worker};
+pub use stack::{Gateway, Notifier, Projector, Stack, Worker};
 pub use telemetry::init_test_tracing;

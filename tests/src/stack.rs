@@ -19,6 +19,10 @@ pub const WORKER_BIN: &str = "jetcrawl-worker";
 pub const PROJECTOR_BIN: &str = "jetcrawl-projector";
 /// The CLI binary.
 pub const CLI_BIN: &str = "jetcrawl";
+/// The notifier binary.
+pub const NOTIFIER_BIN: &str = "jetcrawl-notifier";
+/// Result URL signing keys every spawned gateway and notifier share (`kid=secret`).
+pub const TEST_SIGNING_KEYS: &str = "test-k1=jetcrawl-test-signing-key-0123456789abcdef";
 
 /// Long enough for a loaded 2-core machine, short enough that a test against a stopped
 /// server fails quickly (sqlx retries connecting until this passes).
@@ -26,6 +30,9 @@ const POOL_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Makes worker ids unique across the workers of one test binary.
 static NEXT_WORKER: AtomicU32 = AtomicU32::new(1);
+
+/// Tenant of the API key a spawned [`Gateway`] comes with.
+pub const TEST_TENANT: &str = "e2e";
 
 /// A running gateway.
 #[derive(Debug)]
@@ -36,6 +43,20 @@ pub struct Gateway {
     pub grpc_url: String,
     /// The HTTP base URL, `http://127.0.0.1:PORT`.
     pub http_url: String,
+    /// A client key of tenant [`TEST_TENANT`].
+    pub api_key: String,
+}
+
+impl Gateway {
+    /// A Jobs client sending [`Gateway::api_key`].
+    pub async fn jobs(&self) -> anyhow::Result<crate::JobsApiClient> {
+        crate::auth::jobs_client(&self.grpc_url, &self.api_key).await
+    }
+
+    /// An HTTP client sending [`Gateway::api_key`].
+    pub fn http_client(&self) -> anyhow::Result<reqwest::Client> {
+        crate::auth::http_client_with_key(&self.api_key)
+    }
 }
 
 /// A running worker.
@@ -52,6 +73,15 @@ pub struct Worker {
 /// A running projector.
 #[derive(Debug)]
 pub struct Projector {
+    /// The process.
+    pub process: ServiceProcess,
+    /// Base URL of its `/metrics` and `/healthz`.
+    pub metrics_url: String,
+}
+
+/// A running notifier.
+#[derive(Debug)]
+pub struct Notifier {
     /// The process.
     pub process: ServiceProcess,
     /// Base URL of its `/metrics` and `/healthz`.
@@ -125,23 +155,59 @@ impl Stack {
 
     /// Spawns the gateway and waits until `GET /readyz` answers 200.
     pub async fn spawn_gateway(&self) -> anyhow::Result<Gateway> {
+        self.spawn_gateway_with(&[]).await
+    }
+
+    /// [`Stack::spawn_gateway`] with `extra_env` applied last.
+    pub async fn spawn_gateway_with(&self, extra_env: &[(&str, &str)]) -> anyhow::Result<Gateway> {
         let grpc = format!("127.0.0.1:{}", free_port()?);
         let http = format!("127.0.0.1:{}", free_port()?);
-        let env = [
+        let mut env = vec![
             ("JETCRAWL_DATABASE_URL", self.postgres.url()),
             ("JETCRAWL_GRPC_ADDR", grpc.clone()),
             ("JETCRAWL_HTTP_ADDR", http.clone()),
             ("JETCRAWL_ALLOW_PRIVATE_TARGETS", "true".into()),
+            // Loopback only: plaintext must be asked for explicitly.
+            ("JETCRAWL_INSECURE_PLAINTEXT", "true".into()),
+            ("JETCRAWL_GRPC_REFLECTION", "true".into()),
+            ("JETCRAWL_RESULT_SIGNING_KEYS", TEST_SIGNING_KEYS.into()),
         ];
+        env.extend(extra_env.iter().map(|(k, v)| (*k, (*v).to_owned())));
         let http_url = format!("http://{http}");
         let process = self
             .spawn_service(GATEWAY_BIN, env, &format!("{http_url}/readyz"))
+            .await?;
+        let api_key = self
+            .mint_api_key(TEST_TENANT, jetcrawl_gateway::auth::Role::Client)
             .await?;
         Ok(Gateway {
             process,
             grpc_url: format!("http://{grpc}"),
             http_url,
+            api_key,
         })
+    }
+
+    /// Issues an API key of `tenant` with `role` straight in the `API_KEYS` bucket
+    /// (as `jetcrawl keys create` does); gateways accept it at once.
+    pub async fn mint_api_key(
+        &self,
+        tenant: &str,
+        role: jetcrawl_gateway::auth::Role,
+    ) -> anyhow::Result<String> {
+        let (_client, js) = jetcrawl_streams::connect(&self.nats.url(), "test-keys").await?;
+        let keys =
+            jetcrawl_gateway::auth::KeyStore::open(&js, &jetcrawl_streams::Topology::default())
+                .await?;
+        let (_, issued) = keys
+            .create(jetcrawl_gateway::auth::NewKey {
+                tenant: tenant.to_owned(),
+                role,
+                granted_tenants: Vec::new(),
+                created_by: "test-kit".to_owned(),
+            })
+            .await?;
+        Ok(issued.token)
     }
 
     /// Spawns a worker with `extra_env` applied last (so it can override anything) and
@@ -179,6 +245,27 @@ impl Stack {
         Ok(Worker {
             process,
             worker_id,
+            metrics_url,
+        })
+    }
+
+    /// Spawns a notifier with `extra_env` applied last and waits until `GET /healthz` on
+    /// its metrics address answers. Loopback webhooks are allowed; signing keys are
+    /// [`TEST_SIGNING_KEYS`].
+    pub async fn spawn_notifier(&self, extra_env: &[(&str, &str)]) -> anyhow::Result<Notifier> {
+        let metrics = format!("127.0.0.1:{}", free_port()?);
+        let mut env = vec![
+            ("JETCRAWL_METRICS_ADDR", metrics.clone()),
+            ("JETCRAWL_ALLOW_PRIVATE_TARGETS", "true".to_owned()),
+            ("JETCRAWL_RESULT_SIGNING_KEYS", TEST_SIGNING_KEYS.to_owned()),
+        ];
+        env.extend(extra_env.iter().map(|(k, v)| (*k, (*v).to_owned())));
+        let metrics_url = format!("http://{metrics}");
+        let process = self
+            .spawn_service(NOTIFIER_BIN, env, &format!("{metrics_url}/healthz"))
+            .await?;
+        Ok(Notifier {
+            process,
             metrics_url,
         })
     }

@@ -34,6 +34,12 @@ pub struct Global {
     /// Output for humans (text) or scripts (json).
     #[arg(long, global = true, value_enum, default_value_t = Output::Text)]
     pub output: Output,
+    /// API key (or JWT) sent to the gateway as `authorization: Bearer`.
+    #[arg(long, global = true, env = "JETCRAWL_API_KEY", hide_env_values = true)]
+    pub api_key: Option<String>,
+    /// CA certificate (PEM) of a gateway served over TLS (use an https:// --gateway).
+    #[arg(long, global = true, env = "JETCRAWL_CA")]
+    pub ca: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -52,6 +58,15 @@ pub enum Command {
     Get(JobArgs),
     /// Follow a job's events until it ends.
     Watch(JobArgs),
+    /// Issue and revoke API keys (talks to NATS directly: an operator's tool).
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// The dead-letter queue: list and replay failed jobs (admin key).
+    #[command(subcommand)]
+    Dlq(crate::commands::dlq::DlqCommand),
+    /// Webhook secrets per tenant, and endpoints disabled by 410 (talks to NATS directly).
+    #[command(subcommand)]
+    Webhooks(crate::commands::webhooks::WebhooksCommand),
 }
 
 #[derive(Debug, Args)]
@@ -113,4 +128,31 @@ pub struct SubmitArgs {
 pub struct JobArgs {
     /// Job id.
     pub job_id: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Issue a key for a tenant; the key is printed once and never stored in clear.
+    Create(KeyCreateArgs),
+    /// Revoke a key by its id; gateways refuse it within milliseconds.
+    Revoke(KeyRevokeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct KeyCreateArgs {
+    /// Tenant the key speaks for.
+    #[arg(long)]
+    pub tenant: String,
+    /// client, auditor or admin.
+    #[arg(long, default_value = "client")]
+    pub role: String,
+    /// Another tenant an auditor key may read; repeatable.
+    #[arg(long = "grant", value_name = "TENANT")]
+    pub grant: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct KeyRevokeArgs {
+    /// Key id (the part after `jck_`, as `keys create` printed it).
+    pub id: String,
 }

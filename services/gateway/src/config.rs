@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use clap::Parser;
 
+pub use crate::security_config::{AuthConfig, BackendConfig, QuotaConfig, TlsConfig};
 use crate::validate::Limits;
 use crate::validate::limits::DEFAULT_MAX_JOB_TIMEOUT_MS;
 
@@ -35,9 +36,6 @@ pub struct GatewayConfig {
     /// Accept jobs aimed at loopback, private, link-local addresses and localhost.
     #[arg(long, env = "JETCRAWL_ALLOW_PRIVATE_TARGETS", default_value_t = false, action = clap::ArgAction::Set)]
     pub allow_private_targets: bool,
-    /// Tenant of every request until authentication lands.
-    #[arg(long, env = "JETCRAWL_DEFAULT_TENANT", default_value = "default")]
-    pub default_tenant: String,
     /// Largest request accepted, in bytes, over gRPC and HTTP.
     #[arg(long, env = "JETCRAWL_MAX_REQUEST_BYTES", default_value_t = 1_048_576)]
     pub max_request_bytes: usize,
@@ -51,10 +49,39 @@ pub struct GatewayConfig {
     /// on it (the per-job sequence check is permanent); it only absorbs publish retries.
     #[arg(long, env = "JETCRAWL_DUPLICATE_WINDOW_SECS", default_value_t = 120)]
     pub duplicate_window_secs: u64,
+    /// Server-side deadline of a unary call (and of an HTTP request) when the client
+    /// sends none or a longer one, in milliseconds. Streams are not cut by it.
+    #[arg(long, env = "JETCRAWL_REQUEST_TIMEOUT_MS", default_value_t = 30_000)]
+    pub request_timeout_ms: u64,
+    /// Serve gRPC server reflection (for grpcurl). Off by default: on in `jetcrawl up`.
+    #[arg(long, env = "JETCRAWL_GRPC_REFLECTION", default_value_t = false, action = clap::ArgAction::Set)]
+    pub grpc_reflection: bool,
+    /// How often `grpc.health.v1` re-checks NATS and Postgres, in milliseconds.
+    #[arg(long, env = "JETCRAWL_HEALTH_INTERVAL_MS", default_value_t = 1_000)]
+    pub health_interval_ms: u64,
+    /// Authentication.
+    #[command(flatten)]
+    pub auth: AuthConfig,
+    /// TLS of the listeners.
+    #[command(flatten)]
+    pub tls: TlsConfig,
+    /// Tenant quotas.
+    #[command(flatten)]
+    pub quota: QuotaConfig,
+    /// Credentials and TLS towards NATS and Postgres.
+    #[command(flatten)]
+    pub backends: BackendConfig,
+    /// Signed result URLs (keys, lifetimes, public base URL).
+    #[command(flatten)]
+    pub signing: jetcrawl_results::SigningConfig,
+    /// Results retention (reported as `retained_until`).
+    #[command(flatten)]
+    pub retention: jetcrawl_results::RetentionConfig,
 }
 
 impl GatewayConfig {
-    /// Defaults for everything but the database, as the flags define them.
+    /// Defaults for everything but the database, as the flags define them. TLS is on
+    /// by default, so set `tls` files or `tls.insecure_plaintext` before binding.
     pub fn new(nats_url: impl Into<String>, database_url: impl Into<String>) -> Self {
         Self {
             nats_url: nats_url.into(),
@@ -62,11 +89,23 @@ impl GatewayConfig {
             grpc_addr: SocketAddr::from(([127, 0, 0, 1], 50051)),
             http_addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             allow_private_targets: false,
-            default_tenant: "default".to_owned(),
             max_request_bytes: 1_048_576,
             job_timeout_max_ms: DEFAULT_MAX_JOB_TIMEOUT_MS,
             submit_budget_ms: 2_000,
             duplicate_window_secs: 120,
+            request_timeout_ms: 30_000,
+            grpc_reflection: false,
+            health_interval_ms: 1_000,
+            auth: AuthConfig::default(),
+            tls: TlsConfig::default(),
+            quota: QuotaConfig::default(),
+            backends: BackendConfig::default(),
+            signing: jetcrawl_results::SigningConfig {
+                url_ttl_secs: 900,
+                url_max_ttl_secs: 3600,
+                ..Default::default()
+            },
+            retention: jetcrawl_results::RetentionConfig::default(),
         }
     }
 
@@ -81,6 +120,11 @@ impl GatewayConfig {
     /// The submit budget.
     pub fn submit_budget(&self) -> Duration {
         Duration::from_millis(self.submit_budget_ms)
+    }
+
+    /// The server-side deadline.
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_millis(self.request_timeout_ms)
     }
 
     /// The JetStream duplicate window.

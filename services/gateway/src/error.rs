@@ -27,6 +27,28 @@ pub enum GatewayError {
     /// A bug or corrupt data on our side.
     #[error("{0}")]
     Internal(String),
+    /// The job is not in a state that allows this (e.g. cancelling a finished job); the
+    /// message names the state.
+    #[error("{0}")]
+    FailedPrecondition(String),
+    /// No valid credential: missing, malformed, unknown, revoked, expired or forged.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// The credential is valid but its role may not take this action.
+    #[error("{0}")]
+    PermissionDenied(String),
+    /// The thing asked for existed but is gone for good (a result removed by retention):
+    /// gRPC NOT_FOUND, HTTP 410.
+    #[error("{0}")]
+    Gone(String),
+    /// The tenant is over a quota; retrying after `retry_after` may succeed.
+    #[error("{message}")]
+    Exhausted {
+        /// What limit was hit and what to do.
+        message: String,
+        /// When a retry may succeed.
+        retry_after: std::time::Duration,
+    },
 }
 
 impl GatewayError {
@@ -45,7 +67,22 @@ impl GatewayError {
             Self::AlreadyExists(_) => Code::AlreadyExists,
             Self::TooLarge(_) => Code::ResourceExhausted,
             Self::Unavailable(_) => Code::Unavailable,
+            Self::Gone(_) => Code::NotFound,
             Self::Internal(_) => Code::Internal,
+            Self::FailedPrecondition(_) => Code::FailedPrecondition,
+            Self::Unauthenticated(_) => Code::Unauthenticated,
+            Self::PermissionDenied(_) => Code::PermissionDenied,
+            Self::Exhausted { .. } => Code::ResourceExhausted,
+        }
+    }
+
+    /// Seconds a client should wait before retrying (rounded up), for `Exhausted`.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            Self::Exhausted { retry_after, .. } => {
+                Some(retry_after.as_millis().div_ceil(1000).max(1) as u64)
+            }
+            _ => None,
         }
     }
 
@@ -72,6 +109,13 @@ impl From<GatewayError> for tonic::Status {
             GatewayError::Invalid(violations) => {
                 let details = crate::status::bad_request_details(code, &message, violations);
                 tonic::Status::with_details(code, message, details)
+            }
+            GatewayError::Exhausted { .. } => {
+                let mut status = tonic::Status::new(code, message);
+                if let Some(secs) = err.retry_after_secs() {
+                    status.metadata_mut().insert("retry-after", secs.into());
+                }
+                status
             }
             _ => tonic::Status::new(code, message),
         }

@@ -8,22 +8,24 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use futures::FutureExt as _;
-use jetcrawl_proto::v1::jobs_server::JobsServer;
 use jetcrawl_streams::{EventStore, Topology};
 use metrics_exporter_prometheus::PrometheusHandle;
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use tonic::transport::server::TcpIncoming;
 
 use crate::config::GatewayConfig;
-use crate::grpc::{JobsApi, oversize_as_resource_exhausted};
+use crate::health::{self, Dependencies};
 use crate::http::{self, AppState};
-use crate::service::{Gateway, Settings};
+use crate::serve::{GrpcOptions, grpc_server, http_server};
+use crate::service::{Gateway, Guards, Settings};
+use crate::tls::Transport;
 
 /// First wait between two attempts at the Postgres migrations; it doubles up to a minute.
 const MIGRATE_RETRY: Duration = Duration::from_millis(500);
+/// How often idle tenants' rate buckets are forgotten.
+const QUOTA_HOUSEKEEPING: Duration = Duration::from_secs(60);
 
 /// A gateway whose listeners are bound but not yet serving.
 pub struct BoundGateway {
@@ -32,18 +34,22 @@ pub struct BoundGateway {
     gateway: Arc<Gateway>,
     nats: async_nats::Client,
     metrics: PrometheusHandle,
-    max_request_bytes: usize,
+    config: GatewayConfig,
+    transport: Transport,
     closing: CancellationToken,
 }
 
 /// Connects to NATS (applying the topology), prepares the lazy Postgres pool and binds
 /// both listeners. Postgres may be down: the gateway still starts and `/readyz` says so.
 pub async fn bind(config: GatewayConfig) -> anyhow::Result<BoundGateway> {
+    let transport = config.tls.transport()?;
     let metrics = jetcrawl_telemetry::install_metrics();
     crate::metrics::describe();
-    let (nats, js) = jetcrawl_streams::connect(&config.nats_url, "jetcrawl-gateway")
-        .await
-        .with_context(|| format!("connecting to NATS at {}", config.nats_url))?;
+    let nats_security = config.backends.nats();
+    let (nats, js) =
+        jetcrawl_streams::connect_secure(&config.nats_url, "jetcrawl-gateway", &nats_security)
+            .await
+            .with_context(|| format!("connecting to NATS at {}", config.nats_url))?;
     let topology = Topology {
         duplicate_window: config.duplicate_window(),
         ..Topology::default()
@@ -54,42 +60,42 @@ pub async fn bind(config: GatewayConfig) -> anyhow::Result<BoundGateway> {
             config.nats_url
         )
     })?;
-    let store = EventStore::open(js)
-        .await
-        .context("opening the JOBS stream")?;
     let pool = PgPoolOptions::new()
         .max_connections(10)
         .acquire_timeout(Duration::from_secs(2))
-        .connect_lazy(&config.database_url)
-        .context("parsing JETCRAWL_DATABASE_URL")?;
-    let grpc = TcpListener::bind(config.grpc_addr).await.with_context(|| {
-        format!(
-            "binding the gRPC listener on {}; is the port free?",
-            config.grpc_addr
-        )
-    })?;
-    let http = TcpListener::bind(config.http_addr).await.with_context(|| {
-        format!(
-            "binding the HTTP listener on {}; is the port free?",
-            config.http_addr
-        )
-    })?;
+        .connect_lazy_with(config.backends.postgres(&config.database_url)?);
     let closing = CancellationToken::new();
+    let guards =
+        Guards::from_config(&config, &js, &topology, pool.clone(), closing.clone()).await?;
+    let results = crate::results::open(&js, &config).await?;
+    let store = EventStore::open(js)
+        .await
+        .context("opening the JOBS stream")?;
+    let grpc = listen(config.grpc_addr, "gRPC").await?;
+    let http = listen(config.http_addr, "HTTP").await?;
     let settings = Settings {
         limits: config.limits(),
-        default_tenant: config.default_tenant.clone(),
         submit_budget: config.submit_budget(),
     };
-    let gateway = Arc::new(Gateway::new(store, pool, settings, closing.clone()));
+    let gateway = Arc::new(
+        Gateway::new(store, pool, settings, closing.clone(), guards).with_results(results),
+    );
     Ok(BoundGateway {
         grpc,
         http,
         gateway,
         nats,
         metrics,
-        max_request_bytes: config.max_request_bytes,
+        config,
+        transport,
         closing,
     })
+}
+
+async fn listen(addr: SocketAddr, what: &str) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding the {what} listener on {addr}; is the port free?"))
 }
 
 /// Binds and serves until `shutdown` completes.
@@ -134,55 +140,53 @@ impl BoundGateway {
         }
         .boxed()
         .shared();
-        let migrations = tokio::spawn(migrate_until_done(self.gateway.pool().clone()));
+        let pool = self.gateway.pool().clone();
+        let migrations = tokio::spawn(migrate_until_done(pool.clone()));
+        let housekeeping = tokio::spawn(forget_idle_tenants(self.gateway.clone()));
         let state = AppState {
             gateway: self.gateway.clone(),
             nats: self.nats.clone(),
-            max_request_bytes: self.max_request_bytes,
+            max_request_bytes: self.config.max_request_bytes,
         };
         let router = http::router(state, self.metrics);
-        let grpc = grpc_server(
-            self.gateway,
-            self.max_request_bytes,
-            self.grpc,
-            shutdown.clone(),
-        )?;
-        let http = jetcrawl_telemetry::serve(self.http, router, shutdown);
-        tracing::info!(%grpc_addr, %http_addr, "gateway serving");
+        let options = GrpcOptions {
+            transport: self.transport.clone(),
+            max_request_bytes: self.config.max_request_bytes,
+            request_timeout: self.config.request_timeout(),
+            reflection: self.config.grpc_reflection,
+        };
+        let (reporter, grpc) = grpc_server(self.gateway, options, self.grpc, shutdown.clone())?;
+        let dependencies = Dependencies {
+            nats: self.nats.clone(),
+            pool,
+        };
+        let interval = Duration::from_millis(self.config.health_interval_ms.max(50));
+        // Statuses exist before the first call: a probe never sees "not registered".
+        health::check_once(&reporter, &dependencies).await;
+        tokio::spawn(health::report(
+            reporter,
+            dependencies,
+            interval,
+            self.closing.clone(),
+        ));
+        let http = http_server(
+            self.http,
+            router,
+            self.transport.clone(),
+            self.config.request_timeout(),
+            shutdown,
+        );
+        let tls = matches!(self.transport, Transport::Tls(_));
+        tracing::info!(%grpc_addr, %http_addr, tls, "gateway serving");
         let (grpc, http) = tokio::join!(grpc, http);
         migrations.abort();
+        housekeeping.abort();
+        self.closing.cancel();
         grpc.context("the gRPC server failed")?;
-        http.context("the HTTP server failed")?;
+        http?;
         tracing::info!("gateway stopped");
         Ok(())
     }
-}
-
-/// The Jobs service with `grpc.health.v1` and server reflection.
-fn grpc_server(
-    gateway: Arc<Gateway>,
-    max_request_bytes: usize,
-    listener: TcpListener,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<impl Future<Output = Result<(), tonic::transport::Error>>> {
-    let (health, health_service) = tonic_health::server::health_reporter();
-    // Set before serving: the reporter only stores the status.
-    tokio::spawn(async move { health.set_serving::<JobsServer<JobsApi>>().await });
-    let reflection = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(jetcrawl_proto::FILE_DESCRIPTOR_SET)
-        .build_v1()
-        .context("building gRPC reflection from the jetcrawl descriptor set")?;
-    Ok(tonic::transport::Server::builder()
-        .layer(tower::util::MapResponseLayer::new(
-            oversize_as_resource_exhausted,
-        ))
-        .add_service(health_service)
-        .add_service(reflection)
-        .add_service(JobsApi::new(gateway).into_server(max_request_bytes))
-        .serve_with_incoming_shutdown(
-            TcpIncoming::from(listener).with_nodelay(Some(true)),
-            shutdown,
-        ))
 }
 
 /// Applies the projection migrations, retrying while Postgres is unreachable.
@@ -200,5 +204,13 @@ async fn migrate_until_done(pool: PgPool) {
                 wait = (wait * 2).min(Duration::from_secs(60));
             }
         }
+    }
+}
+
+async fn forget_idle_tenants(gateway: Arc<Gateway>) {
+    let mut ticks = tokio::time::interval(QUOTA_HOUSEKEEPING);
+    loop {
+        ticks.tick().await;
+        gateway.guards().quotas.forget_idle();
     }
 }

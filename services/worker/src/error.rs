@@ -28,6 +28,8 @@ pub enum ErrorClass {
     BodyTooLarge,
     /// Results could not be stored.
     Storage,
+    /// The run was stopped at a step boundary (cancel request, or the job moved on).
+    Interrupted,
 }
 
 impl ErrorClass {
@@ -45,6 +47,7 @@ impl ErrorClass {
             Self::InvalidSpec => "invalid_spec",
             Self::BodyTooLarge => "body_too_large",
             Self::Storage => "storage",
+            Self::Interrupted => "interrupted",
         }
     }
 

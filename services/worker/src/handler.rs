@@ -1,26 +1,22 @@
-//! Handling one work message: start the attempt, run the spec under its deadline while
-//! heartbeating, store the result, record the outcome, and ack or NAK with backoff.
+//! Handling one work message: begin the attempt (or defer it, or discard a stale or
+//! duplicate message), run it (see `attempt`), and ack or NAK accordingly.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::jetstream::{AckKind, Message};
-use jetcrawl_proto::v1::event::Payload;
-use jetcrawl_proto::v1::{JobAttemptFailed, JobSucceeded};
 use jetcrawl_streams::subjects::job_id_of;
-use jetcrawl_streams::{Command, Job};
-use tokio::time::Instant;
 use tracing::{Instrument, Span, error, info, info_span, warn};
 
 use crate::backoff::Backoff;
 use crate::config::WorkerConfig;
-use crate::error::{ErrorClass, JobError};
 use crate::execute::Executor;
+use crate::gate::SlotGate;
 use crate::lifecycle::{Recorder, Started};
-use crate::results::{ResultStore, StoredResult};
+use crate::results::ResultStore;
 
 /// Delay before a message whose history could not be written is tried again.
-const STORE_RETRY_DELAY: Duration = Duration::from_secs(5);
+pub(crate) const STORE_RETRY_DELAY: Duration = Duration::from_secs(5);
 
 /// How a message ended, for `jetcrawl_jobs_total{outcome}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,7 +27,11 @@ pub enum Outcome {
     Failed,
     /// The attempt failed; another follows after the backoff.
     Retrying,
-    /// Nothing was done (duplicate delivery, unknown job, superseded attempt).
+    /// The job was cancelled.
+    Cancelled,
+    /// A politeness wait deferred the job; no attempt was used.
+    Deferred,
+    /// Nothing was done (duplicate or stale delivery, unknown job, superseded attempt).
     Discarded,
 }
 
@@ -42,6 +42,8 @@ impl Outcome {
             Self::Succeeded => "succeeded",
             Self::Failed => "failed",
             Self::Retrying => "retrying",
+            Self::Cancelled => "cancelled",
+            Self::Deferred => "deferred",
             Self::Discarded => "discarded",
         }
     }
@@ -60,6 +62,8 @@ pub struct Handler {
     pub config: WorkerConfig,
     /// Retry delays.
     pub backoff: Backoff,
+    /// Politeness: may the job start now?
+    pub gate: Arc<dyn SlotGate>,
 }
 
 impl Handler {
@@ -86,7 +90,12 @@ impl Handler {
             return Outcome::Discarded;
         };
         Span::current().record("job_id", job_id);
-        let outcome = match self.recorder.start(job_id).await {
+        let sequence = message.info().map(|i| i.stream_sequence).unwrap_or(0);
+        let outcome = match self
+            .recorder
+            .begin(job_id, sequence, self.gate.as_ref())
+            .await
+        {
             Ok(Started::Run { job, attempt }) => {
                 Span::current()
                     .record("attempt", attempt)
@@ -94,6 +103,15 @@ impl Handler {
                 return self.run_attempt(message, *job, attempt, ack_wait).await;
             }
             Ok(Started::Exhausted) => Outcome::Failed,
+            Ok(Started::Cancelled) => Outcome::Cancelled,
+            Ok(Started::Deferred { not_before }) => {
+                info!(%not_before, "deferred by a politeness wait; no attempt used");
+                Outcome::Deferred
+            }
+            Ok(Started::Wait(wait)) => {
+                acknowledge(message, AckKind::Nak(Some(wait))).await;
+                return Outcome::Deferred;
+            }
             Ok(Started::Discard(reason)) => {
                 info!(%reason, "nothing to do");
                 Outcome::Discarded
@@ -107,141 +125,10 @@ impl Handler {
         acknowledge(message, AckKind::Ack).await;
         outcome
     }
-
-    async fn run_attempt(
-        &self,
-        message: &Message,
-        job: Job,
-        attempt: u32,
-        ack_wait: Duration,
-    ) -> Outcome {
-        let heartbeat = tokio::spawn(heartbeat(message.clone(), ack_wait / 3).in_current_span());
-        let started = Instant::now();
-        let result = self.execute(&job).await;
-        heartbeat.abort();
-        let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        match result {
-            Ok(stored) => {
-                self.succeed(message, &job, attempt, stored, duration_ms)
-                    .await
-            }
-            Err(err) => self.fail(message, &job, attempt, err, duration_ms).await,
-        }
-    }
-
-    async fn execute(&self, job: &Job) -> Result<StoredResult, JobError> {
-        let spec = job.spec.clone().unwrap_or_default();
-        let limit = self.config.job_deadline(spec.timeout_ms);
-        let deadline = Instant::now() + limit;
-        let run = tokio::time::timeout(limit, self.executor.run(&spec, deadline))
-            .await
-            .map_err(|_| {
-                JobError::new(
-                    ErrorClass::Timeout,
-                    format!(
-                        "the job did not finish within its deadline of {} ms",
-                        limit.as_millis()
-                    ),
-                )
-            })??;
-        self.results.store_run(&job.id, run).await
-    }
-
-    async fn succeed(
-        &self,
-        message: &Message,
-        job: &Job,
-        attempt: u32,
-        stored: StoredResult,
-        duration_ms: u64,
-    ) -> Outcome {
-        let mode = stored.mode_used;
-        let command = Command::Succeed(JobSucceeded {
-            attempt,
-            result_key: stored.result_key,
-            result_size: stored.result_size,
-            result_sha256: stored.result_sha256,
-            artifacts: stored.artifacts,
-            mode_used: mode as i32,
-            duration_ms,
-        });
-        match self.recorder.conclude(job, command).await {
-            Ok(recorded) => {
-                let label = if mode == jetcrawl_proto::v1::RenderMode::Browser {
-                    "browser"
-                } else {
-                    "http"
-                };
-                metrics::histogram!("jetcrawl_job_duration_seconds", "mode" => label)
-                    .record(duration_ms as f64 / 1000.0);
-                info!(duration_ms, mode = label, "job succeeded");
-                acknowledge(message, AckKind::Ack).await;
-                if recorded.is_some() {
-                    Outcome::Succeeded
-                } else {
-                    Outcome::Discarded
-                }
-            }
-            Err(err) => {
-                error!(error = %err, "result stored but success not recorded; the job will be redelivered");
-                acknowledge(message, AckKind::Nak(Some(STORE_RETRY_DELAY))).await;
-                Outcome::Retrying
-            }
-        }
-    }
-
-    async fn fail(
-        &self,
-        message: &Message,
-        job: &Job,
-        attempt: u32,
-        err: JobError,
-        duration_ms: u64,
-    ) -> Outcome {
-        let delay = self.backoff.delay(attempt, &mut rand::rng());
-        let next_at = chrono::Utc::now()
-            + chrono::Duration::milliseconds(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX));
-        let failure = JobAttemptFailed {
-            attempt,
-            error_class: err.class.as_str().to_owned(),
-            message: err.message.clone(),
-            retryable: err.retryable(),
-            next_attempt_at: Some(prost_types::Timestamp {
-                seconds: next_at.timestamp(),
-                nanos: next_at.timestamp_subsec_nanos() as i32,
-            }),
-            duration_ms,
-        };
-        let command = Command::FailAttempt {
-            failure,
-            max_attempts: self.config.max_attempts,
-        };
-        match self.recorder.conclude(job, command).await {
-            Ok(Some(payloads)) if payloads.iter().any(|p| matches!(p, Payload::JobFailed(_))) => {
-                error!(error_class = err.class.as_str(), error = %err, "job failed");
-                acknowledge(message, AckKind::Ack).await;
-                Outcome::Failed
-            }
-            Ok(Some(_)) => {
-                warn!(error_class = err.class.as_str(), error = %err, delay_ms = delay.as_millis() as u64, "attempt failed; retrying after backoff");
-                acknowledge(message, AckKind::Nak(Some(delay))).await;
-                Outcome::Retrying
-            }
-            Ok(None) => {
-                acknowledge(message, AckKind::Ack).await;
-                Outcome::Discarded
-            }
-            Err(store_err) => {
-                error!(error = %err, record_error = %store_err, "attempt failed and could not be recorded; the job will be redelivered");
-                acknowledge(message, AckKind::Nak(Some(STORE_RETRY_DELAY))).await;
-                Outcome::Retrying
-            }
-        }
-    }
 }
 
 /// Tells JetStream the job is still running, so it is not redelivered meanwhile.
-async fn heartbeat(message: Message, every: Duration) {
+pub(crate) async fn heartbeat(message: Message, every: Duration) {
     let every = every.max(Duration::from_millis(100));
     loop {
         tokio::time::sleep(every).await;
@@ -251,7 +138,7 @@ async fn heartbeat(message: Message, every: Duration) {
     }
 }
 
-async fn acknowledge(message: &Message, kind: AckKind) {
+pub(crate) async fn acknowledge(message: &Message, kind: AckKind) {
     if let Err(err) = message.ack_with(kind).await {
         warn!(error = %err, ?kind, "ack failed; JetStream will redeliver and the duplicate will be discarded");
     }

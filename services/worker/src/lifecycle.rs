@@ -1,16 +1,19 @@
-//! Recording a job's attempt in its history: start it, then conclude it. Each append
-//! expects the job's last sequence; on a conflict the job is re-read and the command
-//! decided again, a bounded number of times.
+//! Recording a job's attempt in its history: begin it (or defer it, or find there is
+//! nothing to do), then conclude it. Each append expects the job's last sequence; on a
+//! conflict the job is re-read and the command decided again, a bounded number of times.
 
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
 use jetcrawl_proto::v1::event::Payload;
-use jetcrawl_streams::{
-    Command, DecideError, EventStore, Job, RecordedEvent, StoreError, decide, evolve, new_event,
-};
+use jetcrawl_streams::{Command, DecideError, EventStore, Job, JobStatus, StoreError, decide};
+
+use crate::gate::{AlwaysReady, Slot, SlotGate};
 
 /// Appends tried before giving up on a job that keeps changing under us.
 const APPEND_TRIES: usize = 5;
 
-/// What starting an attempt led to.
+/// What beginning an attempt led to.
 #[derive(Debug)]
 pub enum Started {
     /// Run attempt `attempt`; `job` already includes the JobStarted event.
@@ -20,10 +23,31 @@ pub enum Started {
         /// The attempt number.
         attempt: u32,
     },
-    /// Attempts ran out (earlier workers vanished): JobFailed was recorded.
+    /// Attempts ran out (earlier workers vanished): JobDeadLettered and JobFailed were
+    /// recorded.
     Exhausted,
-    /// Nothing to do: the job ended already, or does not exist.
+    /// A cancel had been requested: JobCancelled was recorded instead of a start.
+    Cancelled,
+    /// The gate asked to wait: JobDeferred was recorded; its own message carries on.
+    Deferred {
+        /// When the job may start.
+        not_before: DateTime<Utc>,
+    },
+    /// The job is deferred until later: put the message back for this long.
+    Wait(Duration),
+    /// Nothing to do: the job ended already, does not exist, or this message is stale.
     Discard(String),
+}
+
+/// How recording an attempt's outcome went.
+#[derive(Debug)]
+pub enum Concluded {
+    /// These events were recorded.
+    Recorded(Vec<Payload>),
+    /// The job ended without us (cancelled, dead-lettered): the message is done.
+    Ended(String),
+    /// Another attempt runs the job now: leave its message alone.
+    Superseded(String),
 }
 
 /// Why a history write did not happen.
@@ -51,18 +75,49 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    /// Loads the job and records the start of its next attempt.
+    /// Loads the job and records the start of its next attempt (no gate, any message).
     pub async fn start(&self, job_id: &str) -> Result<Started, RecordError> {
+        self.begin(job_id, 0, &AlwaysReady).await
+    }
+
+    /// Begins the next attempt of `job_id` for its work message at stream sequence
+    /// `work_sequence` (0: do not check): a stale message is discarded, a deferred job
+    /// waits, and the gate may defer the start.
+    pub async fn begin(
+        &self,
+        job_id: &str,
+        work_sequence: u64,
+        gate: &dyn SlotGate,
+    ) -> Result<Started, RecordError> {
         let mut job = self.store.load(job_id).await?;
+        let mut slot = None;
         for _ in 0..APPEND_TRIES {
-            let command = Command::Start {
+            if let Some(early) = precheck(&job, work_sequence) {
+                return Ok(early);
+            }
+            let start = Command::Start {
                 worker_id: self.worker_id.clone(),
                 max_attempts: self.max_attempts,
             };
-            let payloads = match decide(&job, command) {
+            let mut payloads = match decide(&job, start) {
                 Ok(payloads) => payloads,
                 Err(err) => return Ok(Started::Discard(discard_reason(&err))),
             };
+            if matches!(payloads.first(), Some(Payload::JobStarted(_))) {
+                if slot.is_none() {
+                    slot = Some(gate.slot(&job).await);
+                }
+                if let Some(Slot::Wait { not_before, reason }) = &slot {
+                    let defer = Command::Defer {
+                        not_before: timestamp(*not_before),
+                        reason: reason.clone(),
+                    };
+                    payloads = match decide(&job, defer) {
+                        Ok(payloads) => payloads,
+                        Err(err) => return Ok(Started::Discard(discard_reason(&err))),
+                    };
+                }
+            }
             match self.append(&job, &payloads).await {
                 Ok(after) => return Ok(started(after, &payloads)),
                 Err(StoreError::Conflict { .. }) => job = self.store.load(job_id).await?,
@@ -72,25 +127,19 @@ impl Recorder {
         Err(RecordError::Contended(job_id.to_owned()))
     }
 
-    /// Records the end of the running attempt (`Succeed` or `FailAttempt`). Returns the
-    /// payloads recorded, or `None` when the job moved on without us (it ended, or
-    /// another worker took the attempt over).
-    pub async fn conclude(
-        &self,
-        job: &Job,
-        command: Command,
-    ) -> Result<Option<Vec<Payload>>, RecordError> {
+    /// Records the end of the running attempt (`Succeed`, `FailAttempt` or `Cancel`).
+    pub async fn conclude(&self, job: &Job, command: Command) -> Result<Concluded, RecordError> {
         let mut job = job.clone();
         for _ in 0..APPEND_TRIES {
             let payloads = match decide(&job, command.clone()) {
                 Ok(payloads) => payloads,
-                Err(err) => {
-                    tracing::warn!(reason = %discard_reason(&err), "attempt outcome not recorded");
-                    return Ok(None);
+                Err(err @ DecideError::Terminal { .. }) => {
+                    return Ok(Concluded::Ended(discard_reason(&err)));
                 }
+                Err(err) => return Ok(Concluded::Superseded(discard_reason(&err))),
             };
             match self.append(&job, &payloads).await {
-                Ok(_) => return Ok(Some(payloads)),
+                Ok(_) => return Ok(Concluded::Recorded(payloads)),
                 Err(StoreError::Conflict { .. }) => job = self.store.load(&job.id).await?,
                 Err(err) => return Err(err.into()),
             }
@@ -100,35 +149,25 @@ impl Recorder {
 
     /// Appends `payloads` after the job's last event; returns the job with them applied.
     async fn append(&self, job: &Job, payloads: &[Payload]) -> Result<Job, StoreError> {
-        let events: Vec<_> = payloads
-            .iter()
-            .map(|p| {
-                new_event(
-                    &job.id,
-                    &job.tenant,
-                    &self.actor,
-                    &job.traceparent,
-                    p.clone(),
-                )
-            })
-            .collect();
-        let appended = self.store.append(job.last_sequence, &events).await?;
-        let count = events.len() as u64;
-        let first = appended.sequence + 1 - count;
-        let folded = events
-            .into_iter()
-            .enumerate()
-            .fold(job.clone(), |job, (i, event)| {
-                evolve(
-                    job,
-                    &RecordedEvent {
-                        sequence: first + i as u64,
-                        event,
-                    },
-                )
-            });
-        Ok(folded)
+        self.store.append_decided(job, &self.actor, payloads).await
     }
+}
+
+/// What to do before deciding a start: nothing left to do, a stale message, or a
+/// deferral still running.
+fn precheck(job: &Job, work_sequence: u64) -> Option<Started> {
+    if job.status == JobStatus::New || job.status.is_terminal() {
+        return None;
+    }
+    if work_sequence != 0 && job.work_sequence != work_sequence {
+        return Some(Started::Discard(format!(
+            "stale work message (stream sequence {work_sequence}); the job's current one is {}",
+            job.work_sequence
+        )));
+    }
+    let not_before = job.not_before.filter(|_| job.status == JobStatus::Queued)?;
+    let wait = (not_before - Utc::now()).to_std().ok()?;
+    (!wait.is_zero()).then_some(Started::Wait(wait))
 }
 
 impl std::fmt::Debug for Recorder {
@@ -146,7 +185,18 @@ fn started(job: Job, payloads: &[Payload]) -> Started {
             attempt: s.attempt,
             job: Box::new(job),
         },
+        Some(Payload::JobDeferred(_)) => Started::Deferred {
+            not_before: job.not_before.unwrap_or_else(Utc::now),
+        },
+        Some(Payload::JobCancelled(_)) => Started::Cancelled,
         _ => Started::Exhausted,
+    }
+}
+
+fn timestamp(at: DateTime<Utc>) -> prost_types::Timestamp {
+    prost_types::Timestamp {
+        seconds: at.timestamp(),
+        nanos: at.timestamp_subsec_nanos() as i32,
     }
 }
 

@@ -1,14 +1,17 @@
-//! Results in the `RESULTS` Object Store: `<job_id>/result.json` and the screenshots
-//! next to it, each with its size and sha256 for the `JobSucceeded` event.
+//! Results through the [`jetcrawl_results::ResultStore`] seam (the `RESULTS` Object
+//! Store today): `<job_id>/result.json`, each screenshot as `<job_id>/<name>.png` and its
+//! thumbnail as `<job_id>/<name>.thumb.png`, each with its size and sha256 for the
+//! `JobSucceeded` event.
+
+use std::sync::Arc;
 
 use async_nats::jetstream::Context;
-use async_nats::jetstream::object_store::ObjectStore;
 use jetcrawl_proto::v1::{Artifact, RenderMode};
-use jetcrawl_streams::topology::RESULTS_BUCKET;
-use sha2::{Digest, Sha256};
+use jetcrawl_results::{JetStreamResults, ResultStore as Store, StoredObject};
 
 use crate::error::{ErrorClass, JobError};
 use crate::execute::{Mode, ResultDocument, ScreenshotRef, SpecRun};
+use crate::thumbnail::thumbnail;
 
 /// What was stored for one job.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,22 +22,22 @@ pub struct StoredResult {
     pub result_size: u64,
     /// Its hex sha256.
     pub result_sha256: String,
-    /// Screenshots.
+    /// Screenshots and their thumbnails.
     pub artifacts: Vec<Artifact>,
     /// HTTP or BROWSER.
     pub mode_used: RenderMode,
 }
 
-/// Writes results.
+/// Writes a job's results to the result store.
 #[derive(Clone)]
 pub struct ResultStore {
-    bucket: ObjectStore,
+    store: Arc<dyn Store>,
 }
 
 impl std::fmt::Debug for ResultStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ResultStore")
-            .field("bucket", &RESULTS_BUCKET)
+            .field("backend", &self.store.backend())
             .finish()
     }
 }
@@ -42,25 +45,42 @@ impl std::fmt::Debug for ResultStore {
 impl ResultStore {
     /// Binds to the `RESULTS` bucket, which the topology creates.
     pub async fn open(js: &Context) -> Result<Self, JobError> {
-        let bucket = js.get_object_store(RESULTS_BUCKET).await.map_err(|err| {
-            storage(format!(
-                "object store {RESULTS_BUCKET} is unavailable: {err}; apply the topology first"
-            ))
-        })?;
-        Ok(Self { bucket })
+        let store = JetStreamResults::open(js)
+            .await
+            .map_err(|err| storage(err.to_string()))?;
+        Ok(Self::over(Arc::new(store)))
+    }
+
+    /// Writes through any backend.
+    pub fn over(store: Arc<dyn Store>) -> Self {
+        Self { store }
     }
 
     /// Stores `bytes` at `key`; returns its size and hex sha256.
     pub async fn put(&self, key: &str, bytes: &[u8]) -> Result<(u64, String), JobError> {
-        let mut reader = bytes;
-        self.bucket
-            .put(key, &mut reader)
+        let StoredObject { size, sha256, .. } = self
+            .store
+            .put(key, bytes)
             .await
-            .map_err(|err| storage(format!("cannot store {key} in {RESULTS_BUCKET}: {err}")))?;
-        Ok((bytes.len() as u64, hex::encode(Sha256::digest(bytes))))
+            .map_err(|err| storage(err.to_string()))?;
+        Ok((size, sha256))
     }
 
-    /// Stores the screenshots, then the result JSON that references them.
+    /// Stores one PNG under `<job_id>/<name>.png` and describes it.
+    async fn put_png(&self, job_id: &str, name: &str, png: &[u8]) -> Result<Artifact, JobError> {
+        let key = format!("{job_id}/{name}.png");
+        let (size, sha256) = self.put(&key, png).await?;
+        Ok(Artifact {
+            name: name.to_owned(),
+            key,
+            content_type: "image/png".to_owned(),
+            size,
+            sha256,
+        })
+    }
+
+    /// Stores the screenshots and their thumbnails, then the result JSON that
+    /// references the screenshots.
     pub async fn store_run(&self, job_id: &str, run: SpecRun) -> Result<StoredResult, JobError> {
         let mode_used = run.mode_used();
         let mut artifacts = Vec::new();
@@ -68,21 +88,17 @@ impl ResultStore {
         for page in run.pages {
             let mut result = page.result;
             for capture in page.captures {
-                let key = format!("{job_id}/{}.png", capture.name);
-                let (size, sha256) = self.put(&key, &capture.png).await?;
-                artifacts.push(Artifact {
-                    name: capture.name.clone(),
-                    key: key.clone(),
-                    content_type: "image/png".to_owned(),
-                    size,
-                    sha256: sha256.clone(),
-                });
+                let shot = self.put_png(job_id, &capture.name, &capture.png).await?;
+                let small = thumbnail(&capture.png).map_err(storage)?;
+                let thumb_name = format!("{}.thumb", capture.name);
+                let thumb = self.put_png(job_id, &thumb_name, &small).await?;
                 result.screenshots.push(ScreenshotRef {
                     name: capture.name,
-                    key,
-                    size,
-                    sha256,
+                    key: shot.key.clone(),
+                    size: shot.size,
+                    sha256: shot.sha256.clone(),
                 });
+                artifacts.extend([shot, thumb]);
             }
             pages.push(result);
         }

@@ -1,18 +1,20 @@
-//! Wiring: connect, apply the topology, build the handler, and run the fetch loop.
+//! Wiring: connect, apply the topology, build the handler, and run the fetch loop and the
+//! dead-letter component.
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::jetstream::Context;
-use jetcrawl_streams::{EventStore, StoreError, Topology, topology};
+use jetcrawl_streams::{EventStore, StoreError, topology};
 use thiserror::Error;
-use tracing::info;
+use tracing::{info, warn};
 
 use crate::config::WorkerConfig;
 use crate::consumer::consume;
 use crate::error::JobError;
 use crate::execute::Executor;
+use crate::gate::{AlwaysReady, SlotGate};
 use crate::handler::Handler;
 use crate::lifecycle::Recorder;
 use crate::pool::BrowserPool;
@@ -35,7 +37,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), WorkerError> {
     let (_client, js) = jetcrawl_streams::connect(&config.nats_url, "jetcrawl-worker").await?;
-    Topology::default().apply(&js).await?;
+    config.topology().apply(&js).await?;
     run_with(config, js, shutdown).await
 }
 
@@ -45,29 +47,56 @@ pub async fn run_with(
     js: Context,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), WorkerError> {
+    run_with_gate(config, js, Arc::new(AlwaysReady), shutdown).await
+}
+
+/// [`run_with`], asking `gate` for a politeness slot before every attempt.
+pub async fn run_with_gate(
+    config: WorkerConfig,
+    js: Context,
+    gate: Arc<dyn SlotGate>,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), WorkerError> {
     let worker_id = config.resolved_worker_id();
-    let consumer = topology::ensure_consumer(&js, Topology::default().workers_consumer()).await?;
+    let actor = format!("worker:{worker_id}");
+    let consumer = topology::ensure_consumer(&js, config.topology().workers_consumer()).await?;
     let pool = BrowserPool::new(config.pool())?;
+    let store = EventStore::open(js.clone()).await?;
     let handler = Arc::new(Handler {
         recorder: Recorder {
-            store: EventStore::open(js.clone()).await?,
-            actor: format!("worker:{worker_id}"),
+            store: store.clone(),
+            actor: actor.clone(),
             worker_id: worker_id.clone(),
             max_attempts: config.max_attempts.max(1),
         },
         results: ResultStore::open(&js).await?,
         executor: Executor::new(config.executor(), pool.clone())?,
         backoff: config.backoff(),
+        gate,
         config: config.clone(),
+    });
+    let dead_letters = config.dead_letters.then(|| {
+        tokio::spawn(async move {
+            if let Err(err) =
+                crate::deadletter::run(js, store, actor, std::future::pending::<()>()).await
+            {
+                warn!(error = %err, "dead-letter component stopped; advisories wait in their stream");
+            }
+        })
     });
     info!(
         worker_id,
         tabs = config.tabs,
         browsers = config.browsers,
+        ack_wait_ms = config.worker_ack_wait_ms,
         "worker running"
     );
     let grace = Duration::from_millis(config.shutdown_grace_ms);
     consume(consumer, handler, config.tabs.max(1), shutdown, grace).await;
+    // An advisory being handled is acked only once handled; one cut short is redelivered.
+    if let Some(dead_letters) = dead_letters {
+        dead_letters.abort();
+    }
     pool.shutdown().await;
     info!(worker_id, "worker stopped");
     Ok(())

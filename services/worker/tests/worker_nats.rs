@@ -164,6 +164,7 @@ async fn jobs_end_with_a_stored_result_or_with_job_failed_after_retries() {
             "JobAttemptFailed",
             "JobStarted",
             "JobAttemptFailed",
+            "JobDeadLettered",
             "JobFailed"
         ]
     );
@@ -175,7 +176,12 @@ async fn jobs_end_with_a_stored_result_or_with_job_failed_after_retries() {
         ("http_5xx", true)
     );
     assert!(first.next_attempt_at.is_some());
-    let Some(Payload::JobFailed(failed)) = history[5].payload() else {
+    let Some(Payload::JobDeadLettered(dead)) = history[5].payload() else {
+        panic!("not dead-lettered")
+    };
+    assert_eq!(dead.reason, "attempts_exhausted");
+    assert_eq!(dead.attempts.len(), 2, "every attempt's error: {dead:?}");
+    let Some(Payload::JobFailed(failed)) = history[6].payload() else {
         panic!("not failed")
     };
     assert_eq!(

@@ -2,11 +2,11 @@
 //! (times arrive inside commands).
 
 use jetcrawl_proto::v1::event::Payload;
-use jetcrawl_proto::v1::{
-    JobAttemptFailed, JobCancelled, JobFailed, JobSpec, JobStarted, JobSubmitted, JobSucceeded,
-};
+use jetcrawl_proto::v1::{JobAttemptFailed, JobSpec, JobSubmitted, JobSucceeded};
 use thiserror::Error;
 
+use super::attempt::{dead_letter, fail_attempt, start, succeed};
+use super::control::{cancel, defer, replay, request_cancel};
 use super::state::{Job, JobStatus};
 
 /// What someone asks of a job.
@@ -37,8 +37,41 @@ pub enum Command {
         /// Attempts allowed in all (1 + retries).
         max_attempts: u32,
     },
-    /// Someone cancels the job.
+    /// End the job as cancelled now (a queued job, or the worker stopping a running one
+    /// at a step boundary).
     Cancel {
+        /// Why.
+        reason: String,
+    },
+    /// A client asks to cancel: a queued job is cancelled at once, a running one gets
+    /// JobCancelRequested and its worker stops at the next step boundary.
+    RequestCancel {
+        /// Why.
+        reason: String,
+        /// Who asks, e.g. `client:<tenant>`.
+        by: String,
+    },
+    /// A politeness wait: the job may not start before `not_before`. Never consumes an
+    /// attempt.
+    Defer {
+        /// When the job may start.
+        not_before: prost_types::Timestamp,
+        /// Why, e.g. the domain's crawl-delay.
+        reason: String,
+    },
+    /// The job's work message ran out of deliveries (MAX_DELIVERIES advisory): fail it
+    /// and put it in the dead-letter queue.
+    DeadLetter {
+        /// Why, e.g. `max_deliveries`.
+        reason: String,
+        /// Stream sequence of the exhausted work message; refused unless it is still
+        /// the job's work message (0: do not check).
+        work_sequence: u64,
+    },
+    /// An admin replays a dead-lettered job with a fresh set of attempts.
+    Replay {
+        /// Who replays it, e.g. `admin:<name>`.
+        by: String,
         /// Why.
         reason: String,
     },
@@ -74,40 +107,55 @@ pub enum DecideError {
     },
 }
 
-/// Decides which events `command` produces from `job`.
+/// Decides which events `command` produces from `job`. An empty list means the command
+/// is already satisfied (e.g. a second cancel request).
 pub fn decide(job: &Job, command: Command) -> Result<Vec<Payload>, DecideError> {
+    if let Command::Submit {
+        spec,
+        idempotency_key,
+        spec_sha256,
+    } = command
+    {
+        return submit(job, spec, idempotency_key, spec_sha256);
+    }
+    if let Command::Replay { by, reason } = command {
+        return replay(job, by, reason);
+    }
+    live(job)?;
     match command {
-        Command::Submit {
-            spec,
-            idempotency_key,
-            spec_sha256,
-        } => submit(job, spec, idempotency_key, spec_sha256),
         Command::Start {
             worker_id,
             max_attempts,
-        } => {
-            live(job)?;
-            start(job, worker_id, max_attempts)
-        }
-        Command::Succeed(succeeded) => {
-            live(job)?;
-            succeed(job, succeeded)
-        }
+        } => Ok(start(job, worker_id, max_attempts)),
+        Command::Succeed(succeeded) => succeed(job, succeeded),
         Command::FailAttempt {
             failure,
             max_attempts,
+        } => fail_attempt(job, failure, max_attempts),
+        Command::Cancel { reason } => Ok(cancel(reason)),
+        Command::RequestCancel { reason, by } => Ok(request_cancel(job, reason, by)),
+        Command::Defer { not_before, reason } => Ok(defer(not_before, reason)),
+        Command::DeadLetter {
+            reason,
+            work_sequence,
         } => {
-            live(job)?;
-            fail_attempt(job, failure, max_attempts)
+            if work_sequence != 0 && work_sequence != job.work_sequence {
+                return Err(DecideError::InvalidTransition {
+                    action: "dead-letter",
+                    status: job.status,
+                    detail: format!(
+                        ": work message {work_sequence} is stale, the job's is {}",
+                        job.work_sequence
+                    ),
+                });
+            }
+            Ok(dead_letter(job, reason))
         }
-        Command::Cancel { reason } => {
-            live(job)?;
-            Ok(vec![Payload::JobCancelled(JobCancelled { reason })])
-        }
+        Command::Submit { .. } | Command::Replay { .. } => Ok(Vec::new()),
     }
 }
 
-/// Only a job that exists and has not ended accepts commands other than Submit.
+/// Only a job that exists and has not ended accepts commands other than Submit/Replay.
 fn live(job: &Job) -> Result<(), DecideError> {
     match job.status {
         JobStatus::New => Err(DecideError::NotFound),
@@ -132,76 +180,4 @@ fn submit(
         idempotency_key,
         spec_sha256,
     })])
-}
-
-/// A start from `Running` means the previous attempt's worker vanished (its message was
-/// redelivered): that attempt counts, and the next one begins if any is left.
-fn start(job: &Job, worker_id: String, max_attempts: u32) -> Result<Vec<Payload>, DecideError> {
-    let attempt = job.attempts + 1;
-    if attempt > max_attempts {
-        let message = match &job.last_error {
-            Some(last) => format!(
-                "{} attempts used; last error: {}",
-                job.attempts, last.message
-            ),
-            None => format!(
-                "{} attempts used; the last one never reported back",
-                job.attempts
-            ),
-        };
-        let error_class = match &job.last_error {
-            Some(last) => last.error_class.clone(),
-            None => "worker_lost".to_owned(),
-        };
-        return Ok(vec![Payload::JobFailed(JobFailed {
-            attempts: job.attempts,
-            error_class,
-            message,
-        })]);
-    }
-    Ok(vec![Payload::JobStarted(JobStarted { attempt, worker_id })])
-}
-
-fn succeed(job: &Job, mut succeeded: JobSucceeded) -> Result<Vec<Payload>, DecideError> {
-    let attempt = running_attempt(job, "complete", succeeded.attempt)?;
-    succeeded.attempt = attempt;
-    Ok(vec![Payload::JobSucceeded(succeeded)])
-}
-
-fn fail_attempt(
-    job: &Job,
-    mut failure: JobAttemptFailed,
-    max_attempts: u32,
-) -> Result<Vec<Payload>, DecideError> {
-    let attempt = running_attempt(job, "fail an attempt of", failure.attempt)?;
-    let last = !failure.retryable || attempt >= max_attempts;
-    if last {
-        failure.retryable = false;
-        failure.next_attempt_at = None;
-    }
-    let mut events = vec![Payload::JobAttemptFailed(failure.clone())];
-    if last {
-        events.push(Payload::JobFailed(JobFailed {
-            attempts: attempt,
-            error_class: failure.error_class,
-            message: failure.message,
-        }));
-    }
-    Ok(events)
-}
-
-fn running_attempt(job: &Job, action: &'static str, attempt: u32) -> Result<u32, DecideError> {
-    match job.running_attempt {
-        Some(running) if running == attempt => Ok(running),
-        Some(running) => Err(DecideError::InvalidTransition {
-            action,
-            status: job.status,
-            detail: format!(": attempt {attempt} is stale, attempt {running} is running"),
-        }),
-        None => Err(DecideError::InvalidTransition {
-            action,
-            status: job.status,
-            detail: format!(": attempt {attempt} is not running"),
-        }),
-    }
 }

@@ -1,7 +1,9 @@
 //! What a job's history folds into.
 
 use chrono::{DateTime, Utc};
-use jetcrawl_proto::v1::{JobAttemptFailed, JobFailed, JobSpec, JobState, JobSucceeded};
+use jetcrawl_proto::v1::{
+    AttemptError, JobAttemptFailed, JobCancelRequested, JobFailed, JobSpec, JobState, JobSucceeded,
+};
 
 /// Lifecycle status. `New` means no event has been recorded yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -67,7 +69,8 @@ pub struct Job {
     pub idempotency_key: String,
     /// sha256 of the submitted spec.
     pub spec_sha256: String,
-    /// Attempts started so far (crashed ones included).
+    /// Attempts started in the current round (crashed ones included); a replay starts a
+    /// new round at 0.
     pub attempts: u32,
     /// The attempt in progress, when running.
     pub running_attempt: Option<u32>,
@@ -87,4 +90,17 @@ pub struct Job {
     pub last_sequence: u64,
     /// Stream sequence of JobSubmitted.
     pub submitted_sequence: u64,
+    /// Stream sequence of the job's latest work event (JobSubmitted, JobReplayed or
+    /// JobDeferred): the only work message that may run the job. Older ones are stale.
+    pub work_sequence: u64,
+    /// Set once a cancel was requested while running.
+    pub cancel_requested: Option<JobCancelRequested>,
+    /// While deferred by a politeness wait: when the job may start.
+    pub not_before: Option<DateTime<Utc>>,
+    /// The errors of this round's failed attempts, in order.
+    pub attempt_errors: Vec<AttemptError>,
+    /// True while the job sits in the dead-letter queue.
+    pub dead_lettered: bool,
+    /// How often the job was replayed.
+    pub replays: u32,
 }

@@ -9,9 +9,9 @@ use jetcrawl_proto::v1::{
 use super::{Command, DecideError, Job, JobStatus, decide, fold};
 use crate::envelope::{RecordedEvent, new_event};
 
-const MAX: u32 = 4;
+pub(super) const MAX: u32 = 4;
 
-fn given(payloads: Vec<Payload>) -> Job {
+pub(super) fn given(payloads: Vec<Payload>) -> Job {
     let recorded: Vec<RecordedEvent> = payloads
         .into_iter()
         .enumerate()
@@ -23,7 +23,7 @@ fn given(payloads: Vec<Payload>) -> Job {
     fold(&recorded)
 }
 
-fn submitted() -> Payload {
+pub(super) fn submitted() -> Payload {
     Payload::JobSubmitted(JobSubmitted {
         spec: Some(JobSpec {
             urls: vec!["https://example.com/".into()],
@@ -34,18 +34,18 @@ fn submitted() -> Payload {
     })
 }
 
-fn started(attempt: u32) -> Payload {
+pub(super) fn started(attempt: u32) -> Payload {
     Payload::JobStarted(JobStarted {
         attempt,
         worker_id: "w".into(),
     })
 }
 
-fn attempt_failed(attempt: u32, retryable: bool) -> Payload {
+pub(super) fn attempt_failed(attempt: u32, retryable: bool) -> Payload {
     Payload::JobAttemptFailed(failure(attempt, retryable))
 }
 
-fn failure(attempt: u32, retryable: bool) -> JobAttemptFailed {
+pub(super) fn failure(attempt: u32, retryable: bool) -> JobAttemptFailed {
     JobAttemptFailed {
         attempt,
         error_class: "http_5xx".into(),
@@ -59,7 +59,7 @@ fn failure(attempt: u32, retryable: bool) -> JobAttemptFailed {
     }
 }
 
-fn start() -> Command {
+pub(super) fn start() -> Command {
     Command::Start {
         worker_id: "w2".into(),
         max_attempts: MAX,
@@ -123,6 +123,7 @@ fn given_all_attempts_lost_when_started_then_the_job_fails() {
     let events = decide(&job, start()).expect("decided");
     match events.as_slice() {
         [
+            Payload::JobDeadLettered(dead),
             Payload::JobFailed(JobFailed {
                 attempts: 4,
                 error_class,
@@ -130,8 +131,10 @@ fn given_all_attempts_lost_when_started_then_the_job_fails() {
             }),
         ] => {
             assert_eq!(error_class, "worker_lost");
+            assert_eq!(dead.reason, "worker_lost");
+            assert_eq!(dead.attempts.len(), 4, "one error per lost attempt");
         }
-        other => panic!("expected JobFailed, got {other:?}"),
+        other => panic!("expected JobDeadLettered then JobFailed, got {other:?}"),
     }
 }
 
@@ -197,12 +200,20 @@ fn given_the_last_attempt_when_it_fails_then_attempt_failed_and_job_failed_toget
     };
     let events = decide(&job, cmd).expect("accepted");
     match events.as_slice() {
-        [Payload::JobAttemptFailed(last), Payload::JobFailed(failed)] => {
+        [
+            Payload::JobAttemptFailed(last),
+            Payload::JobDeadLettered(dead),
+            Payload::JobFailed(failed),
+        ] => {
             assert!(!last.retryable, "the last attempt is never retryable");
             assert_eq!(last.next_attempt_at, None);
             assert_eq!(failed.attempts, 4);
+            assert_eq!(dead.reason, "attempts_exhausted");
+            let attempts: Vec<u32> = dead.attempts.iter().map(|e| e.attempt).collect();
+            assert_eq!(attempts, [1, 2, 3, 4], "every attempt's error");
+            assert!(dead.attempts.iter().all(|e| e.error_class == "http_5xx"));
         }
-        other => panic!("expected attempt failure then job failure, got {other:?}"),
+        other => panic!("expected attempt failure, dead letter, job failure, got {other:?}"),
     }
 }
 
@@ -218,6 +229,7 @@ fn given_running_when_a_non_retryable_error_then_the_job_fails_at_once() {
         events.as_slice(),
         [
             Payload::JobAttemptFailed(_),
+            Payload::JobDeadLettered(_),
             Payload::JobFailed(JobFailed { attempts: 1, .. })
         ]
     ));

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use anyhow::bail;
-use jetcrawl_tests::{eventually, http_client};
+use jetcrawl_tests::eventually;
 use serde_json::{Value, json};
 
 use crate::support::Platform;
@@ -11,7 +11,7 @@ use crate::support::Platform;
 #[tokio::test]
 async fn a_job_submitted_over_http_runs_and_is_readable_over_http() {
     let platform = Platform::start().await.expect("platform starts");
-    let http = http_client().expect("client");
+    let http = platform.gateway.http_client().expect("client");
     let base = platform.gateway.http_url.clone();
     let body = json!({
         "spec": {

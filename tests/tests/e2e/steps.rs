@@ -123,6 +123,7 @@ async fn a_missing_page_fails_at_once_and_says_why() {
             "JobSubmitted",
             "JobStarted",
             "JobAttemptFailed",
+            "JobDeadLettered",
             "JobFailed"
         ]
     );

@@ -4,16 +4,14 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use jetcrawl_proto::v1::jobs_client::JobsClient;
 use jetcrawl_proto::v1::{
     ExtractKind, ExtractRule, GetJobRequest, Job, JobSpec, JobState, RenderMode, SubmitJobRequest,
 };
 use jetcrawl_streams::topology::RESULTS_BUCKET;
 use jetcrawl_streams::{EventStore, RecordedEvent};
-use jetcrawl_tests::{Gateway, Projector, Stack, Worker, eventually};
+use jetcrawl_tests::{Gateway, JobsApiClient, Projector, Stack, Worker, eventually};
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncReadExt;
-use tonic::transport::Channel;
 
 /// A running platform: infrastructure plus one gateway, worker and projector.
 pub struct Platform {
@@ -38,8 +36,8 @@ impl Platform {
         })
     }
 
-    pub async fn jobs(&self) -> anyhow::Result<JobsClient<Channel>> {
-        Ok(JobsClient::connect(self.gateway.grpc_url.clone()).await?)
+    pub async fn jobs(&self) -> anyhow::Result<JobsApiClient> {
+        self.gateway.jobs().await
     }
 
     pub async fn store(&self) -> anyhow::Result<EventStore> {

@@ -26,7 +26,7 @@ setTimeout(() => {
 </body></html>"#;
 
 /// Serves the demo page and runs `jetcrawl submit --render browser --wait` against it.
-pub async fn run(args: &UpArgs) -> anyhow::Result<()> {
+pub async fn run(args: &UpArgs, api_key: &str) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let site = Router::new().route("/", get(|| async { Html(PAGE) }));
@@ -37,6 +37,8 @@ pub async fn run(args: &UpArgs) -> anyhow::Result<()> {
         gateway: format!("http://{}", args.grpc_addr),
         nats_url: format!("nats://127.0.0.1:{}", args.nats_port),
         output: Output::Text,
+        api_key: Some(api_key.to_owned()),
+        ca: None,
     };
     let submit_args = SubmitArgs {
         urls: vec![url],

@@ -7,7 +7,7 @@ use crate::cli::{Global, JobArgs, Output};
 use crate::output;
 
 pub async fn run(global: &Global, args: JobArgs) -> anyhow::Result<()> {
-    let mut jobs = client(&global.gateway).await?;
+    let mut jobs = client(global).await?;
     let job = jobs
         .get_job(GetJobRequest {
             job_id: args.job_id,

@@ -12,7 +12,7 @@ use crate::output;
 
 pub async fn run(global: &Global, args: SubmitArgs) -> anyhow::Result<()> {
     let spec = spec_from(&args)?;
-    let mut jobs = client(&global.gateway).await?;
+    let mut jobs = client(global).await?;
     let submitted = jobs
         .submit_job(SubmitJobRequest {
             spec: Some(spec),

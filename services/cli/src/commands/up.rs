@@ -11,7 +11,7 @@ use jetcrawl_worker::WorkerConfig;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use super::demo;
+use super::{demo, dev_keys, result_keys};
 use crate::cli::UpArgs;
 
 pub async fn run(args: UpArgs) -> anyhow::Result<()> {
@@ -43,7 +43,14 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     let allow_private = args.demo;
     let stop = CancellationToken::new();
     let mut services = JoinSet::new();
-    let gateway = gateway_config(&args, &nats.url(), &postgres.url(), allow_private);
+    let mut gateway = gateway_config(&args, &nats.url(), &postgres.url(), allow_private);
+    let signing = result_keys::ensure(&data_dir, format!("http://{}", args.http_addr))?;
+    gateway.signing = signing.clone();
+    let notifier = jetcrawl_notifier::NotifierConfig {
+        allow_private_targets: allow_private,
+        signing,
+        ..jetcrawl_notifier::NotifierConfig::new(nats.url())
+    };
     let worker = worker_config(&args, &nats.url(), allow_private);
     let projector = projector_config(&nats.url(), &postgres.url());
     let token = stop.clone();
@@ -60,17 +67,36 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     });
     let token = stop.clone();
     services.spawn(async move {
+        jetcrawl_notifier::run(notifier, token.cancelled_owned())
+            .await
+            .context("notifier")
+    });
+    let token = stop.clone();
+    services.spawn(async move {
         jetcrawl_projector::run(projector, token.cancelled_owned())
             .await
             .context("projector")
     });
 
     print_addresses(&args, &nats, &postgres, &data_dir);
-    demo::wait_ready(args.http_addr, Duration::from_secs(60)).await?;
+    // A service that fails at start (a busy port, a bad flag) must say so at once
+    // rather than leave the readiness wait to time out.
+    tokio::select! {
+        ready = demo::wait_ready(args.http_addr, Duration::from_secs(60)) => ready?,
+        Some(done) = services.join_next() => {
+            stop.cancel();
+            match done {
+                Ok(Err(err)) => anyhow::bail!("{err:#}"),
+                other => anyhow::bail!("a service stopped during start-up: {other:?}"),
+            }
+        }
+    }
+    let keys = dev_keys::ensure(&nats.url(), &data_dir).await?;
+    dev_keys::print(&keys, &data_dir);
     eprintln!("jetcrawl is up. Ctrl-C stops everything.");
 
     let outcome = if args.demo {
-        demo::run(&args).await
+        demo::run(&args, &keys.client).await
     } else {
         Ok(())
     };
@@ -122,12 +148,16 @@ fn gateway_config(
     database_url: &str,
     allow_private: bool,
 ) -> GatewayConfig {
-    GatewayConfig {
+    let mut config = GatewayConfig {
         grpc_addr: args.grpc_addr,
         http_addr: args.http_addr,
         allow_private_targets: allow_private,
+        // Local development: reflection for grpcurl, plaintext on loopback.
+        grpc_reflection: true,
         ..GatewayConfig::new(nats_url, database_url)
-    }
+    };
+    config.tls.insecure_plaintext = true;
+    config
 }
 
 fn worker_config(args: &UpArgs, nats_url: &str, allow_private: bool) -> WorkerConfig {

@@ -13,7 +13,7 @@ pub async fn run(global: &Global, args: JobArgs) -> anyhow::Result<()> {
 
 /// Prints every event of the job until the gateway ends the stream at a terminal state.
 pub async fn follow(global: &Global, job_id: &str) -> anyhow::Result<()> {
-    let mut jobs = client(&global.gateway).await?;
+    let mut jobs = client(global).await?;
     let mut events = jobs
         .watch_job(WatchJobRequest {
             job_id: job_id.to_owned(),

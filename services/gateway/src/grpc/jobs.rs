@@ -6,11 +6,14 @@ use std::time::Instant;
 use futures::{Stream, StreamExt};
 use jetcrawl_proto::v1::jobs_server::{Jobs, JobsServer};
 use jetcrawl_proto::v1::{
-    GetJobRequest, Job, JobEvent, ListJobsRequest, ListJobsResponse, SubmitJobRequest,
-    SubmitJobResponse, WatchJobRequest,
+    CancelJobRequest, CancelJobResponse, GetJobRequest, GetResultRequest, GetResultResponse, Job,
+    JobEvent, ListDeadLettersRequest, ListDeadLettersResponse, ListJobsRequest, ListJobsResponse,
+    ReplayDeadLetterRequest, ReplayDeadLetterResponse, SubmitJobRequest, SubmitJobResponse,
+    WatchJobRequest,
 };
 use tonic::{Request, Response, Status};
 
+use crate::auth::Action;
 use crate::service::{Gateway, job_to_proto};
 
 /// The gRPC face of the gateway.
@@ -41,7 +44,10 @@ impl Jobs for JobsApi {
         request: Request<SubmitJobRequest>,
     ) -> Result<Response<SubmitJobResponse>, Status> {
         let arrived = Instant::now();
-        let caller = self.gateway.caller(request.metadata());
+        let caller = self
+            .gateway
+            .caller(request.metadata(), Action::SubmitJob)
+            .await?;
         let response = self
             .gateway
             .submit_job(&caller, request.into_inner(), arrived)
@@ -50,7 +56,10 @@ impl Jobs for JobsApi {
     }
 
     async fn get_job(&self, request: Request<GetJobRequest>) -> Result<Response<Job>, Status> {
-        let caller = self.gateway.caller(request.metadata());
+        let caller = self
+            .gateway
+            .caller(request.metadata(), Action::GetJob)
+            .await?;
         let job = self
             .gateway
             .get_job(&caller, &request.get_ref().job_id)
@@ -62,7 +71,10 @@ impl Jobs for JobsApi {
         &self,
         request: Request<ListJobsRequest>,
     ) -> Result<Response<ListJobsResponse>, Status> {
-        let caller = self.gateway.caller(request.metadata());
+        let caller = self
+            .gateway
+            .caller(request.metadata(), Action::ListJobs)
+            .await?;
         let response = self
             .gateway
             .list_jobs(&caller, request.into_inner())
@@ -76,12 +88,77 @@ impl Jobs for JobsApi {
         &self,
         request: Request<WatchJobRequest>,
     ) -> Result<Response<Self::WatchJobStream>, Status> {
-        let caller = self.gateway.caller(request.metadata());
+        let caller = self
+            .gateway
+            .caller(request.metadata(), Action::WatchJob)
+            .await?;
         let events = self
             .gateway
             .watch_job(&caller, &request.get_ref().job_id)
             .await?;
         let events = events.map(|event| event.map_err(Status::from));
         Ok(Response::new(Box::pin(events) as WatchStream))
+    }
+
+    async fn cancel_job(
+        &self,
+        request: Request<CancelJobRequest>,
+    ) -> Result<Response<CancelJobResponse>, Status> {
+        let caller = self
+            .gateway
+            .caller(request.metadata(), Action::CancelJob)
+            .await?;
+        let response = self
+            .gateway
+            .cancel_job(&caller, request.into_inner())
+            .await?;
+        Ok(Response::new(response))
+    }
+
+    async fn get_result(
+        &self,
+        request: Request<GetResultRequest>,
+    ) -> Result<Response<GetResultResponse>, Status> {
+        let caller = self
+            .gateway
+            .caller(request.metadata(), Action::GetResult)
+            .await?;
+        let response = self
+            .gateway
+            .get_result(&caller, request.into_inner())
+            .await?;
+        Ok(Response::new(response))
+    }
+
+    async fn list_dead_letters(
+        &self,
+        request: Request<ListDeadLettersRequest>,
+    ) -> Result<Response<ListDeadLettersResponse>, Status> {
+        // admin: Action::ListDeadLetters allows the admin role only.
+        let caller = self
+            .gateway
+            .caller(request.metadata(), Action::ListDeadLetters)
+            .await?;
+        let response = self
+            .gateway
+            .list_dead_letters(&caller, request.into_inner())
+            .await?;
+        Ok(Response::new(response))
+    }
+
+    async fn replay_dead_letter(
+        &self,
+        request: Request<ReplayDeadLetterRequest>,
+    ) -> Result<Response<ReplayDeadLetterResponse>, Status> {
+        // admin: Action::ReplayDeadLetter allows the admin role only.
+        let caller = self
+            .gateway
+            .caller(request.metadata(), Action::ReplayDeadLetter)
+            .await?;
+        let response = self
+            .gateway
+            .replay_dead_letter(&caller, request.into_inner())
+            .await?;
+        Ok(Response::new(response))
     }
 }

@@ -43,9 +43,14 @@ pub fn http_status(err: &GatewayError) -> StatusCode {
         GatewayError::Invalid(_) => StatusCode::BAD_REQUEST,
         GatewayError::NotFound(_) => StatusCode::NOT_FOUND,
         GatewayError::AlreadyExists(_) => StatusCode::CONFLICT,
+        GatewayError::FailedPrecondition(_) => StatusCode::CONFLICT,
         GatewayError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
         GatewayError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        GatewayError::Gone(_) => StatusCode::GONE,
         GatewayError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        GatewayError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+        GatewayError::PermissionDenied(_) => StatusCode::FORBIDDEN,
+        GatewayError::Exhausted { .. } => StatusCode::TOO_MANY_REQUESTS,
     }
 }
 
@@ -66,6 +71,17 @@ impl IntoResponse for ApiError {
                     .collect(),
             },
         };
-        (http_status(err), Json(body)).into_response()
+        let mut response = (http_status(err), Json(body)).into_response();
+        let headers = response.headers_mut();
+        if let Some(secs) = err.retry_after_secs() {
+            headers.insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        if matches!(err, GatewayError::Unauthenticated(_)) {
+            headers.insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
+        }
+        response
     }
 }

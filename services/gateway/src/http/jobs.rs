@@ -15,6 +15,7 @@ use tonic::metadata::MetadataMap;
 use super::AppState;
 use super::dto::{JobView, SubmitJobBody};
 use super::error::ApiError;
+use crate::auth::Action;
 use crate::error::GatewayError;
 
 /// Answer of an accepted submit.
@@ -32,7 +33,11 @@ pub async fn submit(
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let arrived = Instant::now();
-    let caller = app.gateway.caller(&MetadataMap::from_headers(headers));
+    let metadata = MetadataMap::from_headers(headers);
+    let caller = match app.gateway.caller(&metadata, Action::SubmitJob).await {
+        Ok(caller) => caller,
+        Err(err) => return ApiError(app.gateway.refuse_submit(err, arrived)).into_response(),
+    };
     let request = match decode(body, app.max_request_bytes) {
         Ok(request) => request,
         Err(err) => return ApiError(app.gateway.refuse_submit(err, arrived)).into_response(),
@@ -56,7 +61,8 @@ pub async fn get(
     headers: HeaderMap,
     Path(job_id): Path<String>,
 ) -> Result<Json<JobView>, ApiError> {
-    let caller = app.gateway.caller(&MetadataMap::from_headers(headers));
+    let metadata = MetadataMap::from_headers(headers);
+    let caller = app.gateway.caller(&metadata, Action::GetJob).await?;
     let job = app.gateway.get_job(&caller, &job_id).await?;
     Ok(Json(JobView::from(&job)))
 }

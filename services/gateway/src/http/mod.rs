@@ -34,6 +34,11 @@ pub fn router(state: AppState, metrics: PrometheusHandle) -> Router {
             post(jobs::submit).layer(DefaultBodyLimit::max(limit)),
         )
         .route("/v1/jobs/{id}", get(jobs::get))
+        .route("/v1/jobs/{id}/result", get(crate::results::get_result))
+        .route(
+            "/results/{job_id}/{artifact}",
+            get(crate::results::download),
+        )
         .route("/readyz", get(ready::readyz))
         .with_state(state)
         .merge(jetcrawl_telemetry::router(metrics))

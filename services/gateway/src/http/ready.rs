@@ -1,6 +1,7 @@
-//! `GET /readyz`: ready only when NATS is connected and Postgres answers within 1 s.
-
-use std::time::Duration;
+//! `GET /readyz`: readiness with per-dependency detail. `healthy` when NATS and Postgres
+//! are up (200); `degraded` when only Postgres is down (200: submits, GetJob and WatchJob
+//! still work, ListJobs does not); `unhealthy` when NATS is down (503: nothing can be
+//! recorded).
 
 use axum::Json;
 use axum::extract::State;
@@ -9,32 +10,17 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::AppState;
-
-/// Longest wait for Postgres' `SELECT 1`.
-const POSTGRES_CHECK: Duration = Duration::from_secs(1);
+use crate::health::{Check, Dependencies};
 
 /// `GET /readyz`.
 pub async fn readyz(State(app): State<AppState>) -> Response {
-    let nats = match app.nats.connection_state() {
-        async_nats::connection::State::Connected => Ok(()),
-        other => Err(format!(
-            "NATS is {other}; check that nats-server is running"
-        )),
+    let dependencies = Dependencies {
+        nats: app.nats.clone(),
+        pool: app.gateway.pool().clone(),
     };
-    let postgres = match tokio::time::timeout(
-        POSTGRES_CHECK,
-        sqlx::query("SELECT 1").execute(app.gateway.pool()),
-    )
-    .await
-    {
-        Ok(Ok(_)) => Ok(()),
-        Ok(Err(err)) => Err(format!("Postgres refused SELECT 1: {err}")),
-        Err(_) => Err(format!(
-            "Postgres did not answer SELECT 1 within {} ms",
-            POSTGRES_CHECK.as_millis()
-        )),
-    };
-    let check = |result: &Result<(), String>| match result {
+    let nats = dependencies.nats();
+    let postgres = dependencies.postgres().await;
+    let check = |result: &Check| match result {
         Ok(()) => json!({"status": "up"}),
         Err(why) => json!({"status": "down", "reason": why}),
     };
@@ -43,12 +29,13 @@ pub async fn readyz(State(app): State<AppState>) -> Response {
         .filter(|(_, r)| r.is_err())
         .map(|(name, _)| name)
         .collect();
-    let status = if down.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
+    let (health, status) = match (nats.is_ok(), postgres.is_ok()) {
+        (true, true) => ("healthy", StatusCode::OK),
+        (true, false) => ("degraded", StatusCode::OK),
+        (false, _) => ("unhealthy", StatusCode::SERVICE_UNAVAILABLE),
     };
     let body = json!({
+        "status": health,
         "ready": down.is_empty(),
         "down": down,
         "checks": {"nats": check(&nats), "postgres": check(&postgres)},

@@ -17,6 +17,10 @@ pub fn job_to_proto(job: &Job) -> v1::Job {
         result: job.result.clone(),
         failure: job.failure.clone(),
         last_sequence: job.last_sequence,
+        cancel_requested: job.cancel_requested.is_some(),
+        dead_lettered: job.dead_lettered,
+        not_before: job.not_before.map(timestamp),
+        replays: job.replays,
     }
 }
 

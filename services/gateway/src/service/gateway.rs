@@ -6,6 +6,7 @@ use jetcrawl_streams::EventStore;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
+use super::Guards;
 use crate::validate::Limits;
 
 /// What the service needs from configuration.
@@ -13,8 +14,6 @@ use crate::validate::Limits;
 pub struct Settings {
     /// Validation limits.
     pub limits: Limits,
-    /// Tenant of every caller until authentication lands.
-    pub default_tenant: String,
     /// Longest time from a submit's arrival to its answer.
     pub submit_budget: Duration,
 }
@@ -26,23 +25,39 @@ pub struct Gateway {
     pub(crate) pool: PgPool,
     pub(crate) settings: Settings,
     pub(crate) closing: CancellationToken,
+    pub(crate) guards: Guards,
+    pub(crate) results: Option<std::sync::Arc<crate::results::ResultsAccess>>,
 }
 
 impl Gateway {
-    /// A service over `store` (the event log) and `pool` (the read models). Cancelling
-    /// `closing` ends every open WatchJob stream (shutdown).
+    /// A service over `store` (the event log) and `pool` (the read models), behind
+    /// `guards`. Cancelling `closing` ends every open WatchJob stream (shutdown).
     pub fn new(
         store: EventStore,
         pool: PgPool,
         settings: Settings,
         closing: CancellationToken,
+        guards: Guards,
     ) -> Self {
         Self {
             store,
             pool,
             settings,
             closing,
+            guards,
+            results: None,
         }
+    }
+
+    /// Serves results (GetResult, signed downloads) from `results`.
+    pub fn with_results(mut self, results: crate::results::ResultsAccess) -> Self {
+        self.results = Some(std::sync::Arc::new(results));
+        self
+    }
+
+    /// The authentication, audit and quota guards.
+    pub fn guards(&self) -> &Guards {
+        &self.guards
     }
 
     /// The service's settings.

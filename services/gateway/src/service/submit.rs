@@ -36,6 +36,11 @@ impl Gateway {
         arrived: Instant,
     ) -> Result<SubmitJobResponse, GatewayError> {
         let result = self.submit(caller, request, arrived).await;
+        if let Ok(done) = &result
+            && !done.duplicate
+        {
+            self.guards.quotas.accepted(&caller.tenant);
+        }
         record_submit(result.as_ref().map(|_| ()), arrived);
         result
     }
@@ -54,6 +59,7 @@ impl Gateway {
         arrived: Instant,
     ) -> Result<SubmitJobResponse, GatewayError> {
         let valid = validate_submission(request, &self.settings.limits)?;
+        self.guards.quotas.admit_submit(&caller.tenant).await?;
         let key = valid.idempotency_key.as_deref();
         let job_id = job_id_for(&caller.tenant, key);
         Span::current().record("job_id", job_id.as_str());

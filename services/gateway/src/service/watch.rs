@@ -21,6 +21,9 @@ struct Fold {
     job_id: String,
     events: Recorded,
     job: Job,
+    /// The job's last sequence when the watch began: a terminal state before it is not
+    /// the end (a replay reopened the job), only one at or after it.
+    caught_up_at: u64,
     done: bool,
 }
 
@@ -34,7 +37,7 @@ impl Gateway {
     ) -> Result<JobEventStream, GatewayError> {
         let span = tracing::info_span!("watch_job", tenant = %caller.tenant, job_id);
         async {
-            self.get_job(caller, job_id).await?;
+            let current = self.get_job(caller, job_id).await?;
             let events = self
                 .store
                 .watch(job_id)
@@ -44,6 +47,7 @@ impl Gateway {
                 job_id: job_id.to_owned(),
                 events: Box::pin(events),
                 job: Job::default(),
+                caught_up_at: current.last_sequence,
                 done: false,
             };
             let events =
@@ -62,7 +66,7 @@ async fn next_event(mut fold: Fold) -> Option<(Result<JobEvent, GatewayError>, F
     match fold.events.next().await? {
         Ok(recorded) => {
             fold.job = evolve(std::mem::take(&mut fold.job), &recorded);
-            fold.done = fold.job.status.is_terminal();
+            fold.done = fold.job.status.is_terminal() && recorded.sequence >= fold.caught_up_at;
             let event = JobEvent {
                 sequence: recorded.sequence,
                 state: fold.job.status.to_proto() as i32,

@@ -10,6 +10,7 @@ mod spec;
 mod steps;
 mod target;
 mod violations;
+mod webhook;
 
 #[cfg(test)]
 mod tests;
@@ -19,3 +20,4 @@ pub use limits::Limits;
 pub use spec::{ValidSpec, ValidSubmission, validate_spec, validate_submission};
 pub use steps::STEP_KINDS;
 pub use violations::{FieldViolation, Violations};
+pub use webhook::parse_webhook;

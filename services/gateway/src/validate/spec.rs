@@ -109,6 +109,7 @@ pub fn validate_spec(mut spec: JobSpec, limits: &Limits) -> Result<ValidSpec, Vi
     check_steps(&mut steps, &ctx, &mut out);
     spec.steps = steps;
     check_labels(&spec.labels, &mut out);
+    super::webhook::check_webhook(&mut spec.webhook_url, limits, &mut out);
     let domain = urls
         .first()
         .and_then(Url::host_str)

@@ -7,13 +7,49 @@ use std::time::Duration;
 
 use async_nats::jetstream;
 use jetcrawl_gateway::GatewayConfig;
+use jetcrawl_gateway::auth::{KeyStore, NewKey, Role};
 use jetcrawl_local::{NatsOptions, NatsServer, Postgres, PostgresOptions};
 use jetcrawl_proto::v1::jobs_client::JobsClient;
 use jetcrawl_proto::v1::{JobSpec, SubmitJobRequest};
 use jetcrawl_streams::EventStore;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+use tonic::metadata::{Ascii, MetadataValue};
+use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
+
+/// Tenant of the key every [`TestGateway`] client sends.
+pub const TENANT: &str = "default";
+
+/// A Jobs client sending one credential.
+pub type Client = JobsClient<InterceptedService<Channel, Bearer>>;
+
+/// Adds `authorization: Bearer <token>` to every call (nothing for `None`).
+#[derive(Clone)]
+pub struct Bearer(pub Option<MetadataValue<Ascii>>);
+
+impl Bearer {
+    /// The interceptor for `token`.
+    pub fn new(token: &str) -> Self {
+        Self(Some(
+            format!("Bearer {token}").parse().expect("ascii token"),
+        ))
+    }
+}
+
+impl tonic::service::Interceptor for Bearer {
+    fn call(
+        &mut self,
+        mut request: tonic::Request<()>,
+    ) -> Result<tonic::Request<()>, tonic::Status> {
+        if let Some(value) = &self.0 {
+            request
+                .metadata_mut()
+                .insert("authorization", value.clone());
+        }
+        Ok(request)
+    }
+}
 
 /// A running gateway with its dependencies; everything stops on drop.
 pub struct TestGateway {
@@ -24,6 +60,10 @@ pub struct TestGateway {
     pub js: jetstream::Context,
     pub store: EventStore,
     pub http: reqwest::Client,
+    /// Client key of tenant [`TENANT`], sent by `grpc()` and `http`.
+    pub api_key: String,
+    /// The gateway's key store, to mint more keys.
+    pub keys: KeyStore,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
 }
@@ -42,8 +82,11 @@ pub async fn start(tune: impl FnOnce(&mut GatewayConfig)) -> TestGateway {
     let mut config = GatewayConfig::new(nats.url(), postgres.url());
     config.grpc_addr = SocketAddr::from(([127, 0, 0, 1], 0));
     config.http_addr = SocketAddr::from(([127, 0, 0, 1], 0));
+    config.tls.insecure_plaintext = true;
     tune(&mut config);
     let bound = jetcrawl_gateway::bind(config).await.expect("gateway binds");
+    let keys = bound.gateway().guards().auth.keys().clone();
+    let api_key = mint_with(&keys, TENANT, Role::Client).await;
     let (grpc_addr, http_addr) = (bound.grpc_addr(), bound.http_addr());
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(bound.serve(async move {
@@ -53,7 +96,13 @@ pub async fn start(tune: impl FnOnce(&mut GatewayConfig)) -> TestGateway {
         .await
         .expect("test connects");
     let store = EventStore::open(js.clone()).await.expect("JOBS exists");
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {api_key}").parse().expect("header"),
+    );
     let http = reqwest::Client::builder()
+        .default_headers(headers)
         .timeout(Duration::from_secs(10))
         .build()
         .expect("client");
@@ -65,18 +114,32 @@ pub async fn start(tune: impl FnOnce(&mut GatewayConfig)) -> TestGateway {
         js,
         store,
         http,
+        api_key,
+        keys,
         stop: Some(stop),
         task: Some(task),
     }
 }
 
 impl TestGateway {
-    /// A gRPC client.
-    pub async fn grpc(&self) -> JobsClient<Channel> {
-        JobsClient::connect(format!("http://{}", self.grpc_addr))
+    /// A gRPC client sending the client key of tenant [`TENANT`].
+    pub async fn grpc(&self) -> Client {
+        self.grpc_with(Bearer::new(&self.api_key)).await
+    }
+
+    /// A gRPC client sending `bearer`.
+    pub async fn grpc_with(&self, bearer: Bearer) -> Client {
+        let channel = Channel::from_shared(format!("http://{}", self.grpc_addr))
+            .expect("endpoint")
+            .connect()
             .await
-            .expect("gRPC connects")
-            .max_encoding_message_size(64 << 20)
+            .expect("gRPC connects");
+        JobsClient::with_interceptor(channel, bearer).max_encoding_message_size(64 << 20)
+    }
+
+    /// Issues a key of `tenant` with `role`.
+    pub async fn mint(&self, tenant: &str, role: Role) -> String {
+        mint_with(&self.keys, tenant, role).await
     }
 
     /// `http://ADDR` + path.
@@ -125,4 +188,18 @@ pub fn request(spec: JobSpec, key: &str) -> SubmitJobRequest {
         spec: Some(spec),
         idempotency_key: key.to_owned(),
     }
+}
+
+/// Issues a key of `tenant` with `role` in `keys`.
+pub async fn mint_with(keys: &KeyStore, tenant: &str, role: Role) -> String {
+    let (_, issued) = keys
+        .create(NewKey {
+            tenant: tenant.to_owned(),
+            role,
+            granted_tenants: Vec::new(),
+            created_by: "test".to_owned(),
+        })
+        .await
+        .expect("key issued");
+    issued.token
 }

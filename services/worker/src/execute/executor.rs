@@ -10,6 +10,7 @@ use tracing::{Instrument, debug_span};
 
 use super::extract;
 use super::http::HttpFetcher;
+use super::interrupt::Interrupt;
 use super::model::{Mode, PageResult, PageRun, SpecRun};
 use super::page::{BrowserPage, PageLimits};
 use crate::error::{ErrorClass, JobError};
@@ -50,11 +51,26 @@ impl Executor {
 
     /// Runs every URL of `spec` in order; fails on the first page that fails.
     pub async fn run(&self, spec: &JobSpec, deadline: Instant) -> Result<SpecRun, JobError> {
+        self.run_until(spec, deadline, &Interrupt::never()).await
+    }
+
+    /// [`Executor::run`], stopping at the next step boundary (before a URL, before a
+    /// browser action) once `interrupt` fires; a stopped browser page closes its tab.
+    pub async fn run_until(
+        &self,
+        spec: &JobSpec,
+        deadline: Instant,
+        interrupt: &Interrupt,
+    ) -> Result<SpecRun, JobError> {
         validate(spec)?;
         let mut run = SpecRun::default();
         for url in &spec.urls {
+            interrupt.check()?;
             let span = debug_span!("page", url = %url, mode = tracing::field::Empty);
-            let page = self.run_page(spec, url, deadline).instrument(span).await?;
+            let page = self
+                .run_page(spec, url, deadline, interrupt)
+                .instrument(span)
+                .await?;
             run.pages.push(page);
         }
         Ok(run)
@@ -65,12 +81,15 @@ impl Executor {
         spec: &JobSpec,
         url: &str,
         deadline: Instant,
+        interrupt: &Interrupt,
     ) -> Result<PageRun, JobError> {
         let started = Instant::now();
         let outcome = match spec.render() {
             RenderMode::Http => self.http_page(spec, url, deadline).await,
-            RenderMode::Browser => self.browser_page(spec, url, deadline).await,
-            RenderMode::Auto | RenderMode::Unspecified => self.auto_page(spec, url, deadline).await,
+            RenderMode::Browser => self.browser_page(spec, url, deadline, interrupt).await,
+            RenderMode::Auto | RenderMode::Unspecified => {
+                self.auto_page(spec, url, deadline, interrupt).await
+            }
         };
         let mode_label = |mode: Mode| mode.as_str();
         match outcome {
@@ -112,9 +131,10 @@ impl Executor {
         spec: &JobSpec,
         url: &str,
         deadline: Instant,
+        interrupt: &Interrupt,
     ) -> Result<PageRun, JobError> {
         if needs_browser(spec) {
-            return self.browser_page(spec, url, deadline).await;
+            return self.browser_page(spec, url, deadline, interrupt).await;
         }
         let fetched = self.http.fetch(url, deadline).await?;
         let data = extract::extract_html(&fetched.body, &spec.extract)?;
@@ -125,7 +145,8 @@ impl Executor {
                 url,
                 "static HTML lacks extracted fields and has scripts; rendering in the browser"
             );
-            return self.browser_page(spec, url, deadline).await;
+            interrupt.check()?;
+            return self.browser_page(spec, url, deadline, interrupt).await;
         }
         Ok(page_run(
             url,
@@ -142,6 +163,7 @@ impl Executor {
         spec: &JobSpec,
         url: &str,
         deadline: Instant,
+        interrupt: &Interrupt,
     ) -> Result<PageRun, JobError> {
         let limits = PageLimits {
             deadline,
@@ -150,7 +172,7 @@ impl Executor {
             allow_private: self.config.allow_private_targets,
         };
         let mut page = BrowserPage::open(&self.pool, url, &spec.extract, limits).await?;
-        if let Err(err) = page.run_steps(&spec.steps).await {
+        if let Err(err) = page.run_steps_until(&spec.steps, interrupt).await {
             page.abort();
             return Err(err);
         }

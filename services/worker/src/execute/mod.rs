@@ -3,10 +3,12 @@
 pub mod executor;
 pub mod extract;
 pub mod http;
+pub mod interrupt;
 pub mod model;
 pub mod page;
 pub mod script;
 
 pub use executor::{Executor, ExecutorConfig};
+pub use interrupt::{Interrupt, Interrupter, Stop};
 pub use model::{Capture, Mode, PageResult, PageRun, ResultDocument, ScreenshotRef, SpecRun};
 pub use page::{BrowserPage, PageLimits};

@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use tokio::time::Instant;
 use url::Url;
 
+use super::interrupt::Interrupt;
 use super::model::Capture;
 use super::script::{self, Action, ScriptOutput, Segment};
 use crate::error::{ErrorClass, JobError};
@@ -122,7 +123,17 @@ impl BrowserPage {
 
     /// Runs a whole step list, then every extraction rule.
     pub async fn run_steps(&mut self, steps: &[Step]) -> Result<(), JobError> {
+        self.run_steps_until(steps, &Interrupt::never()).await
+    }
+
+    /// [`BrowserPage::run_steps`], stopping before any action once `interrupt` fires.
+    pub async fn run_steps_until(
+        &mut self,
+        steps: &[Step],
+        interrupt: &Interrupt,
+    ) -> Result<(), JobError> {
         for action in script::plan(steps, millis(self.limits.step_timeout)) {
+            interrupt.check()?;
             self.run_action(action).await?;
         }
         Ok(())

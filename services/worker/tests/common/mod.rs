@@ -146,6 +146,7 @@ pub fn spec(
         render: render as i32,
         timeout_ms: 30_000,
         labels: Default::default(),
+        ..Default::default()
     }
 }
 

@@ -33,6 +33,7 @@ impl From<JobSpecDto> for JobSpec {
             }) as i32,
             timeout_ms: dto.timeout_ms,
             labels: dto.labels.into_iter().collect(),
+            webhook_url: dto.webhook_url,
         }
     }
 }
@@ -55,6 +56,7 @@ impl From<&JobSpec> for JobSpecDto {
                 .iter()
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
+            webhook_url: spec.webhook_url.clone(),
         }
     }
 }

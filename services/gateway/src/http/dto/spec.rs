@@ -42,6 +42,9 @@ pub struct JobSpecDto {
     /// Free-form labels.
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
+    /// Where to POST a Standard Webhooks notification at each terminal state.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub webhook_url: String,
 }
 
 /// `RenderMode`.

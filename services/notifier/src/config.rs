@@ -1,0 +1,119 @@
+//! Notifier configuration: flags, each with its `JETCRAWL_*` environment variable.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::Parser;
+use jetcrawl_results::{RetentionConfig, SigningConfig};
+
+/// How the notifier runs.
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "jetcrawl-notifier",
+    version,
+    about = "Jetcrawl notifier: Standard Webhooks delivery and the results retention purge"
+)]
+pub struct NotifierConfig {
+    /// NATS server URL.
+    #[arg(
+        long,
+        env = "JETCRAWL_NATS_URL",
+        default_value = "nats://127.0.0.1:4222"
+    )]
+    pub nats_url: String,
+    /// Address of `/metrics` and `/healthz`.
+    #[arg(long, env = "JETCRAWL_METRICS_ADDR", default_value = "127.0.0.1:9093")]
+    pub metrics_addr: SocketAddr,
+    /// Deliver to webhooks on loopback (local development and tests). Private and
+    /// link-local endpoints are refused whatever this says.
+    #[arg(long, env = "JETCRAWL_ALLOW_PRIVATE_TARGETS", default_value_t = false, action = clap::ArgAction::Set)]
+    pub allow_private_targets: bool,
+    /// How long a notification is retried after its terminal event, in seconds.
+    #[arg(
+        long,
+        env = "JETCRAWL_WEBHOOK_RETRY_WINDOW_SECS",
+        default_value_t = 86_400
+    )]
+    pub retry_window_secs: u64,
+    /// First wait between two attempts, in milliseconds; it doubles each attempt.
+    #[arg(
+        long,
+        env = "JETCRAWL_WEBHOOK_BACKOFF_BASE_MS",
+        default_value_t = 5_000
+    )]
+    pub backoff_base_ms: u64,
+    /// Longest wait between two attempts, in milliseconds (Retry-After may ask more).
+    #[arg(
+        long,
+        env = "JETCRAWL_WEBHOOK_BACKOFF_CAP_MS",
+        default_value_t = 3_600_000
+    )]
+    pub backoff_cap_ms: u64,
+    /// Deadline of one delivery attempt, in milliseconds.
+    #[arg(long, env = "JETCRAWL_WEBHOOK_TIMEOUT_MS", default_value_t = 10_000)]
+    pub request_timeout_ms: u64,
+    /// How long a delivery may go without a heartbeat before JetStream redelivers it
+    /// (to this or another notifier), in milliseconds. Heartbeats go every third of it.
+    #[arg(long, env = "JETCRAWL_NOTIFIER_ACK_WAIT_MS", default_value_t = 30_000)]
+    pub ack_wait_ms: u64,
+    /// Deliveries in flight at once.
+    #[arg(long, env = "JETCRAWL_NOTIFIER_CONCURRENCY", default_value_t = 32)]
+    pub concurrency: usize,
+    /// How often the retention purge runs, in milliseconds.
+    #[arg(
+        long,
+        env = "JETCRAWL_RESULTS_PURGE_INTERVAL_MS",
+        default_value_t = 3_600_000
+    )]
+    pub purge_interval_ms: u64,
+    /// Signed result URLs in payloads.
+    #[command(flatten)]
+    pub signing: SigningConfig,
+    /// Results retention.
+    #[command(flatten)]
+    pub retention: RetentionConfig,
+}
+
+impl NotifierConfig {
+    /// Defaults as the flags define them, against `nats_url`.
+    pub fn new(nats_url: impl Into<String>) -> Self {
+        Self {
+            nats_url: nats_url.into(),
+            metrics_addr: SocketAddr::from(([127, 0, 0, 1], 9093)),
+            allow_private_targets: false,
+            retry_window_secs: 86_400,
+            backoff_base_ms: 5_000,
+            backoff_cap_ms: 3_600_000,
+            request_timeout_ms: 10_000,
+            ack_wait_ms: 30_000,
+            concurrency: 32,
+            purge_interval_ms: 3_600_000,
+            signing: SigningConfig {
+                url_ttl_secs: 900,
+                url_max_ttl_secs: 3600,
+                ..SigningConfig::default()
+            },
+            retention: RetentionConfig::default(),
+        }
+    }
+
+    /// The retry window.
+    pub fn retry_window(&self) -> Duration {
+        Duration::from_secs(self.retry_window_secs)
+    }
+
+    /// The ack wait (at least a second).
+    pub fn ack_wait(&self) -> Duration {
+        Duration::from_millis(self.ack_wait_ms.max(1_000))
+    }
+
+    /// One attempt's deadline.
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_millis(self.request_timeout_ms.max(100))
+    }
+
+    /// The purge interval.
+    pub fn purge_interval(&self) -> Duration {
+        Duration::from_millis(self.purge_interval_ms.max(100))
+    }
+}

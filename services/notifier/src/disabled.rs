@@ -1,0 +1,79 @@
+//! Endpoints disabled by a `410 Gone` answer, in the KV bucket `WEBHOOK_DISABLED`, keyed
+//! by tenant and the sha256 of the URL. A disabled endpoint gets no more deliveries
+//! until the key is deleted (`jetcrawl webhooks enable`).
+
+use async_nats::jetstream::Context;
+use async_nats::jetstream::kv::Store;
+use sha2::{Digest, Sha256};
+
+use crate::secrets::open_or_create;
+
+/// The KV bucket of disabled endpoints.
+pub const DISABLED_BUCKET: &str = "WEBHOOK_DISABLED";
+
+/// Disabled endpoints.
+#[derive(Clone)]
+pub struct DisabledEndpoints {
+    kv: Store,
+}
+
+impl std::fmt::Debug for DisabledEndpoints {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DisabledEndpoints")
+    }
+}
+
+/// The KV key of `url` of `tenant`.
+pub fn endpoint_key(tenant: &str, url: &str) -> String {
+    format!(
+        "{tenant}.{}",
+        &hex::encode(Sha256::digest(url.as_bytes()))[..32]
+    )
+}
+
+impl DisabledEndpoints {
+    /// Opens the bucket, creating it when missing.
+    pub async fn open(js: &Context, replicas: usize) -> Result<Self, String> {
+        let kv = open_or_create(
+            js,
+            DISABLED_BUCKET,
+            "Jetcrawl webhook endpoints disabled by 410",
+            replicas,
+        )
+        .await?;
+        Ok(Self { kv })
+    }
+
+    /// True when `url` of `tenant` is disabled.
+    pub async fn is_disabled(&self, tenant: &str, url: &str) -> Result<bool, String> {
+        self.kv
+            .get(endpoint_key(tenant, url))
+            .await
+            .map(|v| v.is_some())
+            .map_err(|err| format!("cannot read {DISABLED_BUCKET}: {err}"))
+    }
+
+    /// Disables `url` of `tenant`, noting why.
+    pub async fn disable(&self, tenant: &str, url: &str, why: &str) -> Result<(), String> {
+        let record = serde_json::json!({
+            "url": url,
+            "reason": why,
+            "disabled_at": chrono::Utc::now().to_rfc3339(),
+        });
+        self.kv
+            .put(endpoint_key(tenant, url), record.to_string().into())
+            .await
+            .map(|_| ())
+            .map_err(|err| format!("cannot write {DISABLED_BUCKET}: {err}"))
+    }
+
+    /// Enables `url` of `tenant` again; true when it was disabled.
+    pub async fn enable(&self, tenant: &str, url: &str) -> Result<bool, String> {
+        let was = self.is_disabled(tenant, url).await?;
+        self.kv
+            .purge(endpoint_key(tenant, url))
+            .await
+            .map_err(|err| format!("cannot write {DISABLED_BUCKET}: {err}"))?;
+        Ok(was)
+    }
+}

@@ -1,0 +1,105 @@
+//! The notifier's life: connect, apply the topology, then deliver webhooks and run the
+//! retention purge until shutdown.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use futures::FutureExt as _;
+use jetcrawl_results::JetStreamResults;
+use jetcrawl_streams::topology::ensure_consumer;
+use jetcrawl_streams::{EventStore, Topology};
+use tracing::{info, warn};
+
+use crate::backoff::Backoff;
+use crate::config::NotifierConfig;
+use crate::consumer::{consume, consumer_config};
+use crate::disabled::DisabledEndpoints;
+use crate::handle::Notifier;
+use crate::purge::Purge;
+use crate::secrets::WebhookSecrets;
+
+/// How long deliveries in flight may finish after shutdown.
+const GRACE: Duration = Duration::from_secs(5);
+
+/// Runs the notifier until `shutdown` completes.
+pub async fn run(
+    config: NotifierConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let shutdown = shutdown.boxed().shared();
+    let topology = Topology::default();
+    let (_client, js) = jetcrawl_streams::connect(&config.nats_url, "jetcrawl-notifier")
+        .await
+        .with_context(|| {
+            format!(
+                "connecting to NATS at {} (check JETCRAWL_NATS_URL)",
+                config.nats_url
+            )
+        })?;
+    topology
+        .apply(&js)
+        .await
+        .context("applying the JetStream topology")?;
+    let retention = config.retention.retention();
+    if let Err(err) = JetStreamResults::ensure_max_age(&js, retention.bucket_max_age()).await {
+        warn!(error = %err, "cannot set the results bucket's max age; the purge job still removes expired results");
+    }
+    let store = EventStore::open(js.clone())
+        .await
+        .context("opening the JOBS stream")?;
+    let results = Arc::new(
+        JetStreamResults::open(&js)
+            .await
+            .context("opening the results store")?,
+    );
+    let notifier = Arc::new(Notifier {
+        store: store.clone(),
+        secrets: WebhookSecrets::open(&js, topology.replicas).await?,
+        disabled: DisabledEndpoints::open(&js, topology.replicas)
+            .await
+            .map_err(anyhow::Error::msg)?,
+        signer: config
+            .signing
+            .signer()
+            .context("loading the result signing keys")?,
+        backoff: Backoff {
+            base: Duration::from_millis(config.backoff_base_ms.max(1)),
+            cap: Duration::from_millis(config.backoff_cap_ms.max(1)),
+        },
+        window: config.retry_window(),
+        timeout: config.request_timeout(),
+        allow_loopback: config.allow_private_targets,
+    });
+    let consumer = ensure_consumer(&js, consumer_config(config.ack_wait()))
+        .await
+        .context("creating the notifier consumer")?;
+    let purge = Purge {
+        store,
+        results,
+        retention,
+    };
+    let purging = tokio::spawn(purge_loop(purge, config.purge_interval(), shutdown.clone()));
+    info!(
+        retention_secs = retention.period().as_secs(),
+        "notifier running"
+    );
+    consume(consumer, notifier, config.concurrency, shutdown, GRACE).await;
+    purging.abort();
+    info!("notifier stopped");
+    Ok(())
+}
+
+async fn purge_loop(purge: Purge, every: Duration, shutdown: impl Future<Output = ()>) {
+    tokio::pin!(shutdown);
+    loop {
+        if let Err(err) = purge.run_once(chrono::Utc::now()).await {
+            warn!(error = %err, "retention purge failed; retrying next round");
+        }
+        tokio::select! {
+            () = &mut shutdown => return,
+            () = tokio::time::sleep(every) => {}
+        }
+    }
+}

@@ -1,0 +1,190 @@
+//! Running one attempt: heartbeat, watch for a cancel request, execute under the job's
+//! deadline, store the result, and record the outcome (success, failure with backoff,
+//! cancellation at a step boundary).
+
+use std::time::Duration;
+
+use async_nats::jetstream::{AckKind, Message};
+use jetcrawl_proto::v1::event::Payload;
+use jetcrawl_proto::v1::{JobAttemptFailed, JobSucceeded};
+use jetcrawl_streams::{Command, Job};
+use tokio::time::Instant;
+use tracing::{Instrument, error, info, warn};
+
+use crate::error::{ErrorClass, JobError};
+use crate::execute::{Interrupt, Stop};
+use crate::handler::{Handler, Outcome, STORE_RETRY_DELAY, acknowledge, heartbeat};
+use crate::lifecycle::Concluded;
+use crate::results::StoredResult;
+use crate::watch::watch_attempt;
+
+impl Handler {
+    pub(crate) async fn run_attempt(
+        &self,
+        message: &Message,
+        job: Job,
+        attempt: u32,
+        ack_wait: Duration,
+    ) -> Outcome {
+        let client = self.recorder.store.context().client();
+        let (interrupt, watch) = watch_attempt(&client, &self.recorder.store, &job, attempt).await;
+        let heartbeat = tokio::spawn(heartbeat(message.clone(), ack_wait / 4).in_current_span());
+        let started = Instant::now();
+        let result = self.execute(&job, &interrupt).await;
+        heartbeat.abort();
+        drop(watch);
+        let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        match (result, interrupt.stop()) {
+            (Ok(stored), _) => {
+                self.succeed(message, &job, attempt, stored, duration_ms)
+                    .await
+            }
+            (Err(err), Some(stop)) if err.class == ErrorClass::Interrupted => {
+                self.stopped(message, &job, stop).await
+            }
+            (Err(err), _) => self.fail(message, &job, attempt, err, duration_ms).await,
+        }
+    }
+
+    async fn execute(&self, job: &Job, interrupt: &Interrupt) -> Result<StoredResult, JobError> {
+        let spec = job.spec.clone().unwrap_or_default();
+        let limit = self.config.job_deadline(spec.timeout_ms);
+        let deadline = Instant::now() + limit;
+        let run = tokio::time::timeout(limit, self.executor.run_until(&spec, deadline, interrupt))
+            .await
+            .map_err(|_| {
+                JobError::new(
+                    ErrorClass::Timeout,
+                    format!(
+                        "the job did not finish within its deadline of {} ms",
+                        limit.as_millis()
+                    ),
+                )
+            })??;
+        self.results.store_run(&job.id, run).await
+    }
+
+    /// The run stopped at a step boundary: record the cancel, or leave a job that moved
+    /// on without us (its current message is another worker's to ack).
+    async fn stopped(&self, message: &Message, job: &Job, stop: Stop) -> Outcome {
+        let reason = match stop {
+            Stop::Cancelled(reason) => reason,
+            Stop::Superseded(why) => {
+                warn!(%why, "attempt superseded; leaving the job to its current attempt");
+                return Outcome::Discarded;
+            }
+        };
+        self.record(message, job, Command::Cancel { reason }, None)
+            .await
+    }
+
+    async fn succeed(
+        &self,
+        message: &Message,
+        job: &Job,
+        attempt: u32,
+        stored: StoredResult,
+        duration_ms: u64,
+    ) -> Outcome {
+        let mode = stored.mode_used;
+        let label = if mode == jetcrawl_proto::v1::RenderMode::Browser {
+            "browser"
+        } else {
+            "http"
+        };
+        metrics::histogram!("jetcrawl_job_duration_seconds", "mode" => label)
+            .record(duration_ms as f64 / 1000.0);
+        let command = Command::Succeed(JobSucceeded {
+            attempt,
+            result_key: stored.result_key,
+            result_size: stored.result_size,
+            result_sha256: stored.result_sha256,
+            artifacts: stored.artifacts,
+            mode_used: mode as i32,
+            duration_ms,
+        });
+        info!(duration_ms, mode = label, "job ran");
+        self.record(message, job, command, None).await
+    }
+
+    async fn fail(
+        &self,
+        message: &Message,
+        job: &Job,
+        attempt: u32,
+        err: JobError,
+        duration_ms: u64,
+    ) -> Outcome {
+        let delay = self.backoff.delay(attempt, &mut rand::rng());
+        let next_at = chrono::Utc::now()
+            + chrono::Duration::milliseconds(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX));
+        let failure = JobAttemptFailed {
+            attempt,
+            error_class: err.class.as_str().to_owned(),
+            message: err.message.clone(),
+            retryable: err.retryable(),
+            next_attempt_at: Some(prost_types::Timestamp {
+                seconds: next_at.timestamp(),
+                nanos: next_at.timestamp_subsec_nanos() as i32,
+            }),
+            duration_ms,
+        };
+        warn!(error_class = err.class.as_str(), error = %err, "attempt failed");
+        let command = Command::FailAttempt {
+            failure,
+            max_attempts: self.config.max_attempts,
+        };
+        self.record(message, job, command, Some(delay)).await
+    }
+
+    /// Records the outcome and settles the message: ack when the job is done with it,
+    /// NAK with `retry_delay` when another attempt follows, nothing when superseded.
+    async fn record(
+        &self,
+        message: &Message,
+        job: &Job,
+        command: Command,
+        retry_delay: Option<Duration>,
+    ) -> Outcome {
+        match self.recorder.conclude(job, command).await {
+            Ok(Concluded::Recorded(payloads)) => {
+                let outcome = outcome_of(&payloads);
+                match (outcome, retry_delay) {
+                    (Outcome::Retrying, Some(delay)) => {
+                        info!(
+                            delay_ms = delay.as_millis() as u64,
+                            "retrying after backoff"
+                        );
+                        acknowledge(message, AckKind::Nak(Some(delay))).await;
+                    }
+                    _ => acknowledge(message, AckKind::Ack).await,
+                }
+                info!(outcome = outcome.as_str(), "attempt recorded");
+                outcome
+            }
+            Ok(Concluded::Ended(reason)) => {
+                info!(%reason, "the job ended without this attempt");
+                acknowledge(message, AckKind::Ack).await;
+                Outcome::Discarded
+            }
+            Ok(Concluded::Superseded(reason)) => {
+                warn!(%reason, "attempt outcome not recorded: another attempt runs the job");
+                Outcome::Discarded
+            }
+            Err(err) => {
+                error!(error = %err, "attempt outcome not recorded; the job will be redelivered");
+                acknowledge(message, AckKind::Nak(Some(STORE_RETRY_DELAY))).await;
+                Outcome::Retrying
+            }
+        }
+    }
+}
+
+fn outcome_of(payloads: &[Payload]) -> Outcome {
+    match payloads.last() {
+        Some(Payload::JobSucceeded(_)) => Outcome::Succeeded,
+        Some(Payload::JobFailed(_)) => Outcome::Failed,
+        Some(Payload::JobCancelled(_)) => Outcome::Cancelled,
+        _ => Outcome::Retrying,
+    }
+}

@@ -1,0 +1,102 @@
+//! Watching a job while one of its attempts runs: a cancel request, or any other change
+//! (another worker took the job over, the job was dead-lettered), stops the run at its
+//! next step boundary. A plain NATS subscription on `jobs.<id>.>` sees every event as it
+//! is stored; the history is read once after subscribing to close the gap.
+
+use async_nats::Client;
+use futures::StreamExt;
+use jetcrawl_proto::v1::event::Payload;
+use jetcrawl_streams::envelope::decode;
+use jetcrawl_streams::job::cancel_reason;
+use jetcrawl_streams::subjects::job_filter;
+use jetcrawl_streams::{EventStore, Job};
+use tokio::task::JoinHandle;
+use tracing::{Instrument, info, warn};
+
+use crate::execute::{Interrupt, Interrupter, Stop};
+
+/// Stops the watch when dropped.
+#[derive(Debug)]
+pub struct AttemptWatch {
+    task: Option<JoinHandle<()>>,
+}
+
+impl Drop for AttemptWatch {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+/// Starts watching `job` (just started as `attempt`). When the subscription cannot be
+/// made the run is not interruptible, which is logged: it still ends normally.
+pub async fn watch_attempt(
+    client: &Client,
+    store: &EventStore,
+    job: &Job,
+    attempt: u32,
+) -> (Interrupt, AttemptWatch) {
+    let (interrupter, interrupt) = Interrupt::channel();
+    let mut events = match client.subscribe(job_filter(&job.id)).await {
+        Ok(subscription) => subscription,
+        Err(err) => {
+            warn!(error = %err, "cannot watch the job for cancel requests; it runs to its end");
+            return (interrupt, AttemptWatch { task: None });
+        }
+    };
+    match store.load(&job.id).await {
+        Ok(now) => check_state(&now, attempt, &interrupter),
+        Err(err) => warn!(error = %err, "cannot re-read the job after subscribing"),
+    }
+    let task = tokio::spawn(
+        async move {
+            while let Some(message) = events.next().await {
+                let Ok(recorded) = decode(0, &message.payload) else {
+                    continue;
+                };
+                if let Some(stop) = stop_for(recorded.payload()) {
+                    info!(
+                        ?stop,
+                        "the job changed while running; stopping at the next step boundary"
+                    );
+                    interrupter.stop(stop);
+                }
+            }
+        }
+        .in_current_span(),
+    );
+    (interrupt, AttemptWatch { task: Some(task) })
+}
+
+/// What an event appended by someone else while we run means for the run.
+fn stop_for(payload: Option<&Payload>) -> Option<Stop> {
+    match payload? {
+        Payload::JobCancelRequested(requested) => Some(Stop::Cancelled(cancel_reason(
+            &requested.by,
+            &requested.reason,
+        ))),
+        Payload::JobStarted(started) => Some(Stop::Superseded(format!(
+            "worker {} took the job over as attempt {}",
+            started.worker_id, started.attempt
+        ))),
+        other => Some(Stop::Superseded(format!(
+            "the job moved on without this attempt ({})",
+            jetcrawl_streams::EventKind::of(other).type_name()
+        ))),
+    }
+}
+
+fn check_state(job: &Job, attempt: u32, interrupter: &Interrupter) {
+    if let Some(requested) = &job.cancel_requested {
+        interrupter.stop(Stop::Cancelled(cancel_reason(
+            &requested.by,
+            &requested.reason,
+        )));
+    } else if job.running_attempt != Some(attempt) {
+        interrupter.stop(Stop::Superseded(format!(
+            "the job is {} and attempt {attempt} no longer runs",
+            job.status.as_str()
+        )));
+    }
+}
