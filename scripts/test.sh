@@ -7,7 +7,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash scripts/setup.sh
 
-cargo build --workspace --bins --locked
+cargo build --workspace --bins --examples --locked
 
 profile=default
 if [ "${CI:-}" = "true" ]; then
