@@ -78,6 +78,7 @@ async fn the_example_subscriber_prints_only_its_tenants_events() {
         .expect("join")
         .expect("read");
     let _ = child.kill();
+    let _ = child.wait();
     assert!(
         lines[0].contains("job-acme") && lines[0].contains("JobSubmitted"),
         "{lines:?}"
