@@ -1,0 +1,128 @@
+//! `jetcrawl-bench`: measures every hot path of Jetcrawl against its raw ceiling in the
+//! same run, on the same machine, and writes a Markdown and JSON report.
+//!
+//! It starts its own platform (Postgres, a nats-server per scenario family, the fixture
+//! site) and the real service binaries, then runs the scenarios of issue 8: the submit
+//! path against raw JetStream publishes, the projector against batched UNNEST inserts,
+//! the worker against bare reqwest and headless_chrome loops, end to end, and the cost
+//! of `sync_interval: always`. Each scenario repeats; the report gives medians and the
+//! median of the per-repeat ratios to the baseline, because these machines are noisy.
+//!
+//! Errors are `anyhow` with context: like `jetcrawl-local`, every failure here is an
+//! environment problem a person reads (a binary not built, a server that did not
+//! start), never one a caller branches on.
+
+pub mod args;
+pub mod e2e;
+pub mod jobs;
+pub mod load;
+pub mod machine;
+pub mod procfs;
+pub mod projector;
+pub mod report;
+pub mod stack;
+pub mod stats;
+pub mod submit;
+pub mod workers;
+
+use std::time::Instant;
+
+use anyhow::Context as _;
+
+pub use args::{BenchArgs, Preset, Sizes};
+pub use report::Report;
+
+use crate::machine::Machine;
+use crate::report::Collector;
+use crate::stack::BenchStack;
+
+/// Runs every selected scenario `sizes.repeats` times and builds the report.
+pub async fn run(sizes: &Sizes) -> anyhow::Result<Report> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let machine = Machine::detect();
+    let started_at = chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string();
+    let clock = Instant::now();
+    let stack = BenchStack::start()
+        .await
+        .context("starting the bench stack")?;
+    let mut collector = Collector::default();
+    for repeat in 1..=sizes.repeats {
+        tracing::info!(repeat, of = sizes.repeats, "repeat");
+        if sizes.runs("submit") {
+            collector.extend(
+                submit::run(&stack, sizes, false)
+                    .await
+                    .context("submit scenario")?,
+            );
+        }
+        if sizes.runs("durability") {
+            collector.extend(
+                submit::run(&stack, sizes, true)
+                    .await
+                    .context("durability scenario")?,
+            );
+        }
+        if sizes.runs("projector") {
+            collector.extend(
+                projector::run(&stack, sizes)
+                    .await
+                    .context("projector scenario")?,
+            );
+        }
+        if sizes.runs("workers") {
+            collector.extend(
+                workers::run(&stack, sizes)
+                    .await
+                    .context("workers scenario")?,
+            );
+        }
+        if sizes.runs("e2e") {
+            collector.extend(
+                e2e::run(&stack, sizes)
+                    .await
+                    .context("end-to-end scenario")?,
+            );
+        }
+    }
+    let mut report = Report {
+        machine,
+        preset: match sizes.preset {
+            Preset::Quick => "quick".into(),
+            Preset::Full => "full".into(),
+        },
+        repeats: sizes.repeats,
+        started_at,
+        wall_seconds: clock.elapsed().as_secs_f64(),
+        sizes: describe(sizes),
+        scenarios: collector.scenarios(),
+        targets: Vec::new(),
+    };
+    report.targets = report::targets(&report);
+    Ok(report)
+}
+
+fn describe(s: &Sizes) -> Vec<String> {
+    vec![
+        format!(
+            "submit clients {:?} at {:.0} jobs/s, {:.0} s per phase, raw baseline {} publishes",
+            s.clients,
+            s.submit_rate,
+            s.submit_phase.as_secs_f64(),
+            s.raw_publishes
+        ),
+        format!(
+            "projector {} events, live lag at {:.0} events/s for {:.0} s",
+            s.projector_events,
+            s.lag_rate,
+            s.lag_phase.as_secs_f64()
+        ),
+        format!(
+            "workers {} pages, tabs {:?}, http/auto concurrency {}",
+            s.pages, s.tabs, s.http_concurrency
+        ),
+        format!(
+            "end to end {} jobs per mode at {:.0} (http) and {:.0} (browser) jobs/s",
+            s.e2e_jobs, s.e2e_rates.0, s.e2e_rates.1
+        ),
+    ]
+}

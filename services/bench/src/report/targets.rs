@@ -1,0 +1,93 @@
+//! The issue's targets, checked against the medians of a report.
+
+use serde::Serialize;
+
+use super::{Report, Row, THROUGHPUT};
+
+/// One target and what was measured for it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Target {
+    /// The target, as the issue states it.
+    pub goal: String,
+    /// What this run measured.
+    pub measured: String,
+    /// Whether it was reached.
+    pub met: bool,
+}
+
+/// Every target whose rows this report has.
+pub fn targets(report: &Report) -> Vec<Target> {
+    let rows: Vec<&Row> = report.scenarios.iter().flat_map(|s| &s.rows).collect();
+    let with_prefix = |prefix: &str| -> Vec<&Row> {
+        rows.iter()
+            .copied()
+            .filter(|r| r.key.starts_with(prefix))
+            .collect()
+    };
+    let mut out = Vec::new();
+    if let Some(row) = with_prefix("submit.c")
+        .into_iter()
+        .max_by_key(|r| clients(r))
+    {
+        let p99 = row.get("p99_ms");
+        out.push(Target {
+            goal: "Submit ACK p99 < 10 ms at 1,000 concurrent clients".into(),
+            measured: format!("p99 {p99:.1} ms at {} clients", clients(row)),
+            met: p99 < 10.0 && clients(row) >= 1000,
+        });
+    }
+    if let Some(t) = worst_ratio(
+        &with_prefix("submit_sat.c"),
+        0.6,
+        "Submit throughput >= 0.6 x raw publish",
+    ) {
+        out.push(t);
+    }
+    if let Some(row) = report.row("projector.replay") {
+        let ratio = row.ratio.unwrap_or(0.0);
+        let rate = row.get(THROUGHPUT);
+        out.push(Target {
+            goal: "Projector >= 0.5 x raw insert ceiling and >= 10,000 events/s".into(),
+            measured: format!("{ratio:.2} x, {rate:.0} events/s"),
+            met: ratio >= 0.5 && rate >= 10_000.0,
+        });
+    }
+    let http = with_prefix("workers.http");
+    if let Some(t) = worst_ratio(&http, 0.8, "Worker >= 0.8 x bare reqwest loop (http)") {
+        out.push(t);
+    }
+    let browser = with_prefix("workers.browser.");
+    if let Some(t) = worst_ratio(&browser, 0.8, "Worker >= 0.8 x bare headless_chrome loop") {
+        out.push(t);
+    }
+    if let Some(row) = report.row("e2e.browser") {
+        let p50 = row.get("p50_ms");
+        out.push(Target {
+            goal: "End to end, browser mode, p50 < 500 ms".into(),
+            measured: format!("p50 {p50:.0} ms"),
+            met: p50 < 500.0,
+        });
+    }
+    out
+}
+
+/// The lowest ratio among `rows`, checked against `min`.
+fn worst_ratio(rows: &[&Row], min: f64, goal: &str) -> Option<Target> {
+    let worst = rows
+        .iter()
+        .filter_map(|r| r.ratio.map(|ratio| (ratio, *r)))
+        .min_by(|a, b| a.0.total_cmp(&b.0))?;
+    let all: Vec<String> = rows
+        .iter()
+        .filter_map(|r| r.ratio.map(|ratio| format!("{} {ratio:.2}", r.key)))
+        .collect();
+    Some(Target {
+        goal: goal.to_owned(),
+        measured: format!("worst {:.2} x ({})", worst.0, all.join(", ")),
+        met: worst.0 >= min,
+    })
+}
+
+fn clients(row: &Row) -> usize {
+    row.get("clients") as usize
+}

@@ -1,0 +1,155 @@
+//! The bench's own platform: Postgres and the fixture site shared by every scenario, a
+//! nats-server per scenario family (so jobs queued by one never reach another's
+//! workers), and the real service binaries spawned against them.
+
+use std::time::Duration;
+
+use jetcrawl_local::{NatsOptions, NatsServer, Postgres, PostgresOptions, free_port};
+use jetcrawl_tests::readiness::{READY_TIMEOUT, wait_http_ok};
+use jetcrawl_tests::{FixtureSite, ServiceProcess};
+
+/// robots.txt of the bench's fixture site: everything allowed, no crawl delay, so
+/// politeness never throttles a throughput measurement.
+const ROBOTS: &str = "User-agent: *\nAllow: /\n";
+
+/// What every scenario shares.
+pub struct BenchStack {
+    /// Postgres (fsync on, as in production).
+    pub postgres: Postgres,
+    /// The fixture website.
+    pub site: FixtureSite,
+}
+
+/// A spawned gateway.
+pub struct GatewayProcess {
+    /// The process (its pid is what gets measured).
+    pub process: ServiceProcess,
+    /// `http://127.0.0.1:PORT` of gRPC.
+    pub grpc_url: String,
+    /// A client API key of tenant [`crate::jobs::TENANT`].
+    pub api_key: String,
+}
+
+impl BenchStack {
+    /// Starts Postgres and the fixture site.
+    pub async fn start() -> anyhow::Result<Self> {
+        let site = FixtureSite::start()?;
+        site.set_robots(ROBOTS);
+        let postgres = Postgres::start(PostgresOptions::default()).await?;
+        Ok(Self { postgres, site })
+    }
+
+    /// A fresh nats-server with JetStream; `sync_always` fsyncs every write.
+    pub async fn nats(&self, sync_always: bool) -> anyhow::Result<NatsServer> {
+        NatsServer::start(NatsOptions {
+            sync_always,
+            ..NatsOptions::default()
+        })
+        .await
+    }
+
+    /// The gateway binary against `nats`, ready when `/readyz` answers.
+    pub async fn spawn_gateway(&self, nats: &NatsServer) -> anyhow::Result<GatewayProcess> {
+        let grpc = format!("127.0.0.1:{}", free_port()?);
+        let http = format!("127.0.0.1:{}", free_port()?);
+        let env = vec![
+            ("JETCRAWL_DATABASE_URL".to_owned(), self.postgres.url()),
+            ("JETCRAWL_GRPC_ADDR".to_owned(), grpc.clone()),
+            ("JETCRAWL_HTTP_ADDR".to_owned(), http.clone()),
+            (
+                "JETCRAWL_ALLOW_PRIVATE_TARGETS".to_owned(),
+                "true".to_owned(),
+            ),
+            // Loopback only; TLS would add its own cost to every figure.
+            ("JETCRAWL_INSECURE_PLAINTEXT".to_owned(), "true".to_owned()),
+            // One tenant sends everything: per-tenant quotas (0: unlimited) would turn
+            // the measurement into a measurement of the quota.
+            ("JETCRAWL_QUOTA_SUBMITS_PER_SEC".to_owned(), "0".to_owned()),
+            ("JETCRAWL_QUOTA_SUBMIT_BURST".to_owned(), "0".to_owned()),
+            ("JETCRAWL_QUOTA_MAX_QUEUED".to_owned(), "0".to_owned()),
+            ("JETCRAWL_QUOTA_MAX_RUNNING".to_owned(), "0".to_owned()),
+        ];
+        let process = spawn(
+            "jetcrawl-gateway",
+            nats,
+            env,
+            &format!("http://{http}/readyz"),
+        )
+        .await?;
+        Ok(GatewayProcess {
+            process,
+            grpc_url: format!("http://{grpc}"),
+            api_key: mint_api_key(nats).await?,
+        })
+    }
+
+    /// The worker binary against `nats` running `tabs` jobs at once.
+    pub async fn spawn_worker(
+        &self,
+        nats: &NatsServer,
+        tabs: usize,
+    ) -> anyhow::Result<ServiceProcess> {
+        let metrics = format!("127.0.0.1:{}", free_port()?);
+        let chromium = jetcrawl_local::chromium_path()?;
+        let env = vec![
+            (
+                "JETCRAWL_CHROMIUM_PATH".to_owned(),
+                chromium.display().to_string(),
+            ),
+            ("JETCRAWL_BROWSER_TABS".to_owned(), tabs.to_string()),
+            ("JETCRAWL_METRICS_ADDR".to_owned(), metrics.clone()),
+            (
+                "JETCRAWL_ALLOW_PRIVATE_TARGETS".to_owned(),
+                "true".to_owned(),
+            ),
+            ("JETCRAWL_WORKER_ID".to_owned(), format!("bench-{tabs}")),
+        ];
+        spawn(
+            "jetcrawl-worker",
+            nats,
+            env,
+            &format!("http://{metrics}/healthz"),
+        )
+        .await
+    }
+}
+
+/// A client key of the bench tenant, written to the `API_KEYS` bucket as `jetcrawl keys
+/// create` does; the gateway accepts it at once.
+async fn mint_api_key(nats: &NatsServer) -> anyhow::Result<String> {
+    use jetcrawl_gateway::auth::{KeyStore, NewKey, Role};
+    let (_client, js) = jetcrawl_streams::connect(&nats.url(), "jetcrawl-bench-keys").await?;
+    let keys = KeyStore::open(&js, &jetcrawl_streams::Topology::default()).await?;
+    let (_, issued) = keys
+        .create(NewKey {
+            tenant: crate::jobs::TENANT.to_owned(),
+            role: Role::Client,
+            granted_tenants: Vec::new(),
+            created_by: "jetcrawl-bench".to_owned(),
+        })
+        .await?;
+    Ok(issued.token)
+}
+
+async fn spawn(
+    bin: &str,
+    nats: &NatsServer,
+    mut env: Vec<(String, String)>,
+    ready_url: &str,
+) -> anyhow::Result<ServiceProcess> {
+    let log = std::env::var("JETCRAWL_BENCH_SERVICE_LOG").unwrap_or_else(|_| "info".to_owned());
+    env.extend([
+        ("JETCRAWL_NATS_URL".to_owned(), nats.url()),
+        ("RUST_LOG".to_owned(), log),
+        ("JETCRAWL_LOG_FORMAT".to_owned(), "json".to_owned()),
+    ]);
+    let mut process = ServiceProcess::spawn(bin, std::iter::empty::<&str>(), env)?;
+    wait_http_ok(&mut process, ready_url, READY_TIMEOUT).await?;
+    Ok(process)
+}
+
+/// Stops a service and gives the machine a moment to settle before the next phase.
+pub async fn stop(mut process: ServiceProcess) {
+    process.stop().await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+}

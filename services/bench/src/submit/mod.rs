@@ -1,0 +1,135 @@
+//! Scenario 1 (and 5): the submit path through the gateway process against raw
+//! publishes to the same stream; with `durable`, against a nats-server that fsyncs
+//! every acknowledged write.
+
+mod grpc;
+mod raw;
+
+use anyhow::Context as _;
+
+use crate::args::Sizes;
+use crate::load::{self, Outcome};
+use crate::procfs::{ProcSampler, ProcUsage};
+use crate::report::{Measured, THROUGHPUT};
+use crate::stack::{self, BenchStack, GatewayProcess};
+
+/// Runs the raw baselines, then every client count (open model, then saturation).
+pub async fn run(
+    stack: &BenchStack,
+    sizes: &Sizes,
+    durable: bool,
+) -> anyhow::Result<Vec<Measured>> {
+    let (scenario, prefix) = if durable {
+        ("durability", "sync.")
+    } else {
+        ("submit", "")
+    };
+    let nats = stack.nats(durable).await?;
+    let gateway = stack.spawn_gateway(&nats).await?;
+    let js = raw::context(&nats.url()).await?;
+    let url = stack.site.url("/static");
+    let (rate, phase) = (sizes.submit_rate, sizes.submit_phase);
+    let mut rows = Vec::new();
+
+    let raw_rate = raw::saturate(&js, &url, sizes.raw_publishes, sizes.window)
+        .await
+        .context("raw publish baseline")?;
+    rows.push(
+        Measured::new(
+            scenario,
+            format!("{prefix}raw_publish"),
+            "raw publish, 1,000 in flight",
+        )
+        .with(THROUGHPUT, raw_rate)
+        .with("count", sizes.raw_publishes as f64),
+    );
+    let raw_open = raw::open(&js, &url, rate, phase).await;
+    rows.push(latency_row(
+        Measured::new(
+            scenario,
+            format!("{prefix}raw_open"),
+            format!("raw publish at {rate:.0}/s"),
+        ),
+        &raw_open,
+        rate,
+    ));
+
+    for &n in &sizes.clients {
+        let target = Target {
+            scenario,
+            prefix,
+            gateway: &gateway,
+            url: &url,
+        };
+        rows.extend(clients(&target, sizes, n).await?);
+    }
+    stack::stop(gateway.process).await;
+    Ok(rows)
+}
+
+/// Where one scenario's submits go.
+struct Target<'a> {
+    scenario: &'static str,
+    prefix: &'static str,
+    gateway: &'a GatewayProcess,
+    url: &'a str,
+}
+
+/// `n` clients: the open model at the offered rate, then saturation.
+async fn clients(t: &Target<'_>, sizes: &Sizes, n: usize) -> anyhow::Result<Vec<Measured>> {
+    let (scenario, prefix, pid) = (t.scenario, t.prefix, t.gateway.process.pid());
+    let (rate, phase) = (sizes.submit_rate, sizes.submit_phase);
+    let clients = grpc::connect(&t.gateway.grpc_url, &t.gateway.api_key, n).await?;
+    let send = grpc::submit(t.url);
+    let sampler = ProcSampler::start(pid, false);
+    let outcome = load::open(&clients, rate, phase, send.clone()).await;
+    let open = Measured::new(
+        scenario,
+        format!("{prefix}submit.c{n}"),
+        format!("SubmitJob, {n} clients at {rate:.0}/s"),
+    )
+    .against(format!("{prefix}raw_open"), "p99_ms")
+    .with("clients", n as f64);
+    let open = usage_row(latency_row(open, &outcome, rate), sampler.finish().await);
+
+    let per_client = sizes.window.div_ceil(n);
+    let sampler = ProcSampler::start(pid, false);
+    let mut outcome = load::closed(&clients, per_client, phase, send).await;
+    let saturated = Measured::new(
+        scenario,
+        format!("{prefix}submit_sat.c{n}"),
+        format!("SubmitJob, {n} clients, {} in flight", per_client * n),
+    )
+    .against(format!("{prefix}raw_publish"), THROUGHPUT)
+    .with("clients", n as f64)
+    .with(THROUGHPUT, outcome.throughput())
+    .with("p50_ms", outcome.latencies.quantile_ms(0.5))
+    .with("p99_ms", outcome.latencies.quantile_ms(0.99));
+    let saturated = usage_row(errors_row(saturated, &outcome), sampler.finish().await);
+    Ok(vec![open, saturated])
+}
+
+/// Throughput, p50/p99/p99.9 and errors of an open-model run at `rate`.
+fn latency_row(row: Measured, outcome: &Outcome, rate: f64) -> Measured {
+    let mut latencies = outcome.latencies.clone();
+    let row = row
+        .with("offered_per_s", rate)
+        .with(THROUGHPUT, outcome.throughput())
+        .with("p50_ms", latencies.quantile_ms(0.5))
+        .with("p99_ms", latencies.quantile_ms(0.99))
+        .with("p999_ms", latencies.quantile_ms(0.999));
+    errors_row(row, outcome)
+}
+
+fn errors_row(mut row: Measured, outcome: &Outcome) -> Measured {
+    row = row.with("errors", outcome.error_count() as f64);
+    for (code, count) in &outcome.errors {
+        row = row.with(format!("errors.{code}"), *count as f64);
+    }
+    row
+}
+
+fn usage_row(row: Measured, usage: ProcUsage) -> Measured {
+    row.with("cpu_cores", usage.cpu_cores)
+        .with("peak_rss_mib", usage.peak_rss_mib)
+}

@@ -1,0 +1,144 @@
+//! Scenario 3: the worker in http, browser (1, 2, 4 tabs) and auto mode, each against
+//! a bare loop over the same pages at the same concurrency.
+
+mod bare;
+mod observe;
+mod service;
+
+use async_nats::jetstream::Context;
+use jetcrawl_local::NatsServer;
+use jetcrawl_proto::v1::RenderMode;
+
+use crate::args::Sizes;
+use crate::jobs::{self, Page};
+use crate::procfs::ProcUsage;
+use crate::report::{Measured, THROUGHPUT};
+use crate::stack::BenchStack;
+
+pub use bare::Bare;
+pub use observe::{Observed, Observer};
+pub use service::queue;
+
+/// What every worker run shares.
+struct Ctx<'a> {
+    stack: &'a BenchStack,
+    nats: &'a NatsServer,
+    client: &'a async_nats::Client,
+    js: &'a Context,
+    pages: &'a [Page],
+}
+
+impl Ctx<'_> {
+    /// The baseline's row (`workers.bare_<name>`) and the worker's (`workers.<name>`)
+    /// compared with it.
+    async fn pair(
+        &self,
+        name: &str,
+        labels: (String, String),
+        base: Bare,
+        mode: RenderMode,
+        concurrency: usize,
+    ) -> anyhow::Result<[Measured; 2]> {
+        let base_key = format!("workers.bare_{name}");
+        let base_row = bare_row(&base_key, labels.0, concurrency, &base);
+        let (seen, usage) = service::run(
+            self.stack,
+            self.nats,
+            self.client,
+            self.js,
+            self.pages,
+            mode,
+            concurrency,
+        )
+        .await?;
+        let key = format!("workers.{name}");
+        let row = worker_row(&key, labels.1, concurrency, &seen, usage);
+        Ok([base_row, row.against(base_key, THROUGHPUT)])
+    }
+}
+
+/// Runs every mode and its baseline once.
+pub async fn run(stack: &BenchStack, sizes: &Sizes) -> anyhow::Result<Vec<Measured>> {
+    let nats = stack.nats(false).await?;
+    let (client, js) = jetcrawl_streams::connect(&nats.url(), "jetcrawl-bench").await?;
+    jetcrawl_streams::Topology::default().apply(&js).await?;
+    let pages = jobs::fixture_pages(&stack.site, sizes.pages);
+    let ctx = Ctx {
+        stack,
+        nats: &nats,
+        client: &client,
+        js: &js,
+        pages: &pages,
+    };
+    let c = sizes.http_concurrency;
+    let mut rows = Vec::new();
+    let labels = (
+        format!("bare reqwest, {c} at once"),
+        format!("worker http, {c} at once"),
+    );
+    let base = bare::http(&pages, c).await?;
+    rows.extend(ctx.pair("http", labels, base, RenderMode::Http, c).await?);
+    for &tabs in &sizes.tabs {
+        let labels = (
+            format!("bare headless_chrome, {tabs} tabs"),
+            format!("worker browser, {tabs} tabs"),
+        );
+        let base = bare::browser(&pages, tabs).await?;
+        let name = format!("browser.t{tabs}");
+        rows.extend(
+            ctx.pair(&name, labels, base, RenderMode::Browser, tabs)
+                .await?,
+        );
+    }
+    let labels = (
+        format!("bare reqwest (static) + headless_chrome (js), {c} at once"),
+        format!("worker auto, {c} tabs"),
+    );
+    let base = auto_baseline(&pages, c).await?;
+    rows.extend(ctx.pair("auto", labels, base, RenderMode::Auto, c).await?);
+    Ok(rows)
+}
+
+/// Static pages over reqwest, then JavaScript pages in the browser: the least an auto
+/// crawler must do.
+async fn auto_baseline(pages: &[Page], concurrency: usize) -> anyhow::Result<Bare> {
+    let (js, plain): (Vec<Page>, Vec<Page>) = pages.iter().cloned().partition(|p| p.js);
+    let mut http = bare::http(&plain, concurrency).await?;
+    let browser = bare::browser(&js, concurrency).await?;
+    http.page_times.extend(browser.page_times);
+    http.wall += browser.wall;
+    http.failed += browser.failed;
+    http.usage = browser.usage;
+    Ok(http)
+}
+
+fn bare_row(key: &str, label: String, concurrency: usize, bare: &Bare) -> Measured {
+    let mut times = bare.page_times.clone();
+    let mut row = Measured::new("workers", key, label)
+        .with("concurrency", concurrency as f64)
+        .with(THROUGHPUT, bare.throughput())
+        .with("p50_ms", times.quantile_ms(0.5))
+        .with("p99_ms", times.quantile_ms(0.99))
+        .with("errors", bare.failed as f64);
+    if let Some(usage) = bare.usage {
+        row = row.with("peak_rss_mib", usage.peak_rss_mib);
+    }
+    row
+}
+
+fn worker_row(
+    key: &str,
+    label: String,
+    concurrency: usize,
+    seen: &Observed,
+    usage: ProcUsage,
+) -> Measured {
+    let mut times = seen.page_times.clone();
+    Measured::new("workers", key, label)
+        .with("concurrency", concurrency as f64)
+        .with(THROUGHPUT, seen.throughput())
+        .with("p50_ms", times.quantile_ms(0.5))
+        .with("p99_ms", times.quantile_ms(0.99))
+        .with("errors", seen.failed as f64)
+        .with("peak_rss_mib", usage.peak_rss_mib)
+}

@@ -1,0 +1,82 @@
+//! The bench's quick mode, shrunk further, end to end: every scenario runs against the
+//! real stack and lands in both report files with a throughput and a baseline ratio.
+//! No performance thresholds: this proves the tool works, not how fast things are.
+
+use clap::Parser as _;
+use jetcrawl_bench::BenchArgs;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quick_mode_reports_every_scenario_against_its_baseline() {
+    jetcrawl_tests::init_test_tracing();
+    let out = tempfile::tempdir().expect("temp dir");
+    let args = BenchArgs::parse_from([
+        "jetcrawl-bench",
+        "--quick",
+        "--out",
+        out.path().to_str().expect("utf-8 path"),
+        "--clients",
+        "4,20",
+        "--submit-rate",
+        "100",
+        "--submit-secs",
+        "1",
+        "--raw-publishes",
+        "2000",
+        "--projector-events",
+        "3000",
+        "--pages",
+        "6",
+        "--tabs",
+        "1",
+        "--e2e-jobs",
+        "4",
+    ]);
+    let report = jetcrawl_bench::run(&args.sizes())
+        .await
+        .expect("bench runs");
+    let (json_path, md_path) = report.write(&args.out).expect("report written");
+
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json_path).expect("json report"))
+            .expect("valid JSON");
+    let markdown = std::fs::read_to_string(&md_path).expect("markdown report");
+    assert!(
+        json["machine"]["cores"].as_u64().unwrap_or(0) >= 1,
+        "{json}"
+    );
+    assert!(markdown.contains("## Machine"), "{markdown}");
+
+    let scenarios = json["scenarios"].as_array().expect("scenarios");
+    let ids: Vec<&str> = scenarios.iter().filter_map(|s| s["id"].as_str()).collect();
+    assert_eq!(ids, ["submit", "durability", "projector", "workers", "e2e"]);
+    for scenario in scenarios {
+        let id = scenario["id"].as_str().unwrap_or_default();
+        assert!(
+            markdown.contains(&format!("## {id}")),
+            "{id} missing from the markdown"
+        );
+        let rows = scenario["rows"].as_array().expect("rows");
+        let compared: Vec<&serde_json::Value> =
+            rows.iter().filter(|r| !r["baseline"].is_null()).collect();
+        assert!(
+            !compared.is_empty(),
+            "{id} has no row with a baseline: {scenario}"
+        );
+        for row in compared {
+            let ratio = row["ratio"].as_f64().unwrap_or(0.0);
+            assert!(
+                ratio > 0.0,
+                "{id}: {} has no ratio to its baseline: {row}",
+                row["key"]
+            );
+            let throughput = row["median"]["throughput_per_s"].as_f64().unwrap_or(0.0);
+            assert!(throughput > 0.0, "{id}: {} did no work: {row}", row["key"]);
+        }
+    }
+    let errors: f64 = scenarios
+        .iter()
+        .flat_map(|s| s["rows"].as_array().into_iter().flatten())
+        .filter_map(|r| r["median"]["errors"].as_f64())
+        .sum();
+    assert_eq!(errors, 0.0, "requests failed: {json}");
+}
