@@ -14,10 +14,12 @@ use crate::topology::Topology;
 
 /// KV bucket of API key records, keyed by key id. Values never hold a secret.
 pub const API_KEYS_BUCKET: &str = "API_KEYS";
-/// Stream of access decisions worth auditing (refusals today).
+/// Stream of actions worth auditing that belong to no job: refused calls
+/// (`audit.denied.<tenant>`) and admin actions such as erasures, robots overrides, key
+/// rotations and reports (`audit.<kind>.<tenant>`, an `Event` envelope with no job id).
 pub const AUDIT_ACTIONS_STREAM: &str = "AUDIT_ACTIONS";
 /// Every subject of [`AUDIT_ACTIONS_STREAM`].
-pub const AUDIT_ACTIONS_ALL: &str = "audit.denied.>";
+pub const AUDIT_ACTIONS_ALL: &str = "audit.>";
 /// How long access decisions are kept: the audit retention (180 days).
 pub const AUDIT_ACTIONS_MAX_AGE: Duration = Duration::from_secs(180 * 24 * 3600);
 
@@ -26,11 +28,19 @@ pub fn audit_denied_subject(tenant: &str) -> String {
     format!("audit.denied.{tenant}")
 }
 
-/// The refused-calls stream: immutable like `JOBS`.
+/// Subject of an admin action of `kind` (a lower-case token such as `erasure`,
+/// `robots_override`, `key`, `report`) for `tenant` (`_all` when it spans tenants).
+pub fn audit_action_subject(kind: &str, tenant: &str) -> String {
+    format!("audit.{kind}.{tenant}")
+}
+
+/// The audit-actions stream: immutable like `JOBS`.
 pub fn audit_actions_stream(topology: &Topology) -> stream::Config {
     stream::Config {
         name: AUDIT_ACTIONS_STREAM.to_owned(),
-        description: Some("Jetcrawl access decisions: audit.denied.<tenant>".to_owned()),
+        description: Some(
+            "Jetcrawl access decisions and admin actions: audit.<kind>.<tenant>".to_owned(),
+        ),
         subjects: vec![AUDIT_ACTIONS_ALL.to_owned()],
         retention: RetentionPolicy::Limits,
         discard: DiscardPolicy::Old,
@@ -68,11 +78,34 @@ pub async fn apply_security(topology: &Topology, js: &Context) -> Result<kv::Sto
             store
         }
     };
-    if js.get_stream(AUDIT_ACTIONS_STREAM).await.is_err() {
-        js.get_or_create_stream(audit_actions_stream(topology))
-            .await
-            .map_err(StoreError::unavailable)?;
-        info!(stream = AUDIT_ACTIONS_STREAM, "stream created");
+    match js.get_stream(AUDIT_ACTIONS_STREAM).await {
+        Err(_) => {
+            js.get_or_create_stream(audit_actions_stream(topology))
+                .await
+                .map_err(StoreError::unavailable)?;
+            info!(stream = AUDIT_ACTIONS_STREAM, "stream created");
+        }
+        Ok(mut stream) => widen_audit_subjects(js, &mut stream, topology).await?,
     }
     Ok(keys)
+}
+
+/// A stream created before admin actions existed only took `audit.denied.>`: widen it.
+async fn widen_audit_subjects(
+    js: &Context,
+    stream: &mut async_nats::jetstream::stream::Stream,
+    topology: &Topology,
+) -> Result<(), StoreError> {
+    let info = stream.info().await.map_err(StoreError::unavailable)?;
+    if info.config.subjects.iter().any(|s| s == AUDIT_ACTIONS_ALL) {
+        return Ok(());
+    }
+    js.update_stream(audit_actions_stream(topology))
+        .await
+        .map_err(StoreError::unavailable)?;
+    info!(
+        stream = AUDIT_ACTIONS_STREAM,
+        "stream subjects widened to {AUDIT_ACTIONS_ALL}"
+    );
+    Ok(())
 }
