@@ -36,9 +36,14 @@ pub struct WorkerConfig {
         default_value = "/usr/bin/chromium"
     )]
     pub chromium_path: PathBuf,
-    /// Browser tabs open at once, which is also how many jobs run at once.
+    /// Browser tabs open at once: browser pages beyond it wait for a free tab.
     #[arg(long, env = "JETCRAWL_BROWSER_TABS", default_value_t = 2)]
     pub tabs: usize,
+    /// Jobs this worker runs at once (0: four per tab, at least 8). HTTP jobs spend most
+    /// of their time waiting on NATS round trips, so they must not be bound by the tab
+    /// count; browser pages still use at most `tabs` tabs.
+    #[arg(long, env = "JETCRAWL_WORKER_CONCURRENCY", default_value_t = 0)]
+    pub concurrency: usize,
     /// Browser processes the tabs are spread over.
     #[arg(long, env = "JETCRAWL_BROWSERS", default_value_t = 1)]
     pub browsers: usize,
@@ -111,6 +116,14 @@ impl WorkerConfig {
             .filter(|h| !h.is_empty())
             .unwrap_or_else(|| "worker".to_owned());
         format!("{host}-{}", std::process::id())
+    }
+
+    /// Jobs run at once.
+    pub fn job_concurrency(&self) -> usize {
+        match self.concurrency {
+            0 => (self.tabs.max(1) * 4).max(8),
+            n => n,
+        }
     }
 
     /// The topology with this worker's consumer settings.

@@ -87,12 +87,13 @@ pub async fn run_with_gate(
     info!(
         worker_id,
         tabs = config.tabs,
+        concurrency = config.job_concurrency(),
         browsers = config.browsers,
         ack_wait_ms = config.worker_ack_wait_ms,
         "worker running"
     );
     let grace = Duration::from_millis(config.shutdown_grace_ms);
-    consume(consumer, handler, config.tabs.max(1), shutdown, grace).await;
+    consume(consumer, handler, config.job_concurrency(), shutdown, grace).await;
     // An advisory being handled is acked only once handled; one cut short is redelivered.
     if let Some(dead_letters) = dead_letters {
         dead_letters.abort();

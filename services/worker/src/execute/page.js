@@ -13,15 +13,31 @@
       return 0;
     }
   };
-  const settle = async (deadline) => {
+  // Waits until the DOM has been quiet for settle_ms (capped), or, when `untilMatched`,
+  // until every extraction rule matches a non-empty element, whichever comes first.
+  const settle = async (deadline, untilMatched) => {
     let last = Date.now();
     const observer = new MutationObserver(() => { last = Date.now(); });
     observer.observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
     const begin = Date.now();
     while (Date.now() - last < S.settle_ms && Date.now() - begin < S.settle_max_ms && Date.now() < deadline) {
+      if (untilMatched && allRulesMatch()) break;
       await sleep(25);
     }
     observer.disconnect();
+  };
+  const allRulesMatch = () => {
+    if (S.rules.length === 0) return false;
+    try {
+      return S.rules.every((rule) => {
+        const element = document.querySelector(rule.selector);
+        if (!element) return false;
+        if (rule.kind === 'attribute') return element.getAttribute(rule.attribute) !== null;
+        return rule.kind === 'html' ? element.innerHTML !== '' : norm(element.textContent) !== '';
+      });
+    } catch (_) {
+      return false;
+    }
   };
   const find = async (selector, deadline, what, limit) => {
     for (;;) {
@@ -108,7 +124,8 @@
         if (Date.now() >= deadline) return fail('timeout', `the page did not finish loading within ${S.ready_timeout_ms} ms`);
         await sleep(20);
       }
-      await settle(deadline);
+      // A plain extraction stops waiting as soon as every rule matches (ADR 0008).
+      await settle(deadline, S.steps.length === 0 && S.final_extract);
       const code = status();
       if (code >= 400) return { ok: true, status: code, url: location.href, data };
     }
