@@ -97,6 +97,8 @@ impl BenchStack {
                 chromium.display().to_string(),
             ),
             ("JETCRAWL_BROWSER_TABS".to_owned(), tabs.to_string()),
+            // As many jobs at once as the baseline loop runs pages at once.
+            ("JETCRAWL_WORKER_CONCURRENCY".to_owned(), tabs.to_string()),
             ("JETCRAWL_METRICS_ADDR".to_owned(), metrics.clone()),
             (
                 "JETCRAWL_ALLOW_PRIVATE_TARGETS".to_owned(),
