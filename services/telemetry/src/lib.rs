@@ -1,11 +1,14 @@
 //! Telemetry every Jetcrawl service shares: `tracing` set-up (JSON when not on a
 //! terminal), the Prometheus recorder, the `/metrics` + `/healthz` router, and the
-//! shutdown signal services run until.
+//! shutdown signal services run until, and [`run_service`], the body of a background
+//! service's `main`.
 
 mod logging;
 mod metrics_http;
+mod service_main;
 mod shutdown;
 
 pub use logging::init_tracing;
 pub use metrics_http::{install_metrics, router, serve};
+pub use service_main::{ServiceError, run_service};
 pub use shutdown::shutdown_signal;

@@ -7,27 +7,10 @@ use jetcrawl_worker::WorkerConfig;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let config = WorkerConfig::parse();
-    jetcrawl_telemetry::init_tracing("worker");
-    let metrics = jetcrawl_telemetry::install_metrics();
-    let listener = tokio::net::TcpListener::bind(config.metrics_addr)
-        .await
-        .with_context(|| {
-            format!(
-                "cannot listen on {} for /metrics; set JETCRAWL_METRICS_ADDR",
-                config.metrics_addr
-            )
-        })?;
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let mut metrics_stop = stop_rx.clone();
-    let server = tokio::spawn(jetcrawl_telemetry::serve(
-        listener,
-        jetcrawl_telemetry::router(metrics),
-        async move {
-            let _ = metrics_stop.wait_for(|stop| *stop).await;
-        },
-    ));
-    let result = jetcrawl_worker::run(config, jetcrawl_telemetry::shutdown_signal()).await;
-    let _ = stop_tx.send(true);
-    let _ = server.await;
-    result.context("worker failed")
+    let metrics_addr = config.metrics_addr;
+    jetcrawl_telemetry::run_service("worker", metrics_addr, |shutdown| {
+        jetcrawl_worker::run(config, shutdown)
+    })
+    .await
+    .context("worker failed")
 }
