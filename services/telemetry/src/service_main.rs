@@ -21,7 +21,8 @@ impl<E: std::fmt::Display> std::fmt::Display for ServiceError<E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Metrics(message) => f.write_str(message),
-            Self::Service(err) => write!(f, "{err}"),
+            // `#` keeps every cause of an anyhow error.
+            Self::Service(err) => write!(f, "{err:#}"),
         }
     }
 }
