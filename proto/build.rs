@@ -5,6 +5,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "jetcrawl/v1/spec.proto",
         "jetcrawl/v1/events.proto",
         "jetcrawl/v1/jobs.proto",
+        "jetcrawl/v1/crawl.proto",
+        "jetcrawl/v1/audit.proto",
+        "jetcrawl/v1/reports.proto",
     ];
     for file in files {
         println!("cargo:rerun-if-changed={file}");

@@ -37,6 +37,7 @@ pub fn apply_event(row: Option<JobRow>, recorded: &RecordedEvent) -> Option<JobR
             row.last_error = Some(failed.message.clone());
         }
         Some(Payload::JobSucceeded(succeeded)) => {
+            row.duration_ms = Some(millis_between(row.submitted_at, occurred_at));
             row.result_key = non_empty(&succeeded.result_key);
             row.result_size = Some(i64::try_from(succeeded.result_size).unwrap_or(i64::MAX));
             row.result_sha256 = non_empty(&succeeded.result_sha256);
@@ -47,10 +48,15 @@ pub fn apply_event(row: Option<JobRow>, recorded: &RecordedEvent) -> Option<JobR
             row.last_error_class = Some(failed.error_class.clone());
             row.last_error = Some(failed.message.clone());
             row.finished_at = Some(occurred_at);
+            row.duration_ms = Some(millis_between(row.submitted_at, occurred_at));
         }
-        Some(Payload::JobCancelled(_)) => row.finished_at = Some(occurred_at),
+        Some(Payload::JobCancelled(_)) => {
+            row.finished_at = Some(occurred_at);
+            row.duration_ms = Some(millis_between(row.submitted_at, occurred_at));
+        }
         Some(Payload::JobReplayed(_)) => {
             row.finished_at = None;
+            row.duration_ms = None;
             row.result_key = None;
             row.result_size = None;
             row.result_sha256 = None;
@@ -63,7 +69,15 @@ pub fn apply_event(row: Option<JobRow>, recorded: &RecordedEvent) -> Option<JobR
             | Payload::JobCancelRequested(_)
             | Payload::ResultExpired(_)
             | Payload::WebhookDelivered(_)
-            | Payload::WebhookFailed(_),
+            | Payload::WebhookFailed(_)
+            | Payload::RobotsDisallowed(_)
+            | Payload::RobotsPolicyChanged(_)
+            | Payload::SubjectErased(_)
+            | Payload::SubjectDataExported(_)
+            | Payload::RetentionRun(_)
+            | Payload::ReportGenerated(_)
+            | Payload::ApiKeyIssued(_)
+            | Payload::ApiKeyRevoked(_),
         )
         | None => {}
     }
@@ -83,7 +97,7 @@ fn submitted_row(recorded: &RecordedEvent, submitted: &JobSubmitted) -> JobRow {
         job_id: event.job_id.clone(),
         tenant: event.tenant.clone(),
         status: JobStatus::Queued.as_str().to_owned(),
-        domain: spec.and_then(|s| s.urls.first()).and_then(|u| domain_of(u)),
+        domain: submitted_domain(submitted),
         render_mode: spec.map(|s| render_mode_name(s.render).to_owned()),
         mode_used: None,
         attempts: 0,
@@ -100,6 +114,8 @@ fn submitted_row(recorded: &RecordedEvent, submitted: &JobSubmitted) -> JobRow {
         idempotency_key: non_empty(&submitted.idempotency_key),
         submitted_seq: Some(seq(recorded.sequence)),
         last_seq: seq(recorded.sequence),
+        ack_latency_ms: None,
+        duration_ms: None,
     }
 }
 
@@ -121,6 +137,18 @@ fn aggregate_of(row: &JobRow) -> Job {
     }
 }
 
+/// The job's domain. A sealed spec's URLs do not parse: its host comes in clear in
+/// JobSubmitted's `domain`; otherwise the host of the first URL.
+pub fn submitted_domain(submitted: &JobSubmitted) -> Option<String> {
+    non_empty(&submitted.domain).or_else(|| {
+        submitted
+            .spec
+            .as_ref()
+            .and_then(|s| s.urls.first())
+            .and_then(|u| domain_of(u))
+    })
+}
+
 /// Host of an absolute URL, lower-cased; `None` for anything unparsable (e.g. an
 /// encrypted URL).
 pub fn domain_of(url: &str) -> Option<String> {
@@ -134,6 +162,21 @@ pub fn domain_of(url: &str) -> Option<String> {
 /// memory equals the row read back.
 pub(crate) fn occurred_at(recorded: &RecordedEvent) -> DateTime<Utc> {
     recorded.occurred_at().trunc_subsecs(6)
+}
+
+/// Submit ACK latency of a JobSubmitted stored by JetStream at `stored_at`: the stored
+/// time minus the event's occurred_at (stamped when the request reached the gateway), in
+/// milliseconds with microsecond precision; `None` for other events.
+pub fn ack_latency_ms(recorded: &RecordedEvent, stored_at: DateTime<Utc>) -> Option<f64> {
+    let Some(Payload::JobSubmitted(_)) = recorded.payload() else {
+        return None;
+    };
+    let micros = (stored_at - recorded.occurred_at()).num_microseconds()?;
+    Some(micros as f64 / 1000.0)
+}
+
+fn millis_between(from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
+    (to - from).num_milliseconds()
 }
 
 fn non_empty(value: &str) -> Option<String> {

@@ -36,6 +36,7 @@ fn submitted() -> Payload {
         }),
         idempotency_key: "k1".into(),
         spec_sha256: "s".into(),
+        ..Default::default()
     })
 }
 
@@ -43,6 +44,7 @@ fn started(attempt: u32) -> Payload {
     Payload::JobStarted(JobStarted {
         attempt,
         worker_id: "w".into(),
+        ..Default::default()
     })
 }
 

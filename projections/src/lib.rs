@@ -1,36 +1,58 @@
-//! Postgres read models of the `JOBS` stream: the SQL migrations, the fold of events into
-//! `job_events` (one row per stream message) and `jobs` (one row per job, status as
-//! `jetcrawl_streams::job::evolve` computes it) and `dead_letters` (the dead-letter
-//! queue), and the queries behind GetJob/ListJobs/ListDeadLetters.
+//! Postgres read models of the `JOBS` stream and the audit log: the SQL migrations, the
+//! folds of events into `job_events` and `jobs` (status as `jetcrawl_streams::job::evolve`
+//! computes it), `job_attempts`, `dead_letters`, per-tenant usage and per-domain stats,
+//! the hash-chained `audit_log` ([`audit`]), the queries behind the gateway, and the
+//! rebuild of the read models into a fresh schema ([`rebuild`]).
 //!
-//! Every row here is derived from the stream. [`apply_batch`] writes a batch and the
-//! projection's checkpoint in the caller's transaction, so a crash between commit and
+//! Each [`Projection`] has its own consumer and checkpoint; its apply function writes a
+//! batch and the checkpoint in the caller's transaction, so a crash between commit and
 //! ack, or any redelivery, changes nothing.
 
 mod apply;
+pub mod audit;
+mod checkpointed;
 mod columns;
+mod counters;
 mod dead_letter_queries;
 mod dead_letters;
+mod domain_stats;
 mod error;
 mod fold;
+mod job_attempts;
+mod job_domains;
 mod message;
 mod page_token;
 mod payload_json;
+mod payload_json_crawl;
+mod payload_json_keys;
+mod payload_json_report;
+mod payload_json_rgpd;
+mod projection;
 mod queries;
+pub mod rebuild;
 mod rows;
+mod stream_message;
+mod usage;
 mod write;
 
-pub use apply::{apply_batch, apply_messages};
+pub use apply::{apply_batch, apply_messages, apply_stream_messages};
+pub use counters::{Counts, ROBOTS_DISALLOWED};
 pub use dead_letter_queries::{DeadLetterFilter, DeadLetterRow, list_dead_letters};
+pub use dead_letters::apply_dead_letters;
+pub use domain_stats::{UNKNOWN_DOMAIN, apply_domain_stats};
 pub use error::ProjectionError;
-pub use fold::{apply_event, domain_of, fold_rows};
+pub use fold::{ack_latency_ms, apply_event, domain_of, fold_rows};
+pub use job_attempts::{AttemptRow, apply_job_attempts};
 pub use message::{Message, UNDECODABLE, Undecodable};
 pub use page_token::PageKey;
 pub use payload_json::{attempt_error_json, payload_json, render_mode_name};
+pub use projection::Projection;
 pub use queries::{
     DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, checkpoint, get_job_row, job_events_for, list_jobs,
 };
 pub use rows::{JobEventRow, JobRow, parse_status};
+pub use stream_message::StreamMessage;
+pub use usage::apply_usage;
 
 /// Name of the `jobs`/`job_events` projection in `projection_checkpoints`.
 pub const JOBS_PROJECTION: &str = "jobs";

@@ -30,6 +30,16 @@ pub fn payload_json(payload: Option<&Payload>) -> Value {
         Some(Payload::ResultExpired(p)) => result_expired(p),
         Some(Payload::WebhookDelivered(p)) => webhook_delivered(p),
         Some(Payload::WebhookFailed(p)) => webhook_failed(p),
+        Some(Payload::RobotsDisallowed(p)) => crate::payload_json_crawl::robots_disallowed(p),
+        Some(Payload::RobotsPolicyChanged(p)) => {
+            crate::payload_json_crawl::robots_policy_changed(p)
+        }
+        Some(Payload::SubjectErased(p)) => crate::payload_json_rgpd::subject_erased(p),
+        Some(Payload::SubjectDataExported(p)) => crate::payload_json_rgpd::subject_data_exported(p),
+        Some(Payload::RetentionRun(p)) => crate::payload_json_rgpd::retention_run(p),
+        Some(Payload::ReportGenerated(p)) => crate::payload_json_report::report_generated(p),
+        Some(Payload::ApiKeyIssued(p)) => crate::payload_json_keys::api_key_issued(p),
+        Some(Payload::ApiKeyRevoked(p)) => crate::payload_json_keys::api_key_revoked(p),
         None => Value::Object(Map::new()),
     }
 }
@@ -58,6 +68,8 @@ fn submitted(p: &JobSubmitted) -> Value {
         "spec": p.spec.as_ref().map(spec),
         "idempotency_key": p.idempotency_key,
         "spec_sha256": p.spec_sha256,
+        "subject_ref": p.subject_ref,
+        "domain": p.domain,
     })
 }
 
@@ -70,6 +82,7 @@ fn spec(s: &JobSpec) -> Value {
         "timeout_ms": s.timeout_ms,
         "labels": labels_json(&s.labels),
         "webhook_url": s.webhook_url,
+        "data_subject": s.data_subject,
     })
 }
 
@@ -137,7 +150,7 @@ fn artifact(a: &Artifact) -> Value {
     })
 }
 
-fn rfc3339(t: Option<&prost_types::Timestamp>) -> Option<String> {
+pub(crate) fn rfc3339(t: Option<&prost_types::Timestamp>) -> Option<String> {
     t.and_then(|t| {
         chrono::DateTime::from_timestamp(t.seconds, t.nanos.max(0) as u32).map(|d| d.to_rfc3339())
     })
@@ -164,7 +177,13 @@ fn cancelled(p: &JobCancelled) -> Value {
 }
 
 fn deferred(p: &JobDeferred) -> Value {
-    json!({"not_before": rfc3339(p.not_before.as_ref()), "reason": p.reason})
+    json!({
+        "not_before": rfc3339(p.not_before.as_ref()),
+        "reason": p.reason,
+        "domain": p.domain,
+        "cause": p.cause,
+        "slot_reserved": p.slot_reserved,
+    })
 }
 
 /// One attempt's error as JSON (also the shape of `dead_letters.attempt_errors`).

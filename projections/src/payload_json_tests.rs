@@ -43,11 +43,13 @@ fn a_submission_renders_its_spec_with_readable_enums() {
             .into_iter()
             .collect(),
         webhook_url: "https://hooks.example.com/j".into(),
+        ..Default::default()
     };
     let payload = Payload::JobSubmitted(JobSubmitted {
         spec: Some(spec),
         idempotency_key: "key-1".into(),
         spec_sha256: "abc".into(),
+        ..Default::default()
     });
     let value = payload_json(Some(&payload));
     assert_eq!(value["idempotency_key"], "key-1");
@@ -86,6 +88,7 @@ fn a_success_renders_its_result_and_artifacts() {
         }],
         mode_used: RenderMode::Http as i32,
         duration_ms: 812,
+        ..Default::default()
     });
     assert_eq!(
         payload_json(Some(&payload)),
@@ -113,6 +116,7 @@ fn failures_render_their_class_message_and_next_attempt() {
             nanos: 0,
         }),
         duration_ms: 40,
+        ..Default::default()
     });
     let value = payload_json(Some(&attempt));
     assert_eq!(value["error_class"], "http_5xx");
@@ -141,6 +145,7 @@ fn start_cancel_and_unknown_payloads_render() {
     let started = Payload::JobStarted(JobStarted {
         attempt: 3,
         worker_id: "w-7".into(),
+        ..Default::default()
     });
     assert_eq!(
         payload_json(Some(&started)),

@@ -42,11 +42,28 @@ pub enum EventKind {
     WebhookDelivered,
     /// A webhook delivery attempt failed.
     WebhookFailed,
+    /// robots.txt disallows one of the job's URLs (the job ends).
+    RobotsDisallowed,
+    /// An admin changed a tenant's robots policy; `AUDIT_ACTIONS` only.
+    RobotsPolicyChanged,
+    /// An admin erased a data subject. Not a job event: it goes on `AUDIT_ACTIONS`, so it
+    /// is not in [`EventKind::ALL`].
+    SubjectErased,
+    /// A data subject's data was exported (right of access); `AUDIT_ACTIONS` only.
+    SubjectDataExported,
+    /// A retention run; `AUDIT_ACTIONS` only.
+    RetentionRun,
+    /// The monthly report was generated; `AUDIT_ACTIONS` only.
+    ReportGenerated,
+    /// An API key was issued; `AUDIT_ACTIONS` only.
+    ApiKeyIssued,
+    /// An API key was revoked; `AUDIT_ACTIONS` only.
+    ApiKeyRevoked,
 }
 
 impl EventKind {
     /// Every kind, in lifecycle order.
-    pub const ALL: [EventKind; 13] = [
+    pub const ALL: [EventKind; 14] = [
         Self::Submitted,
         Self::Started,
         Self::Succeeded,
@@ -60,6 +77,7 @@ impl EventKind {
         Self::ResultExpired,
         Self::WebhookDelivered,
         Self::WebhookFailed,
+        Self::RobotsDisallowed,
     ];
 
     /// Kinds whose message is work for the workers: each gives the job a new work
@@ -82,6 +100,14 @@ impl EventKind {
             Self::ResultExpired => "ResultExpired",
             Self::WebhookDelivered => "WebhookDelivered",
             Self::WebhookFailed => "WebhookFailed",
+            Self::RobotsDisallowed => "RobotsDisallowed",
+            Self::RobotsPolicyChanged => "RobotsPolicyChanged",
+            Self::SubjectErased => "SubjectErased",
+            Self::SubjectDataExported => "SubjectDataExported",
+            Self::RetentionRun => "RetentionRun",
+            Self::ReportGenerated => "ReportGenerated",
+            Self::ApiKeyIssued => "ApiKeyIssued",
+            Self::ApiKeyRevoked => "ApiKeyRevoked",
         }
     }
 
@@ -101,6 +127,14 @@ impl EventKind {
             Self::ResultExpired => "result_expired",
             Self::WebhookDelivered => "webhook_delivered",
             Self::WebhookFailed => "webhook_failed",
+            Self::RobotsDisallowed => "robots_disallowed",
+            Self::RobotsPolicyChanged => "robots_policy_changed",
+            Self::SubjectErased => "subject_erased",
+            Self::SubjectDataExported => "subject_data_exported",
+            Self::RetentionRun => "retention_run",
+            Self::ReportGenerated => "report_generated",
+            Self::ApiKeyIssued => "api_key_issued",
+            Self::ApiKeyRevoked => "api_key_revoked",
         }
     }
 
@@ -120,6 +154,14 @@ impl EventKind {
             Payload::ResultExpired(_) => Self::ResultExpired,
             Payload::WebhookDelivered(_) => Self::WebhookDelivered,
             Payload::WebhookFailed(_) => Self::WebhookFailed,
+            Payload::RobotsDisallowed(_) => Self::RobotsDisallowed,
+            Payload::RobotsPolicyChanged(_) => Self::RobotsPolicyChanged,
+            Payload::SubjectErased(_) => Self::SubjectErased,
+            Payload::SubjectDataExported(_) => Self::SubjectDataExported,
+            Payload::RetentionRun(_) => Self::RetentionRun,
+            Payload::ReportGenerated(_) => Self::ReportGenerated,
+            Payload::ApiKeyIssued(_) => Self::ApiKeyIssued,
+            Payload::ApiKeyRevoked(_) => Self::ApiKeyRevoked,
         }
     }
 
@@ -230,6 +272,7 @@ mod tests {
             Payload::JobStarted(JobStarted {
                 attempt: 1,
                 worker_id: "w1".into(),
+                ..Default::default()
             }),
         );
         assert_eq!(event.event_type, "JobStarted");

@@ -6,11 +6,13 @@
 //! scheme can change in one crate.
 
 pub mod connect;
+pub mod crawl;
 pub mod envelope;
 pub mod error;
 pub mod execute;
 pub mod headers;
 pub mod job;
+pub mod reports;
 pub mod security;
 pub mod store;
 pub mod subjects;

@@ -35,6 +35,7 @@ fn submitted(job: &str) -> jetcrawl_proto::v1::Event {
         spec: Some(spec),
         idempotency_key: String::new(),
         spec_sha256: "s".into(),
+        ..Default::default()
     });
     new_event(job, "acme", "client:acme", "", payload)
 }
@@ -48,6 +49,7 @@ fn started(job: &str, attempt: u32) -> jetcrawl_proto::v1::Event {
         Payload::JobStarted(JobStarted {
             attempt,
             worker_id: "w".into(),
+            ..Default::default()
         }),
     )
 }

@@ -50,6 +50,7 @@ async fn the_example_subscriber_prints_only_its_tenants_events() {
         Payload::JobStarted(JobStarted {
             attempt: 1,
             worker_id: "w".into(),
+            ..Default::default()
         }),
     );
     store.append(acme, &[started]).await.expect("started");

@@ -8,7 +8,10 @@
 //! - [`Stack`] starts nats-server, Postgres and the fixture site, and spawns the gateway,
 //!   workers and projectors wired to them through the services' environment contract;
 //!   a spawned gateway comes with a client API key ([`BearerAuth`] sends it).
-//! - [`eventually`] and [`init_test_tracing`] are the small helpers every test needs.
+//! - [`TestProxy`] is a forward proxy that counts what it carries and can be made to
+//!   fail, for egress rotation tests.
+//! - [`eventually`], [`jobs::submit`], [`jobs::wait_terminal`] and [`init_test_tracing`]
+//!   are the small helpers every test needs.
 //!
 //! Like `jetcrawl-local`, the kit reports failures with `anyhow`: a test only ever
 //! prints them.
@@ -17,6 +20,8 @@ pub mod auth;
 pub mod eventually;
 pub mod fixture;
 pub mod http;
+pub mod jobs;
+pub mod proxy;
 pub mod readiness;
 pub mod service;
 pub mod stack;
@@ -28,6 +33,7 @@ pub use eventually::{eventually, eventually_every};
 pub use fixture::{FixtureSite, RequestRecord};
 pub use http::http_client;
 pub use jetcrawl_local::{NatsServer, Postgres, chromium, free_port};
+pub use proxy::{ProxiedRequest, TestProxy};
 pub use service::ServiceProcess;
-pub use stack::{Gateway, Notifier, Projector, Stack, Worker};
+pub use stack::{Gateway, Notifier, Projector, Reporter, Stack, Worker};
 pub use telemetry::init_test_tracing;

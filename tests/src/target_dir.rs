@@ -24,8 +24,12 @@ pub fn binary_path(name: &str) -> anyhow::Result<PathBuf> {
 fn candidates(name: &str) -> anyhow::Result<Vec<PathBuf>> {
     let exe = std::env::current_exe()?;
     let exe_dir = exe.parent().unwrap_or(Path::new("."));
-    // `<target>/<profile>/deps` for test binaries, `<target>/<profile>` for examples.
-    let profile_dir = if exe_dir.file_name().is_some_and(|n| n == "deps") {
+    // `<target>/<profile>/deps` for test binaries, `<target>/<profile>/examples` for
+    // examples.
+    let profile_dir = if exe_dir
+        .file_name()
+        .is_some_and(|n| n == "deps" || n == "examples")
+    {
         exe_dir.parent().unwrap_or(exe_dir)
     } else {
         exe_dir

@@ -64,7 +64,7 @@ async fn robots_txt_is_configurable_at_runtime() {
     let site = FixtureSite::start().unwrap();
     let (status, body) = get(&site, "/robots.txt").await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(body, "User-agent: *\nDisallow: /private\nCrawl-delay: 1\n");
+    assert_eq!(body, "User-agent: *\nDisallow: /private\n");
     assert_eq!(body, DEFAULT_ROBOTS);
 
     site.set_robots("User-agent: *\nDisallow: /\n");

@@ -76,6 +76,7 @@ pub fn submitted(url: &str) -> Payload {
         }),
         idempotency_key: String::new(),
         spec_sha256: "sha".into(),
+        ..Default::default()
     })
 }
 
@@ -84,6 +85,7 @@ pub fn started(attempt: u32) -> Payload {
     Payload::JobStarted(JobStarted {
         attempt,
         worker_id: "w1".into(),
+        ..Default::default()
     })
 }
 
@@ -115,4 +117,37 @@ pub fn failed(attempts: u32) -> Payload {
         error_class: "http_5xx".into(),
         message: "503".into(),
     })
+}
+
+/// The events as raw stream messages (encoded envelopes, stored one second after they
+/// happened).
+pub fn stream_messages(events: &[RecordedEvent]) -> Vec<jetcrawl_projections::StreamMessage> {
+    events
+        .iter()
+        .map(|e| jetcrawl_projections::StreamMessage {
+            sequence: e.sequence,
+            subject: format!("jobs.{}.x", e.event.job_id),
+            payload: jetcrawl_streams::envelope::encode(&e.event).to_vec(),
+            stored_at: Some(e.occurred_at() + chrono::Duration::seconds(1)),
+            job_id_header: e.event.job_id.clone(),
+            tenant_header: e.event.tenant.clone(),
+        })
+        .collect()
+}
+
+/// Applies `events` to `projections`, each in its own transaction.
+pub async fn apply_to(
+    pool: &PgPool,
+    projections: &[jetcrawl_projections::Projection],
+    events: &[RecordedEvent],
+) {
+    let messages = stream_messages(events);
+    for projection in projections {
+        let mut tx = pool.begin().await.expect("begin");
+        projection
+            .apply(&mut tx, &messages)
+            .await
+            .unwrap_or_else(|err| panic!("{} applies: {err}", projection.name()));
+        tx.commit().await.expect("commit");
+    }
 }

@@ -80,6 +80,7 @@ pub fn submitted(job_id: &str, spec: JobSpec) -> Event {
         idempotency_key: String::new(),
         // The gateway's digest is 64 hex characters; the size is what matters here.
         spec_sha256: "0".repeat(64),
+        ..Default::default()
     });
     new_event(job_id, TENANT, "client:bench", &new_traceparent(), payload)
 }
@@ -89,6 +90,7 @@ pub fn started(job_id: &str) -> Event {
     let payload = Payload::JobStarted(JobStarted {
         attempt: 1,
         worker_id: "bench".into(),
+        ..Default::default()
     });
     new_event(job_id, TENANT, "worker:bench", &new_traceparent(), payload)
 }

@@ -61,12 +61,34 @@ pub enum Command {
     /// Issue and revoke API keys (talks to NATS directly: an operator's tool).
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// The audit log: `verify` the hash chain, `query` rows (auditor or admin key).
+    #[command(subcommand)]
+    Audit(crate::commands::audit::AuditCommand),
+    /// Read models: `rebuild` them from the stream and swap atomically (talks to NATS and
+    /// Postgres directly).
+    #[command(subcommand)]
+    Projections(crate::commands::projections::ProjectionsCommand),
     /// The dead-letter queue: list and replay failed jobs (admin key).
     #[command(subcommand)]
     Dlq(crate::commands::dlq::DlqCommand),
     /// Webhook secrets per tenant, and endpoints disabled by 410 (talks to NATS directly).
     #[command(subcommand)]
     Webhooks(crate::commands::webhooks::WebhooksCommand),
+    /// RGPD rights of a data subject: `export` (auditor or admin key), `erase` (admin key).
+    #[command(subcommand)]
+    Subjects(crate::commands::subjects::SubjectsCommand),
+    /// RGPD retention: `run` it now through a running notifier (talks to NATS directly).
+    #[command(subcommand)]
+    Retention(crate::commands::retention::RetentionCommand),
+    /// The monthly report: generate (or fetch) a month's and print signed URLs of its
+    /// HTML and JSON (auditor or admin key).
+    Report(crate::commands::report::ReportArgs),
+    /// Per-domain politeness state shared by every worker: breaker, next slot, pause,
+    /// running jobs (auditor or admin key).
+    Domains(crate::commands::domains::DomainsArgs),
+    /// The tenant's robots.txt policy: `ignore` / `respect` (admin key, audited), `show`.
+    #[command(subcommand)]
+    Robots(crate::commands::robots::RobotsCommand),
 }
 
 #[derive(Debug, Args)]

@@ -16,6 +16,15 @@ async fn main() -> anyhow::Result<()> {
         cli::Command::Watch(args) => commands::watch::run(&cli.global, args).await,
         cli::Command::Keys(command) => commands::keys::run(&cli.global, command).await,
         cli::Command::Dlq(command) => commands::dlq::run(&cli.global, command).await,
+        cli::Command::Audit(command) => commands::audit::run(&cli.global, command).await,
+        cli::Command::Projections(command) => {
+            commands::projections::run(&cli.global, command).await
+        }
         cli::Command::Webhooks(command) => commands::webhooks::run(&cli.global, command).await,
+        cli::Command::Subjects(command) => commands::subjects::run(&cli.global, command).await,
+        cli::Command::Retention(command) => commands::retention::run(&cli.global, command).await,
+        cli::Command::Report(args) => commands::report::run(&cli.global, args).await,
+        cli::Command::Domains(args) => commands::domains::run(&cli.global, args).await,
+        cli::Command::Robots(command) => commands::robots::run(&cli.global, command).await,
     }
 }

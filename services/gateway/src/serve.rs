@@ -13,7 +13,7 @@ use tokio::net::TcpListener;
 use tonic::transport::server::TcpIncoming;
 use tonic_health::server::HealthReporter;
 
-use crate::grpc::{JobsApi, oversize_as_resource_exhausted};
+use crate::grpc::{AuditApi, CrawlApi, JobsApi, ReportsApi, oversize_as_resource_exhausted};
 use crate::service::Gateway;
 use crate::tls::{Transport, grpc_tls, http_tls};
 
@@ -64,7 +64,10 @@ pub fn grpc_server(
         ))
         .add_service(health_service)
         .add_optional_service(reflection)
-        .add_service(JobsApi::new(gateway).into_server(options.max_request_bytes))
+        .add_service(JobsApi::new(gateway.clone()).into_server(options.max_request_bytes))
+        .add_service(AuditApi::new(gateway.clone()).into_server(options.max_request_bytes))
+        .add_service(CrawlApi::new(gateway.clone()).into_server(options.max_request_bytes))
+        .add_service(ReportsApi::new(gateway).into_server(options.max_request_bytes))
         .serve_with_incoming_shutdown(
             TcpIncoming::from(listener).with_nodelay(Some(true)),
             shutdown,

@@ -150,6 +150,7 @@ async fn queued_and_running_caps_come_from_the_projection() {
         Payload::JobStarted(JobStarted {
             attempt: 1,
             worker_id: "w1".into(),
+            ..Default::default()
         }),
     );
     gw.store

@@ -52,6 +52,7 @@ async fn a_watch_follows_the_job_and_ends_at_its_terminal_state() {
         Payload::JobStarted(JobStarted {
             attempt: 1,
             worker_id: "w1".into(),
+            ..Default::default()
         }),
     );
     let at = gw

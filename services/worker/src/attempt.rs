@@ -11,6 +11,7 @@ use jetcrawl_streams::{Command, Job};
 use tokio::time::Instant;
 use tracing::{Instrument, error, info, warn};
 
+use crate::egress::EgressTrail;
 use crate::error::{ErrorClass, JobError};
 use crate::execute::{Interrupt, Stop};
 use crate::handler::{Handler, Outcome, STORE_RETRY_DELAY, acknowledge, heartbeat};
@@ -30,37 +31,55 @@ impl Handler {
         let (interrupt, watch) = watch_attempt(&client, &self.recorder.store, &job, attempt).await;
         let heartbeat = tokio::spawn(heartbeat(message.clone(), ack_wait / 4).in_current_span());
         let started = Instant::now();
-        let result = self.execute(&job, &interrupt).await;
+        // Collects the egress proxies the run goes through, for its outcome event.
+        let trail = EgressTrail::new();
+        let result = trail.scope(self.execute(&job, &interrupt)).await;
+        let proxy = trail.summary();
         heartbeat.abort();
         drop(watch);
+        let result = self.slot_done(&job, result).await;
         let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         match (result, interrupt.stop()) {
             (Ok(stored), _) => {
-                self.succeed(message, &job, attempt, stored, duration_ms)
+                self.succeed(message, &job, attempt, stored, duration_ms, proxy)
                     .await
             }
             (Err(err), Some(stop)) if err.class == ErrorClass::Interrupted => {
                 self.stopped(message, &job, stop).await
             }
-            (Err(err), _) => self.fail(message, &job, attempt, err, duration_ms).await,
+            (Err(err), _) => {
+                self.fail(message, &job, attempt, err, duration_ms, proxy)
+                    .await
+            }
         }
     }
 
     async fn execute(&self, job: &Job, interrupt: &Interrupt) -> Result<StoredResult, JobError> {
         let spec = job.spec.clone().unwrap_or_default();
+        if jetcrawl_privacy::is_erased(&spec) {
+            return Err(JobError::new(
+                ErrorClass::InvalidSpec,
+                "the job's personal data was erased (RGPD erasure of its data subject), so it \
+                 cannot run; submit a new job if it is still wanted",
+            ));
+        }
+        // On a paced domain, the request waits here for its gap (not on the deadline).
+        self.gate.confirm(job).await;
         let limit = self.config.job_deadline(spec.timeout_ms);
         let deadline = Instant::now() + limit;
-        let run = tokio::time::timeout(limit, self.executor.run_until(&spec, deadline, interrupt))
-            .await
-            .map_err(|_| {
-                JobError::new(
-                    ErrorClass::Timeout,
-                    format!(
-                        "the job did not finish within its deadline of {} ms",
-                        limit.as_millis()
-                    ),
-                )
-            })??;
+        let mut run =
+            tokio::time::timeout(limit, self.executor.run_until(&spec, deadline, interrupt))
+                .await
+                .map_err(|_| {
+                    JobError::new(
+                        ErrorClass::Timeout,
+                        format!(
+                            "the job did not finish within its deadline of {} ms",
+                            limit.as_millis()
+                        ),
+                    )
+                })??;
+        run.politeness = self.gate.notes(job).report;
         self.results.store_run(&job.id, run).await
     }
 
@@ -85,6 +104,7 @@ impl Handler {
         attempt: u32,
         stored: StoredResult,
         duration_ms: u64,
+        proxy: String,
     ) -> Outcome {
         let mode = stored.mode_used;
         let label = if mode == jetcrawl_proto::v1::RenderMode::Browser {
@@ -102,6 +122,8 @@ impl Handler {
             artifacts: stored.artifacts,
             mode_used: mode as i32,
             duration_ms,
+            proxy,
+            crawl_delay_capped: stored.crawl_delay_capped,
         });
         info!(duration_ms, mode = label, "job ran");
         self.record(message, job, command, None).await
@@ -114,6 +136,7 @@ impl Handler {
         attempt: u32,
         err: JobError,
         duration_ms: u64,
+        proxy: String,
     ) -> Outcome {
         let delay = self.backoff.delay(attempt, &mut rand::rng());
         let next_at = chrono::Utc::now()
@@ -121,13 +144,15 @@ impl Handler {
         let failure = JobAttemptFailed {
             attempt,
             error_class: err.class.as_str().to_owned(),
-            message: err.message.clone(),
+            // Stored in clear: URLs in it are cut to their origin (ADR 0023).
+            message: jetcrawl_privacy::redact_message(&err.message, job.spec.as_ref()),
             retryable: err.retryable(),
             next_attempt_at: Some(prost_types::Timestamp {
                 seconds: next_at.timestamp(),
                 nanos: next_at.timestamp_subsec_nanos() as i32,
             }),
             duration_ms,
+            proxy,
         };
         warn!(error_class = err.class.as_str(), error = %err, "attempt failed");
         let command = Command::FailAttempt {

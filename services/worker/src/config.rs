@@ -78,6 +78,12 @@ pub struct WorkerConfig {
     /// Fetch loopback and private-network targets (development and tests only).
     #[arg(long, env = "JETCRAWL_ALLOW_PRIVATE_TARGETS", default_value_t = false)]
     pub allow_private_targets: bool,
+    /// Allow-list, resolver overrides and proxy pool (ADR 0018, 0019).
+    #[command(flatten)]
+    pub egress: crate::egress::EgressArgs,
+    /// robots.txt, per-domain politeness and back-pressure (ADRs 0015-0017).
+    #[command(flatten)]
+    pub crawl: crate::crawl_config::CrawlArgs,
     /// User agent of HTTP fetches and the browser.
     #[arg(long, env = "JETCRAWL_USER_AGENT", default_value = DEFAULT_USER_AGENT)]
     pub user_agent: String,
@@ -141,6 +147,12 @@ impl WorkerConfig {
             base: Duration::from_millis(self.backoff_base_ms),
             cap: Duration::from_millis(self.backoff_cap_ms),
         }
+    }
+
+    /// The egress settings: SSRF policy, resolver, proxy pool.
+    pub fn egress_settings(&self) -> Result<crate::egress::EgressSettings, crate::JobError> {
+        self.egress
+            .settings(self.allow_private_targets, &self.user_agent)
     }
 
     /// The browser pool settings.

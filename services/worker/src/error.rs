@@ -82,6 +82,9 @@ pub struct JobError {
     pub class: ErrorClass,
     /// For the client and the logs.
     pub message: String,
+    /// The site's `Retry-After` on a 429 or 503: the crawl controller pushes the
+    /// domain's next slot past it.
+    pub retry_after: Option<std::time::Duration>,
 }
 
 impl JobError {
@@ -90,7 +93,14 @@ impl JobError {
         Self {
             class,
             message: message.into(),
+            retry_after: None,
         }
+    }
+
+    /// The same error, carrying the site's `Retry-After`.
+    pub fn with_retry_after(mut self, retry_after: Option<std::time::Duration>) -> Self {
+        self.retry_after = retry_after;
+        self
     }
 
     /// True when another attempt may succeed.

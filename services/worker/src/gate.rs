@@ -9,7 +9,10 @@ use std::future::Future;
 use std::pin::Pin;
 
 use chrono::{DateTime, Utc};
+use jetcrawl_proto::v1::{CrawlDelayCapped, JobDeferred, RobotsDisallowed};
 use jetcrawl_streams::Job;
+
+use crate::error::ErrorClass;
 
 /// The gate's answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,12 +26,54 @@ pub enum Slot {
         /// Why, e.g. "crawl-delay of example.com is 10 s".
         reason: String,
     },
+    /// Not before `not_before` of this deferral (with its domain and cause).
+    Defer(JobDeferred),
+    /// robots.txt disallows one of the job's URLs: end the job without an attempt.
+    Refuse(RobotsDisallowed),
+}
+
+/// How the attempt a [`Slot::Ready`] let start ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AttemptOutcome {
+    /// The failure's class; `None` for a success.
+    pub error: Option<ErrorClass>,
+    /// The site's `Retry-After` (429 or 503).
+    pub retry_after: Option<std::time::Duration>,
+}
+
+/// What the gate's grant adds to a result.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SlotNotes {
+    /// Crawl-delays cut to the configured cap.
+    pub capped: Vec<CrawlDelayCapped>,
+    /// The result JSON's `politeness` section, when there is something to say.
+    pub report: Option<serde_json::Value>,
 }
 
 /// Decides whether a job may start now. Called at most once per delivered message.
 pub trait SlotGate: Send + Sync + std::fmt::Debug {
     /// The slot for `job`'s next attempt.
     fn slot<'a>(&'a self, job: &'a Job) -> Pin<Box<dyn Future<Output = Slot> + Send + 'a>>;
+
+    /// `job`'s granted attempt is about to send its first request: hold it until its
+    /// domain's interval since the latest request has passed.
+    fn confirm<'a>(&'a self, _job: &'a Job) -> Pin<Box<dyn Future<Output = ()> + Send + 'a>> {
+        Box::pin(async {})
+    }
+
+    /// What the grant of `job`'s running attempt adds to its result.
+    fn notes(&self, _job: &Job) -> SlotNotes {
+        SlotNotes::default()
+    }
+
+    /// `job`'s attempt ended: release what its slot held and learn from `outcome`.
+    fn finished<'a>(
+        &'a self,
+        _job: &'a Job,
+        _outcome: AttemptOutcome,
+    ) -> Pin<Box<dyn Future<Output = ()> + Send + 'a>> {
+        Box::pin(async {})
+    }
 }
 
 /// Every job may start at once.

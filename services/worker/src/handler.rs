@@ -104,6 +104,10 @@ impl Handler {
             }
             Ok(Started::Exhausted) => Outcome::Failed,
             Ok(Started::Cancelled) => Outcome::Cancelled,
+            Ok(Started::Refused(rule)) => {
+                info!(%rule, "robots.txt disallows the job; it failed without an attempt");
+                Outcome::Failed
+            }
             Ok(Started::Deferred { not_before }) => {
                 info!(%not_before, "deferred by a politeness wait; no attempt used");
                 Outcome::Deferred

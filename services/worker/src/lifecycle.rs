@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use jetcrawl_proto::v1::event::Payload;
 use jetcrawl_streams::{Command, DecideError, EventStore, Job, JobStatus, StoreError, decide};
 
-use crate::gate::{AlwaysReady, Slot, SlotGate};
+use crate::gate::{AlwaysReady, AttemptOutcome, Slot, SlotGate};
 
 /// Appends tried before giving up on a job that keeps changing under us.
 const APPEND_TRIES: usize = 5;
@@ -37,6 +37,9 @@ pub enum Started {
     Wait(Duration),
     /// Nothing to do: the job ended already, does not exist, or this message is stale.
     Discard(String),
+    /// robots.txt disallows one of the job's URLs: RobotsDisallowed, JobDeadLettered and
+    /// JobFailed were recorded (the rule that matched).
+    Refused(String),
 }
 
 /// How recording an attempt's outcome went.
@@ -72,6 +75,10 @@ pub struct Recorder {
     pub worker_id: String,
     /// Attempts allowed in all.
     pub max_attempts: u32,
+    /// Opens sealed specs (ADR 0023); `None` only where every spec is stored in clear.
+    pub privacy: Option<jetcrawl_privacy::SubjectKeys>,
+    /// Names the proxy a starting attempt will use in `JobStarted.proxy` (ADR 0019).
+    pub egress: Option<crate::egress::Egress>,
 }
 
 impl Recorder {
@@ -89,10 +96,11 @@ impl Recorder {
         work_sequence: u64,
         gate: &dyn SlotGate,
     ) -> Result<Started, RecordError> {
-        let mut job = self.store.load(job_id).await?;
+        let mut job = self.load(job_id).await?;
         let mut slot = None;
         for _ in 0..APPEND_TRIES {
             if let Some(early) = precheck(&job, work_sequence) {
+                release_unused(gate, &job, slot.as_ref()).await;
                 return Ok(early);
             }
             let start = Command::Start {
@@ -101,29 +109,43 @@ impl Recorder {
             };
             let mut payloads = match decide(&job, start) {
                 Ok(payloads) => payloads,
-                Err(err) => return Ok(Started::Discard(discard_reason(&err))),
+                Err(err) => {
+                    release_unused(gate, &job, slot.as_ref()).await;
+                    return Ok(Started::Discard(discard_reason(&err)));
+                }
             };
             if matches!(payloads.first(), Some(Payload::JobStarted(_))) {
                 if slot.is_none() {
                     slot = Some(gate.slot(&job).await);
                 }
-                if let Some(Slot::Wait { not_before, reason }) = &slot {
-                    let defer = Command::Defer {
-                        not_before: timestamp(*not_before),
-                        reason: reason.clone(),
-                    };
-                    payloads = match decide(&job, defer) {
+                if let Some(instead) = slot.as_ref().and_then(instead_of_start) {
+                    payloads = match decide(&job, instead) {
                         Ok(payloads) => payloads,
                         Err(err) => return Ok(Started::Discard(discard_reason(&err))),
                     };
                 }
             }
+            if let (Some(egress), Some(Payload::JobStarted(started))) =
+                (&self.egress, payloads.first_mut())
+            {
+                started.proxy = egress.planned_proxy(&job);
+            }
             match self.append(&job, &payloads).await {
-                Ok(after) => return Ok(started(after, &payloads)),
-                Err(StoreError::Conflict { .. }) => job = self.store.load(job_id).await?,
-                Err(err) => return Err(err.into()),
+                Ok(after) => {
+                    let started = started(after, &payloads);
+                    if !matches!(started, Started::Run { .. }) {
+                        release_unused(gate, &job, slot.as_ref()).await;
+                    }
+                    return Ok(started);
+                }
+                Err(StoreError::Conflict { .. }) => job = self.load(job_id).await?,
+                Err(err) => {
+                    release_unused(gate, &job, slot.as_ref()).await;
+                    return Err(err.into());
+                }
             }
         }
+        release_unused(gate, &job, slot.as_ref()).await;
         Err(RecordError::Contended(job_id.to_owned()))
     }
 
@@ -140,11 +162,25 @@ impl Recorder {
             };
             match self.append(&job, &payloads).await {
                 Ok(_) => return Ok(Concluded::Recorded(payloads)),
-                Err(StoreError::Conflict { .. }) => job = self.store.load(&job.id).await?,
+                Err(StoreError::Conflict { .. }) => job = self.load(&job.id).await?,
                 Err(err) => return Err(err.into()),
             }
         }
         Err(RecordError::Contended(job.id.clone()))
+    }
+
+    /// Loads the job with its spec opened: the worker's one decryption point, so the gate
+    /// and the executor see plain URLs (or `[erased]` once the subject was erased).
+    async fn load(&self, job_id: &str) -> Result<Job, StoreError> {
+        let mut job = self.store.load(job_id).await?;
+        if let (Some(privacy), Some(spec)) = (&self.privacy, &job.spec) {
+            let opened = privacy
+                .open_spec(&job.tenant, spec)
+                .await
+                .map_err(|err| StoreError::Unavailable(err.to_string()))?;
+            job.spec = Some(opened.spec);
+        }
+        Ok(job)
     }
 
     /// Appends `payloads` after the job's last event; returns the job with them applied.
@@ -189,7 +225,32 @@ fn started(job: Job, payloads: &[Payload]) -> Started {
             not_before: job.not_before.unwrap_or_else(Utc::now),
         },
         Some(Payload::JobCancelled(_)) => Started::Cancelled,
+        Some(Payload::RobotsDisallowed(refused)) => Started::Refused(refused.rule.clone()),
         _ => Started::Exhausted,
+    }
+}
+
+/// What the gate's answer records instead of a start, if anything.
+fn instead_of_start(slot: &Slot) -> Option<Command> {
+    match slot {
+        Slot::Ready => None,
+        Slot::Wait { not_before, reason } => Some(Command::Defer {
+            not_before: timestamp(*not_before),
+            reason: reason.clone(),
+        }),
+        Slot::Defer(deferred) => Some(Command::Wait(deferred.clone())),
+        Slot::Refuse(refused) => Some(Command::RefuseRobots(refused.clone())),
+    }
+}
+
+/// A granted slot whose attempt never started gives its leases back.
+async fn release_unused(gate: &dyn SlotGate, job: &Job, slot: Option<&Slot>) {
+    if slot == Some(&Slot::Ready) {
+        let unused = AttemptOutcome {
+            error: Some(crate::error::ErrorClass::Interrupted),
+            retry_after: None,
+        };
+        gate.finished(job, unused).await;
     }
 }
 

@@ -26,6 +26,8 @@ pub struct StoredResult {
     pub artifacts: Vec<Artifact>,
     /// HTTP or BROWSER.
     pub mode_used: RenderMode,
+    /// Crawl-delays the crawl controller cut to its cap (for `JobSucceeded`).
+    pub crawl_delay_capped: Vec<jetcrawl_proto::v1::CrawlDelayCapped>,
 }
 
 /// Writes a job's results to the result store.
@@ -107,6 +109,7 @@ impl ResultStore {
             mode_used,
             pages,
             completed_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            politeness: run.politeness,
         };
         let json = serde_json::to_vec(&document)
             .map_err(|err| storage(format!("cannot encode the result: {err}")))?;
@@ -122,6 +125,7 @@ impl ResultStore {
             result_sha256,
             artifacts,
             mode_used,
+            crawl_delay_capped: Vec::new(),
         })
     }
 }

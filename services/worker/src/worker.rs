@@ -12,11 +12,13 @@ use tracing::{info, warn};
 
 use crate::config::WorkerConfig;
 use crate::consumer::consume;
+use crate::egress::Egress;
 use crate::error::JobError;
 use crate::execute::Executor;
-use crate::gate::{AlwaysReady, SlotGate};
+use crate::gate::SlotGate;
 use crate::handler::Handler;
 use crate::lifecycle::Recorder;
+use crate::politeness::CrawlGate;
 use crate::pool::BrowserPool;
 use crate::results::ResultStore;
 
@@ -41,13 +43,16 @@ pub async fn run(
     run_with(config, js, shutdown).await
 }
 
-/// Runs jobs on an existing JetStream context (topology already applied).
+/// Runs jobs on an existing JetStream context (topology already applied), each one
+/// admitted by the crawl controller (robots.txt, per-domain politeness).
 pub async fn run_with(
     config: WorkerConfig,
     js: Context,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), WorkerError> {
-    run_with_gate(config, js, Arc::new(AlwaysReady), shutdown).await
+    let egress = Egress::new(config.egress_settings()?)?;
+    let gate = CrawlGate::open(&config, &js, egress.clone()).await?;
+    run_with_parts(config, js, egress, Arc::new(gate), shutdown).await
 }
 
 /// [`run_with`], asking `gate` for a politeness slot before every attempt.
@@ -57,10 +62,21 @@ pub async fn run_with_gate(
     gate: Arc<dyn SlotGate>,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), WorkerError> {
+    let egress = Egress::new(config.egress_settings()?)?;
+    run_with_parts(config, js, egress, gate, shutdown).await
+}
+
+async fn run_with_parts(
+    config: WorkerConfig,
+    js: Context,
+    egress: Egress,
+    gate: Arc<dyn SlotGate>,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), WorkerError> {
     let worker_id = config.resolved_worker_id();
     let actor = format!("worker:{worker_id}");
     let consumer = topology::ensure_consumer(&js, config.topology().workers_consumer()).await?;
-    let pool = BrowserPool::new(config.pool())?;
+    let pool = BrowserPool::new(config.pool(), egress)?;
     let store = EventStore::open(js.clone()).await?;
     let handler = Arc::new(Handler {
         recorder: Recorder {
@@ -68,6 +84,12 @@ pub async fn run_with_gate(
             actor: actor.clone(),
             worker_id: worker_id.clone(),
             max_attempts: config.max_attempts.max(1),
+            privacy: Some(
+                jetcrawl_privacy::SubjectKeys::open(&js, config.topology().replicas)
+                    .await
+                    .map_err(|err| StoreError::Unavailable(err.to_string()))?,
+            ),
+            egress: Some(pool.egress().clone()),
         },
         results: ResultStore::open(&js).await?,
         executor: Executor::new(config.executor(), pool.clone())?,

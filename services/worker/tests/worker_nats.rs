@@ -147,6 +147,8 @@ async fn jobs_end_with_a_stored_result_or_with_job_failed_after_retries() {
         actor: "worker:other".into(),
         worker_id: "other".into(),
         max_attempts: 2,
+        privacy: None,
+        egress: None,
     };
     let again = recorder.start("job-ok").await.expect("start decided");
     assert!(

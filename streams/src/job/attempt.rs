@@ -38,7 +38,12 @@ pub(super) fn start(job: &Job, worker_id: String, max_attempts: u32) -> Vec<Payl
     if attempt > max_attempts {
         return dead_letter(job, reason::WORKER_LOST.to_owned());
     }
-    vec![Payload::JobStarted(JobStarted { attempt, worker_id })]
+    vec![Payload::JobStarted(JobStarted {
+        attempt,
+        worker_id,
+        // The worker fills in the egress proxy it chose (ADR 0019).
+        proxy: String::new(),
+    })]
 }
 
 pub(super) fn succeed(job: &Job, mut succeeded: JobSucceeded) -> Result<Vec<Payload>, DecideError> {
@@ -103,7 +108,7 @@ pub(super) fn dead_letter(job: &Job, reason: String) -> Vec<Payload> {
 }
 
 /// One error per attempt of this round; an attempt without a recorded failure was lost.
-fn attempt_errors(job: &Job) -> Vec<AttemptError> {
+pub(super) fn attempt_errors(job: &Job) -> Vec<AttemptError> {
     (1..=job.attempts)
         .map(|n| {
             job.attempt_errors

@@ -30,6 +30,7 @@ pub(super) fn defer(not_before: prost_types::Timestamp, reason: String) -> Vec<P
     vec![Payload::JobDeferred(JobDeferred {
         not_before: Some(not_before),
         reason,
+        ..Default::default()
     })]
 }
 

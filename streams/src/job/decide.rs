@@ -2,11 +2,14 @@
 //! (times arrive inside commands).
 
 use jetcrawl_proto::v1::event::Payload;
-use jetcrawl_proto::v1::{JobAttemptFailed, JobSpec, JobSubmitted, JobSucceeded};
+use jetcrawl_proto::v1::{
+    JobAttemptFailed, JobDeferred, JobSpec, JobSubmitted, JobSucceeded, RobotsDisallowed,
+};
 use thiserror::Error;
 
 use super::attempt::{dead_letter, fail_attempt, start, succeed};
 use super::control::{cancel, defer, replay, request_cancel};
+use super::robots::refuse_robots;
 use super::state::{Job, JobStatus};
 
 /// What someone asks of a job.
@@ -59,6 +62,12 @@ pub enum Command {
         /// Why, e.g. the domain's crawl-delay.
         reason: String,
     },
+    /// A politeness wait with its domain and cause (see `Defer`). Never consumes an
+    /// attempt.
+    Wait(JobDeferred),
+    /// robots.txt disallows one of the job's URLs: end it without an attempt (not
+    /// retryable, dead-lettered so an admin can replay it after a robots override).
+    RefuseRobots(RobotsDisallowed),
     /// The job's work message ran out of deliveries (MAX_DELIVERIES advisory): fail it
     /// and put it in the dead-letter queue.
     DeadLetter {
@@ -135,6 +144,8 @@ pub fn decide(job: &Job, command: Command) -> Result<Vec<Payload>, DecideError> 
         Command::Cancel { reason } => Ok(cancel(reason)),
         Command::RequestCancel { reason, by } => Ok(request_cancel(job, reason, by)),
         Command::Defer { not_before, reason } => Ok(defer(not_before, reason)),
+        Command::Wait(deferred) => Ok(vec![Payload::JobDeferred(deferred)]),
+        Command::RefuseRobots(disallowed) => Ok(refuse_robots(job, disallowed)),
         Command::DeadLetter {
             reason,
             work_sequence,
@@ -179,5 +190,6 @@ fn submit(
         spec: Some(spec),
         idempotency_key,
         spec_sha256,
+        ..Default::default()
     })])
 }

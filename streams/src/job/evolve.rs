@@ -29,6 +29,7 @@ pub fn evolve(mut job: Job, recorded: &RecordedEvent) -> Job {
             job.attempts = job.attempts.max(started.attempt);
             job.running_attempt = Some(started.attempt);
             job.not_before = None;
+            job.deferral = None;
         }
         Some(Payload::JobAttemptFailed(failed)) => {
             job.running_attempt = None;
@@ -61,6 +62,7 @@ pub fn evolve(mut job: Job, recorded: &RecordedEvent) -> Job {
             job.status = JobStatus::Queued;
             job.running_attempt = None;
             job.not_before = deferred.not_before.as_ref().map(to_datetime);
+            job.deferral = Some(deferred.clone());
             job.work_sequence = recorded.sequence;
         }
         Some(Payload::JobDeadLettered(_)) => job.dead_lettered = true,
@@ -71,6 +73,18 @@ pub fn evolve(mut job: Job, recorded: &RecordedEvent) -> Job {
         // Facts about the job's outputs (retention, webhooks): its lifecycle is over.
         Some(
             Payload::ResultExpired(_) | Payload::WebhookDelivered(_) | Payload::WebhookFailed(_),
+        ) => {}
+        // The JobFailed of the same batch ends the job.
+        Some(Payload::RobotsDisallowed(_)) => {}
+        // Audit actions (AUDIT_ACTIONS stream): never part of a job's history.
+        Some(
+            Payload::RobotsPolicyChanged(_)
+            | Payload::SubjectErased(_)
+            | Payload::SubjectDataExported(_)
+            | Payload::RetentionRun(_)
+            | Payload::ReportGenerated(_)
+            | Payload::ApiKeyIssued(_)
+            | Payload::ApiKeyRevoked(_),
         ) => {}
         // An event type newer than this build: keep the sequence, change nothing else.
         None => {}
@@ -90,6 +104,7 @@ fn replayed(job: &mut Job, sequence: u64) {
     job.dead_lettered = false;
     job.cancel_requested = None;
     job.not_before = None;
+    job.deferral = None;
     job.replays += 1;
     job.work_sequence = sequence;
 }

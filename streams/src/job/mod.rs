@@ -5,6 +5,7 @@ mod attempt;
 mod control;
 mod decide;
 mod evolve;
+mod robots;
 mod state;
 
 #[cfg(test)]

@@ -2,7 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use jetcrawl_proto::v1::{
-    AttemptError, JobAttemptFailed, JobCancelRequested, JobFailed, JobSpec, JobState, JobSucceeded,
+    AttemptError, JobAttemptFailed, JobCancelRequested, JobDeferred, JobFailed, JobSpec, JobState,
+    JobSucceeded,
 };
 
 /// Lifecycle status. `New` means no event has been recorded yet.
@@ -97,6 +98,9 @@ pub struct Job {
     pub cancel_requested: Option<JobCancelRequested>,
     /// While deferred by a politeness wait: when the job may start.
     pub not_before: Option<DateTime<Utc>>,
+    /// While deferred: the deferral (its domain, cause and whether `not_before` is a
+    /// crawl-delay slot reserved for the job).
+    pub deferral: Option<JobDeferred>,
     /// The errors of this round's failed attempts, in order.
     pub attempt_errors: Vec<AttemptError>,
     /// True while the job sits in the dead-letter queue.

@@ -31,6 +31,7 @@ pub(super) fn submitted() -> Payload {
         }),
         idempotency_key: "k".into(),
         spec_sha256: "abc".into(),
+        ..Default::default()
     })
 }
 
@@ -38,6 +39,7 @@ pub(super) fn started(attempt: u32) -> Payload {
     Payload::JobStarted(JobStarted {
         attempt,
         worker_id: "w".into(),
+        ..Default::default()
     })
 }
 
@@ -56,6 +58,7 @@ pub(super) fn failure(attempt: u32, retryable: bool) -> JobAttemptFailed {
             nanos: 0,
         }),
         duration_ms: 5,
+        ..Default::default()
     }
 }
 

@@ -18,6 +18,7 @@ fn deferred() -> Payload {
     Payload::JobDeferred(JobDeferred {
         not_before: Some(ts(100)),
         reason: "crawl-delay".into(),
+        ..Default::default()
     })
 }
 
@@ -78,7 +79,8 @@ fn given_dead_lettered_when_replayed_then_a_fresh_round_of_attempts_keeps_the_hi
         decide(&replayed, start()),
         Ok(vec![Payload::JobStarted(JobStarted {
             attempt: 1,
-            worker_id: "w2".into()
+            worker_id: "w2".into(),
+            ..Default::default()
         })]),
         "attempts restart at 1"
     );
@@ -203,7 +205,8 @@ fn given_many_deferrals_then_the_job_still_gets_all_its_attempts() {
         decide(&job, start()),
         Ok(vec![Payload::JobStarted(JobStarted {
             attempt: 4,
-            worker_id: "w2".into()
+            worker_id: "w2".into(),
+            ..Default::default()
         })])
     );
 }

@@ -1,12 +1,20 @@
 //! One module per command.
 
+pub mod audit;
 pub mod demo;
 pub mod dev_keys;
 pub mod dlq;
+pub mod domains;
 pub mod get;
+pub mod key_audit;
 pub mod keys;
+pub mod projections;
+pub mod report;
 pub mod result;
 pub mod result_keys;
+pub mod retention;
+pub mod robots;
+pub mod subjects;
 pub mod submit;
 pub mod up;
 pub mod watch;
@@ -60,6 +68,14 @@ impl Bearer {
 /// Connects to the gateway (TLS when `--ca` is given or the URL is https), with a hint
 /// when nothing listens there.
 pub async fn client(global: &Global) -> anyhow::Result<Jobs> {
+    Ok(JobsClient::with_interceptor(
+        channel(global).await?,
+        Bearer::new(global.api_key.as_deref())?,
+    ))
+}
+
+/// A channel to the gateway, for any of its services.
+pub async fn channel(global: &Global) -> anyhow::Result<Channel> {
     let gateway = &global.gateway;
     let mut endpoint = Endpoint::from_shared(gateway.clone())
         .with_context(|| format!("{gateway} is not a gateway URL; use http(s)://HOST:PORT"))?;
@@ -74,13 +90,9 @@ pub async fn client(global: &Global) -> anyhow::Result<Jobs> {
             .tls_config(tls)
             .context("configuring TLS towards the gateway")?;
     }
-    let channel = endpoint.connect().await.with_context(|| {
+    endpoint.connect().await.with_context(|| {
         format!("cannot reach the gateway at {gateway}; is `jetcrawl up` running?")
-    })?;
-    Ok(JobsClient::with_interceptor(
-        channel,
-        Bearer::new(global.api_key.as_deref())?,
-    ))
+    })
 }
 
 /// Turns a gRPC status into an error that keeps its code and message.

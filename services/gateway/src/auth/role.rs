@@ -72,8 +72,10 @@ pub enum Action {
     ReplayDeadLetter,
     /// Issuing and revoking API keys.
     ManageKeys,
-    /// Overriding a robots.txt denial.
+    /// Overriding a robots.txt denial (`Crawl/SetRobotsPolicy`).
     OverrideRobots,
+    /// `Crawl/ListDomains`, `Crawl/GetRobotsPolicy`: read the crawl controller's state.
+    ViewCrawlState,
     /// `Audit/EraseSubject`.
     EraseSubject,
     /// `Audit/QueryAuditLog`, `Audit/VerifyAuditChain`.
@@ -95,7 +97,7 @@ impl Action {
             ListDeadLetters | ReplayDeadLetter | ManageKeys | OverrideRobots | EraseSubject => {
                 &[Admin]
             }
-            QueryAudit | ExportSubjectData | Reports => &[Auditor, Admin],
+            QueryAudit | ExportSubjectData | Reports | ViewCrawlState => &[Auditor, Admin],
         }
     }
 
@@ -116,7 +118,8 @@ impl Action {
             ListDeadLetters => "jetcrawl.v1.Jobs/ListDeadLetters",
             ReplayDeadLetter => "jetcrawl.v1.Jobs/ReplayDeadLetter",
             ManageKeys => "jetcrawl.keys/Manage",
-            OverrideRobots => "jetcrawl.robots/Override",
+            OverrideRobots => "jetcrawl.v1.Crawl/SetRobotsPolicy",
+            ViewCrawlState => "jetcrawl.v1.Crawl/ListDomains",
             EraseSubject => "jetcrawl.v1.Audit/EraseSubject",
             QueryAudit => "jetcrawl.v1.Audit/QueryAuditLog",
             ExportSubjectData => "jetcrawl.v1.Audit/ExportSubjectData",

@@ -63,7 +63,10 @@ impl Gateway {
         let key = valid.idempotency_key.as_deref();
         let job_id = job_id_for(&caller.tenant, key);
         Span::current().record("job_id", job_id.as_str());
-        let spec_sha256 = valid.spec.sha256();
+        let sealed = self
+            .seal_submission(&caller.tenant, &job_id, &valid.spec, arrived)
+            .await?;
+        let spec_sha256 = sealed.spec_sha256.clone();
         let target = Target {
             job_id: &job_id,
             tenant: &caller.tenant,
@@ -71,17 +74,24 @@ impl Gateway {
             spec_sha256: &spec_sha256,
         };
         let payload = Payload::JobSubmitted(JobSubmitted {
-            spec: Some(valid.spec.spec().clone()),
+            spec: Some(sealed.spec),
             idempotency_key: key.unwrap_or_default().to_owned(),
             spec_sha256: spec_sha256.clone(),
+            subject_ref: sealed.subject_ref,
+            domain: valid.spec.domain().to_owned(),
         });
-        let event = new_event(
+        let mut event = new_event(
             &job_id,
             &caller.tenant,
             &caller.actor,
             &new_traceparent(),
             payload,
         );
+        // occurred_at is when the request arrived, so the projected submit-ACK latency
+        // (JetStream's stored time minus occurred_at) covers validation and sealing too.
+        let arrived_at =
+            chrono::Utc::now() - chrono::Duration::from_std(arrived.elapsed()).unwrap_or_default();
+        event.occurred_at = Some(super::timestamp(arrived_at));
         let budget = self
             .settings
             .submit_budget

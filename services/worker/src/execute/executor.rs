@@ -38,9 +38,9 @@ pub struct Executor {
 }
 
 impl Executor {
-    /// An executor fetching with its own HTTP client and rendering in `pool`.
+    /// An executor rendering in `pool` and fetching through the pool's egress.
     pub fn new(config: ExecutorConfig, pool: BrowserPool) -> Result<Self, JobError> {
-        let http = HttpFetcher::new(&config.user_agent, config.allow_private_targets)?;
+        let http = HttpFetcher::new(pool.egress().clone());
         Ok(Self { http, pool, config })
     }
 
@@ -169,7 +169,6 @@ impl Executor {
             deadline,
             step_timeout: self.config.step_timeout,
             navigation_timeout: self.config.navigation_timeout,
-            allow_private: self.config.allow_private_targets,
         };
         let mut page = BrowserPage::open(&self.pool, url, &spec.extract, limits).await?;
         if let Err(err) = page.run_steps_until(&spec.steps, interrupt).await {

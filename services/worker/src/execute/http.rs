@@ -1,17 +1,15 @@
-//! HTTP fetches with reqwest: redirects followed by hand so every hop passes the SSRF
-//! check, a per-request deadline, and a cap on the body size.
-
-use std::time::Duration;
+//! HTTP fetches with reqwest through the worker's [`Egress`]: redirects followed by hand
+//! so every hop passes the SSRF check (the client's resolver refuses internal answers
+//! while connecting), through the domain's proxy with failover to the next when it is
+//! unreachable, under a per-request deadline and a cap on the body size.
 
 use reqwest::header::LOCATION;
 use tokio::time::Instant;
 use url::Url;
 
+use crate::egress::{Egress, EgressTrail, MAX_REDIRECTS, Route};
 use crate::error::{ErrorClass, JobError};
-use crate::ssrf;
 
-/// Redirect hops followed before giving up.
-pub const MAX_REDIRECTS: usize = 5;
 /// Largest body accepted.
 pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
 
@@ -29,29 +27,13 @@ pub struct Fetched {
 /// Fetches pages over plain HTTP.
 #[derive(Debug, Clone)]
 pub struct HttpFetcher {
-    client: reqwest::Client,
-    allow_private: bool,
+    egress: Egress,
 }
 
 impl HttpFetcher {
-    /// A fetcher sending `user_agent`.
-    pub fn new(user_agent: &str, allow_private: bool) -> Result<Self, JobError> {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
-            .user_agent(user_agent)
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(Duration::from_secs(10))
-            .build()
-            .map_err(|err| {
-                JobError::new(
-                    ErrorClass::Network,
-                    format!("cannot build the HTTP client: {err}"),
-                )
-            })?;
-        Ok(Self {
-            client,
-            allow_private,
-        })
+    /// A fetcher going out through `egress`.
+    pub fn new(egress: Egress) -> Self {
+        Self { egress }
     }
 
     /// GETs `url`, following up to [`MAX_REDIRECTS`] redirects, before `deadline`.
@@ -59,15 +41,7 @@ impl HttpFetcher {
     pub async fn fetch(&self, url: &str, deadline: Instant) -> Result<Fetched, JobError> {
         let mut current = parse(url)?;
         for _ in 0..=MAX_REDIRECTS {
-            ssrf::check_target(&current, self.allow_private).await?;
-            let remaining = deadline.saturating_duration_since(Instant::now());
-            let response = self
-                .client
-                .get(current.clone())
-                .timeout(remaining)
-                .send()
-                .await
-                .map_err(|err| request_error(&current, &err))?;
+            let response = self.send(&current, deadline).await?;
             let status = response.status();
             if status.is_redirection()
                 && let Some(next) = redirect_target(&current, &response)
@@ -76,7 +50,8 @@ impl HttpFetcher {
                 continue;
             }
             if status.is_client_error() || status.is_server_error() {
-                return Err(JobError::status(current.as_str(), status.as_u16()));
+                let error = JobError::status(current.as_str(), status.as_u16());
+                return Err(error.with_retry_after(retry_after(&response)));
             }
             let body = read_capped(&current, response).await?;
             return Ok(Fetched {
@@ -92,6 +67,59 @@ impl HttpFetcher {
             ),
         ))
     }
+
+    /// Sends one hop through the route of its domain; a proxy that cannot be reached is
+    /// retired and the hop goes through the next one.
+    async fn send(&self, url: &Url, deadline: Instant) -> Result<reqwest::Response, JobError> {
+        let host = url.host_str().unwrap_or_default();
+        let mut last = None;
+        for _ in 0..=self.egress.proxy_count() {
+            let route = self.egress.route(host);
+            if self.egress.needs_precheck(url, route) {
+                self.egress.check_url(url).await?;
+            } else {
+                crate::egress::policy::check_scheme(url)?;
+            }
+            EgressTrail::record(&self.egress.label(route));
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            let sent = self
+                .egress
+                .http_client(route)
+                .get(url.clone())
+                .timeout(remaining)
+                .send()
+                .await;
+            match sent {
+                Ok(response) => {
+                    self.egress.answered(route, response.status().as_u16());
+                    return Ok(response);
+                }
+                Err(err) if route != Route::Direct && proxy_unreachable(&err) => {
+                    tracing::warn!(proxy = %self.egress.label(route), error = %error_chain(&err), "egress proxy failed; trying the next");
+                    self.egress.connect_failed(route);
+                    last = Some(request_error(url, &err));
+                }
+                Err(err) => return Err(request_error(url, &err)),
+            }
+        }
+        Err(last.unwrap_or_else(|| JobError::new(ErrorClass::Network, "no egress route")))
+    }
+}
+
+/// A connection error that is the proxy's, not the target's (a tunnel the proxy
+/// refused to open is the target's).
+fn proxy_unreachable(err: &reqwest::Error) -> bool {
+    err.is_connect() && Egress::refusal_in(err).is_none() && !error_chain(err).contains("tunnel")
+}
+
+/// The `Retry-After` of a 429 or 503, for the crawl controller's back-pressure.
+fn retry_after(response: &reqwest::Response) -> Option<std::time::Duration> {
+    let status = response.status().as_u16();
+    if status != 429 && status != 503 {
+        return None;
+    }
+    let value = response.headers().get(reqwest::header::RETRY_AFTER)?;
+    jetcrawl_crawl::parse_retry_after(value.to_str().ok()?, chrono::Utc::now())
 }
 
 fn parse(url: &str) -> Result<Url, JobError> {
@@ -109,7 +137,9 @@ fn redirect_target(current: &Url, response: &reqwest::Response) -> Option<Url> {
 }
 
 fn request_error(url: &Url, err: &reqwest::Error) -> JobError {
-    if err.is_timeout() {
+    if let Some(refused) = Egress::refusal_in(err) {
+        refused
+    } else if err.is_timeout() {
         JobError::new(
             ErrorClass::Timeout,
             format!("{url} did not answer before the deadline"),

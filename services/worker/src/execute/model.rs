@@ -79,6 +79,8 @@ pub struct PageRun {
 pub struct SpecRun {
     /// One per URL, in spec order.
     pub pages: Vec<PageRun>,
+    /// What the crawl controller reports (a capped crawl-delay), if anything.
+    pub politeness: Option<Value>,
 }
 
 impl SpecRun {
@@ -103,4 +105,8 @@ pub struct ResultDocument {
     pub pages: Vec<PageResult>,
     /// RFC 3339.
     pub completed_at: String,
+    /// Politeness limits that shaped the run, when one is worth reporting: a robots
+    /// Crawl-delay cut to the configured cap (`crawl_delay_capped`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub politeness: Option<Value>,
 }

@@ -13,9 +13,9 @@ use url::Url;
 use super::interrupt::Interrupt;
 use super::model::Capture;
 use super::script::{self, Action, ScriptOutput, Segment};
+use crate::egress::{Egress, EgressTrail};
 use crate::error::{ErrorClass, JobError};
 use crate::pool::{BrowserPool, TabLease, is_context_lost};
-use crate::ssrf;
 
 /// Limits of a page visit.
 #[derive(Debug, Clone, Copy)]
@@ -26,14 +26,14 @@ pub struct PageLimits {
     pub step_timeout: Duration,
     /// Deadline of a navigation.
     pub navigation_timeout: Duration,
-    /// Whether internal addresses may be loaded.
-    pub allow_private: bool,
 }
 
 /// A page in a tab, with the data extracted so far.
 #[derive(Debug)]
 pub struct BrowserPage {
     lease: Option<TabLease>,
+    egress: Egress,
+    navigated_to: String,
     rules: Vec<ExtractRule>,
     limits: PageLimits,
     /// Extracted values, merged across extract steps.
@@ -65,6 +65,8 @@ impl BrowserPage {
             })??;
         let mut page = Self {
             lease: Some(lease),
+            egress: pool.egress().clone(),
+            navigated_to: url.to_owned(),
             rules: rules.to_vec(),
             limits,
             data: Map::new(),
@@ -77,7 +79,8 @@ impl BrowserPage {
         Ok(page)
     }
 
-    /// Loads `url` in the tab; the next script segment waits for it to be ready.
+    /// Loads `url` in the tab; the next script segment waits for it to be ready. The
+    /// URL is checked here; its redirects and subresources by the egress proxy.
     pub async fn navigate(&mut self, url: &str) -> Result<(), JobError> {
         let parsed = Url::parse(url).map_err(|err| {
             JobError::new(
@@ -85,7 +88,8 @@ impl BrowserPage {
                 format!("{url:?} is not a valid URL: {err}"),
             )
         })?;
-        ssrf::check_target(&parsed, self.limits.allow_private).await?;
+        self.egress.check_url(&parsed).await?;
+        EgressTrail::record(&self.egress.label(self.egress.route_for_url(url)));
         let limit = self
             .limits
             .navigation_timeout
@@ -97,8 +101,36 @@ impl BrowserPage {
             })
             .await?;
         self.final_url = url.to_owned();
+        self.navigated_to = url.to_owned();
         self.awaiting_status = true;
         Ok(())
+    }
+
+    /// After a navigation ended elsewhere than asked (a redirect), says so when the
+    /// egress proxy refused where it ended, rather than reporting the refusal's 403.
+    async fn check_landing(&self) -> Result<(), JobError> {
+        if self.final_url == self.navigated_to {
+            return Ok(());
+        }
+        let Ok(landed) = Url::parse(&self.final_url) else {
+            return Ok(());
+        };
+        if !matches!(landed.scheme(), "http" | "https") {
+            return Ok(());
+        }
+        self.egress
+            .check_url(&landed)
+            .await
+            .map(|_| ())
+            .map_err(|err| {
+                JobError::new(
+                    err.class,
+                    format!(
+                        "{} redirected the browser to {}",
+                        self.navigated_to, err.message
+                    ),
+                )
+            })
     }
 
     /// Runs one step: the interface a planner uses.
@@ -165,6 +197,9 @@ impl BrowserPage {
         }
         if segment.wait_ready && self.awaiting_status {
             self.awaiting_status = false;
+            let landing_route = self.egress.route_for_url(&self.final_url);
+            EgressTrail::record(&self.egress.label(landing_route));
+            self.check_landing().await?;
             self.status = if output.status == 0 {
                 200
             } else {

@@ -16,6 +16,16 @@ use crate::error::{ErrorClass, JobError};
 /// Its default (30 s) would kill an idle worker's browser.
 const IDLE_BROWSER_TIMEOUT: Duration = Duration::from_secs(3600);
 
+/// With `--proxy-server`, Chromium still sends loopback requests directly unless told
+/// otherwise, and WebRTC may send UDP around the proxy: both would skip the egress
+/// checks (ADR 0018).
+const EGRESS_FLAGS: &[&str] = &[
+    "--proxy-bypass-list=<-loopback>",
+    "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
+    "--webrtc-ip-handling-policy=disable_non_proxied_udp",
+    "--disable-quic",
+];
+
 /// A launched browser and its bookkeeping.
 pub struct ManagedBrowser {
     /// Pool-unique number, for logs.
@@ -39,15 +49,24 @@ impl std::fmt::Debug for ManagedBrowser {
 }
 
 impl ManagedBrowser {
-    /// Launches Chromium at `path` with its profile in `profile` (created here).
-    pub fn launch(id: u64, path: &Path, profile: PathBuf) -> Result<Self, JobError> {
+    /// Launches Chromium at `path` with its profile in `profile` (created here), all of
+    /// its traffic through the egress proxy at `proxy_url`.
+    pub fn launch(
+        id: u64,
+        path: &Path,
+        profile: PathBuf,
+        proxy_url: &str,
+    ) -> Result<Self, JobError> {
         std::fs::create_dir_all(&profile)
             .map_err(|err| crash(format!("cannot create {}: {err}", profile.display())))?;
         let is_root = nix::unistd::geteuid().is_root();
-        let args: Vec<&OsStr> = jetcrawl_local::chromium::launch_args(is_root)
+        let proxy_flag = format!("--proxy-server={proxy_url}");
+        let mut args: Vec<&OsStr> = jetcrawl_local::chromium::launch_args(is_root)
             .into_iter()
             .map(OsStr::new)
             .collect();
+        args.push(OsStr::new(&proxy_flag));
+        args.extend(EGRESS_FLAGS.iter().map(OsStr::new));
         let options = LaunchOptions::default_builder()
             .path(Some(path.to_path_buf()))
             .headless(true)

@@ -1,9 +1,12 @@
 //! The browser pool: N tabs spread over at most B Chromium processes. A browser is
 //! replaced after K pages or when it crashes; a tab whose page hung is closed (or its
-//! browser killed) before its slot is handed out again.
+//! browser killed) before its slot is handed out again. Every browser goes out through
+//! the pool's egress proxy (ADR 0018), and the profile root is removed on shutdown, by
+//! the orphan watchdog after a kill, or by the next worker's sweep.
 
 mod browser;
 mod lease;
+pub mod profiles;
 pub mod reap;
 mod watchdog;
 
@@ -17,6 +20,7 @@ use tokio::sync::Semaphore;
 pub use browser::ManagedBrowser;
 pub use lease::{TabLease, classify as classify_browser_error, is_context_lost};
 
+use crate::egress::{Egress, ForwardProxy};
 use crate::error::{ErrorClass, JobError};
 use watchdog::Watchdog;
 
@@ -47,6 +51,9 @@ struct Inner {
     permits: Arc<Semaphore>,
     state: Mutex<State>,
     next_id: AtomicU64,
+    egress: Egress,
+    // Every browser of the pool uses it as its proxy; stops when dropped.
+    forward: ForwardProxy,
     // Held for its Drop: it stops watching once the pool has cleaned up itself.
     _watchdog: Option<Watchdog>,
     // Declared last so profiles are removed only after the browsers are dead.
@@ -60,17 +67,12 @@ struct State {
 }
 
 impl BrowserPool {
-    /// A pool; no browser starts until the first lease.
-    pub fn new(config: PoolConfig) -> Result<Self, JobError> {
-        let root = tempfile::Builder::new()
-            .prefix("jetcrawl-browsers-")
-            .tempdir()
-            .map_err(|err| {
-                JobError::new(
-                    ErrorClass::BrowserCrash,
-                    format!("cannot create a browser profile directory: {err}"),
-                )
-            })?;
+    /// A pool whose browsers go out through `egress`; no browser starts until the
+    /// first lease. Must be called inside a Tokio runtime (the egress proxy runs on it).
+    pub fn new(config: PoolConfig, egress: Egress) -> Result<Self, JobError> {
+        profiles::sweep_stale(&std::env::temp_dir());
+        let root = profiles::create_root()?;
+        let forward = ForwardProxy::start(egress.clone())?;
         let permits = Arc::new(Semaphore::new(config.tabs.max(1)));
         let watchdog = Watchdog::start(root.path())
             .inspect_err(|err| {
@@ -82,6 +84,8 @@ impl BrowserPool {
             permits,
             state: Mutex::default(),
             next_id: AtomicU64::new(1),
+            egress,
+            forward,
             _watchdog: watchdog,
             root,
         };
@@ -94,6 +98,16 @@ impl BrowserPool {
     /// of the pool names a directory below it on its command line.
     pub fn root_dir(&self) -> &Path {
         self.inner.root.path()
+    }
+
+    /// The egress the pool's browsers go out through.
+    pub fn egress(&self) -> &Egress {
+        &self.inner.egress
+    }
+
+    /// `http://127.0.0.1:PORT` of the egress proxy every browser of the pool uses.
+    pub fn proxy_url(&self) -> String {
+        self.inner.forward.url()
     }
 
     /// Waits for a free slot and returns a tab in it.
@@ -122,10 +136,14 @@ impl BrowserPool {
         ))
     }
 
-    /// Kills every browser; later leases fail.
+    /// Kills every browser and removes the profile root; later leases fail.
     pub async fn shutdown(&self) {
         let inner = self.inner.clone();
-        let _ = tokio::task::spawn_blocking(move || inner.close_all()).await;
+        let _ = tokio::task::spawn_blocking(move || {
+            inner.close_all();
+            profiles::remove_root(inner.root.path());
+        })
+        .await;
     }
 }
 
@@ -182,6 +200,7 @@ impl Inner {
                     id,
                     &self.config.chromium_path,
                     profile,
+                    &self.forward.url(),
                 )?);
                 state.browsers.push(browser.clone());
                 Ok(browser)

@@ -38,6 +38,11 @@ pub fn processes_matching(marker: &Path) -> Vec<i32> {
         .collect()
 }
 
+/// The command lines of every live process.
+pub fn command_lines() -> Vec<String> {
+    scan().into_iter().map(|p| p.cmdline).collect()
+}
+
 struct ProcInfo {
     pid: i32,
     ppid: i32,

@@ -1,7 +1,11 @@
 //! An orphan watchdog: a tiny shell process that waits for the worker to die and then
-//! kills every process naming the pool's profile directory. `Drop` covers normal exits;
-//! this covers SIGKILL and crashes, where Chromium would otherwise run on forever.
+//! kills every process naming the pool's profile directory and removes the directory.
+//! `Drop` covers normal exits; this covers SIGKILL and crashes, where Chromium would
+//! otherwise run on forever and the profile root stay in the temp directory. It runs in
+//! its own process group, so a kill of the worker's whole group (a supervisor, the test
+//! kit) does not take it along before it has cleaned up.
 
+use std::os::unix::process::CommandExt as _;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
@@ -29,6 +33,7 @@ impl Watchdog {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
+            .process_group(0)
             .spawn()
             .map(Self)
     }

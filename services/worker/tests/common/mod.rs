@@ -103,7 +103,9 @@ pub fn config() -> WorkerConfig {
 }
 
 pub fn executor(config: &WorkerConfig) -> (Executor, BrowserPool) {
-    let pool = BrowserPool::new(config.pool()).expect("pool");
+    let settings = config.egress_settings().expect("egress settings");
+    let egress = jetcrawl_worker::egress::Egress::new(settings).expect("egress");
+    let pool = BrowserPool::new(config.pool(), egress).expect("pool");
     let executor = Executor::new(config.executor(), pool.clone()).expect("executor");
     (executor, pool)
 }

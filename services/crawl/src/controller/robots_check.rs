@@ -1,0 +1,91 @@
+//! The robots.txt part of an admission: every URL of the job against its origin's
+//! robots.txt (unless the tenant's check is off), and the crawl-delay per domain.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use jetcrawl_proto::v1::RobotsDisallowed;
+use url::Url;
+
+use super::Controller;
+use super::grant::{Admission, JobView};
+use crate::domain::{Cause, DomainKey};
+use crate::error::CrawlError;
+use crate::robots::{Verdict, robots_url};
+
+/// What robots.txt asks of one domain.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct DomainRobots {
+    /// The largest `Crawl-delay` among the job's origins on the domain.
+    pub crawl_delay: Option<Duration>,
+    /// The latest robots.txt fetch of those origins (ms): it counts as a request.
+    pub fetched_ms: i64,
+    /// URLs of the job on the domain.
+    pub requests: u32,
+}
+
+impl Controller {
+    /// Groups the job's URLs by domain and checks them against robots.txt; a denial or
+    /// an unreachable robots.txt answers at once.
+    pub(super) async fn check_robots(
+        &self,
+        job: &JobView<'_>,
+        now_ms: i64,
+    ) -> Result<Result<BTreeMap<DomainKey, DomainRobots>, Admission>, CrawlError> {
+        let respect = self.tenants.cached(job.tenant).respect_robots;
+        let mut domains: BTreeMap<DomainKey, DomainRobots> = BTreeMap::new();
+        for (index, url) in job.urls.iter().enumerate() {
+            let Ok(domain) = DomainKey::of_url(url) else {
+                continue;
+            };
+            let entry = domains.entry(domain.clone()).or_default();
+            entry.requests += 1;
+            if !respect {
+                continue;
+            }
+            let robots = self.robots.for_url(url, now_ms).await?;
+            match robots.verdict(url) {
+                Verdict::Allowed => {
+                    entry.crawl_delay = entry.crawl_delay.max(robots.crawl_delay());
+                    entry.fetched_ms = entry.fetched_ms.max(robots.record.fetched_ms);
+                }
+                Verdict::Disallowed { rule, group } => {
+                    // The watch may lag an admin's override by a moment: ask the bucket.
+                    if !self.tenants.load(job.tenant).await?.respect_robots {
+                        continue;
+                    }
+                    metrics::counter!("jetcrawl_robots_denials_total", "domain" => domain.to_string())
+                        .increment(1);
+                    return Ok(Err(Admission::Refused(RobotsDisallowed {
+                        // Never the full URL: it is personal data (sealed in JobSubmitted).
+                        url: origin(url),
+                        url_index: u32::try_from(index).unwrap_or(u32::MAX),
+                        robots_url: robots_url(url).map(|u| u.to_string()).unwrap_or_default(),
+                        rule,
+                        user_agent_group: group,
+                        product_token: self.config.robots.product_token.clone(),
+                        domain: domain.to_string(),
+                    })));
+                }
+                Verdict::Unreachable { retry_ms, error } => {
+                    return Ok(Err(Admission::Wait {
+                        until_ms: retry_ms.max(now_ms + 1),
+                        cause: Cause::RobotsUnreachable,
+                        reason: format!(
+                            "robots.txt of {} is unreachable ({error}); everything there is \
+                             disallowed until it is fetched again",
+                            origin(url)
+                        ),
+                        domain,
+                        reserved: false,
+                    }));
+                }
+            }
+        }
+        Ok(Ok(domains))
+    }
+}
+
+fn origin(url: &Url) -> String {
+    url.origin().ascii_serialization()
+}
