@@ -4,14 +4,17 @@
 
 use std::collections::{HashMap, HashSet};
 
+use chrono::{DateTime, Utc};
+use jetcrawl_proto::v1::event::Payload;
 use jetcrawl_streams::RecordedEvent;
 use sqlx::{PgConnection, Postgres, Transaction};
 use tracing::debug;
 
 use crate::error::ProjectionError;
-use crate::fold::{apply_event, seq};
-use crate::message::Incoming;
+use crate::fold::{ack_latency_ms, apply_event, seq};
+use crate::message::{Incoming, Message};
 use crate::rows::JobRow;
+use crate::stream_message::StreamMessage;
 use crate::write;
 
 /// Applies decoded events; see [`apply_messages`].
@@ -20,7 +23,8 @@ pub async fn apply_batch(
     projection: &str,
     events: &[RecordedEvent],
 ) -> Result<u64, ProjectionError> {
-    apply_incoming(tx, projection, events.iter().map(Incoming::Event).collect()).await
+    let batch = events.iter().map(|e| Incoming::Event(e, None)).collect();
+    apply_incoming(tx, projection, batch).await
 }
 
 /// Applies stream messages (decoded or not) in stream order and returns the new
@@ -41,6 +45,24 @@ pub async fn apply_messages(
     .await
 }
 
+/// Applies raw stream messages (decoding each one) to the `jobs` projection; their stored
+/// timestamps give the jobs' submit ACK latency.
+pub async fn apply_stream_messages(
+    tx: &mut Transaction<'_, Postgres>,
+    projection: &str,
+    messages: &[StreamMessage],
+) -> Result<u64, ProjectionError> {
+    let decoded: Vec<(Message, Option<DateTime<Utc>>)> = messages
+        .iter()
+        .map(|m| (m.to_message(), m.stored_at))
+        .collect();
+    let batch = decoded
+        .iter()
+        .map(|(m, at)| Incoming::stored(m, *at))
+        .collect();
+    apply_incoming(tx, projection, batch).await
+}
+
 async fn apply_incoming(
     tx: &mut Transaction<'_, Postgres>,
     projection: &str,
@@ -55,10 +77,15 @@ async fn apply_incoming(
         return Ok(checkpoint);
     };
     write::insert_events(conn, &batch).await?;
-    let events: Vec<&RecordedEvent> = batch.iter().filter_map(Incoming::event).collect();
+    let events: Vec<(&RecordedEvent, Option<DateTime<Utc>>)> = batch
+        .iter()
+        .filter_map(|m| match m {
+            Incoming::Event(e, at) => Some((*e, *at)),
+            Incoming::Undecodable(..) => None,
+        })
+        .collect();
     let rows = fold_jobs(conn, &events).await?;
     write::upsert_jobs(conn, &rows).await?;
-    crate::dead_letters::apply(conn, &events).await?;
     save_checkpoint(conn, projection, last).await?;
     debug!(
         projection,
@@ -70,13 +97,25 @@ async fn apply_incoming(
     Ok(last)
 }
 
-/// Loads the touched jobs' rows (locked), folds the events into them in stream order and
+/// Loads the touched jobs' rows, folds the events into them in stream order and
 /// returns the rows that changed.
 async fn fold_jobs(
     conn: &mut PgConnection,
-    events: &[&RecordedEvent],
+    events: &[(&RecordedEvent, Option<DateTime<Utc>>)],
 ) -> Result<Vec<JobRow>, ProjectionError> {
-    let mut ids: Vec<String> = events.iter().map(|e| e.event.job_id.clone()).collect();
+    // A job submitted in this batch has no row yet (its JobSubmitted is above the
+    // checkpoint), so only the others are read: during a replay, most of a batch.
+    let fresh: HashSet<&str> = events
+        .iter()
+        .filter(|(e, _)| matches!(e.payload(), Some(Payload::JobSubmitted(_))))
+        .map(|(e, _)| e.event.job_id.as_str())
+        .collect();
+    let mut ids: Vec<String> = events
+        .iter()
+        .map(|(e, _)| e.event.job_id.as_str())
+        .filter(|id| !fresh.contains(id))
+        .map(str::to_owned)
+        .collect();
     ids.sort();
     ids.dedup();
     let mut rows: HashMap<String, Option<JobRow>> = write::lock_jobs(conn, &ids)
@@ -86,10 +125,15 @@ async fn fold_jobs(
         .collect();
     let mut touched = Vec::new();
     let mut seen = HashSet::new();
-    for event in events {
+    for (event, stored_at) in events {
         let id = &event.event.job_id;
         let slot = rows.entry(id.clone()).or_default();
         *slot = apply_event(slot.take(), event);
+        if let (Some(row), Some(at)) = (slot.as_mut(), stored_at)
+            && let Some(latency) = ack_latency_ms(event, *at)
+        {
+            row.ack_latency_ms = Some(latency);
+        }
         if slot.is_some() && seen.insert(id.clone()) {
             touched.push(id.clone());
         }
@@ -101,7 +145,7 @@ async fn fold_jobs(
 }
 
 /// Creates the checkpoint at 0 when missing and returns it, locked until commit.
-async fn lock_checkpoint(
+pub(crate) async fn lock_checkpoint(
     conn: &mut PgConnection,
     projection: &str,
 ) -> Result<u64, ProjectionError> {
@@ -125,7 +169,7 @@ async fn lock_checkpoint(
     })
 }
 
-async fn save_checkpoint(
+pub(crate) async fn save_checkpoint(
     conn: &mut PgConnection,
     projection: &str,
     last: u64,

@@ -8,6 +8,7 @@ macro_rules! job_columns {
     () => {
         "job_id, tenant, status, domain, render_mode, mode_used, attempts, submitted_at, \
          started_at, finished_at, updated_at, last_error_class, last_error, result_key, \
-         result_size, result_sha256, labels, idempotency_key, submitted_seq, last_seq"
+         result_size, result_sha256, labels, idempotency_key, submitted_seq, last_seq, \
+         ack_latency_ms, duration_ms"
     };
 }

@@ -1,22 +1,26 @@
-//! The `dead_letters` read model: JobDeadLettered puts a job in the queue (with every
-//! attempt's error), JobReplayed takes it out. Written in the projector's transaction,
-//! after `jobs`, so a row can take the job's domain from there.
+//! The `dead_letters` projection: JobDeadLettered puts a job in the queue (with every
+//! attempt's error), JobReplayed takes it out. Its own consumer and checkpoint; the
+//! job's domain comes from `job_domains`, which it fills itself.
 
 use chrono::{DateTime, Utc};
 use jetcrawl_proto::v1::event::Payload;
 use jetcrawl_streams::RecordedEvent;
 use serde_json::Value;
-use sqlx::PgConnection;
+use sqlx::{PgConnection, Postgres, Transaction};
 
+use crate::apply::save_checkpoint;
+use crate::checkpointed::Fresh;
 use crate::error::ProjectionError;
 use crate::fold::{occurred_at, seq};
+use crate::job_domains::record_submitted;
 use crate::payload_json::attempt_error_json;
+use crate::stream_message::StreamMessage;
 
 /// A job entering the queue; `replays` counts the replays before it.
 const DEAD_LETTERED: &str =
     "INSERT INTO dead_letters (job_id, tenant, domain, reason, error_class, message,
                              attempts, attempt_errors, dead_lettered_at, dead_lettered_seq)
-     SELECT $1, $2, (SELECT domain FROM jobs WHERE job_id = $1), $3, $4, $5, $6, $7::jsonb, $8, $9
+     SELECT $1, $2, (SELECT domain FROM job_domains WHERE job_id = $1), $3, $4, $5, $6, $7::jsonb, $8, $9
      ON CONFLICT (job_id) DO UPDATE SET
          reason = EXCLUDED.reason, error_class = EXCLUDED.error_class,
          message = EXCLUDED.message, attempts = EXCLUDED.attempts,
@@ -30,9 +34,28 @@ const REPLAYED: &str =
     "UPDATE dead_letters SET replayed_at = $2, replayed_by = $3, replays = replays + 1
      WHERE job_id = $1 AND replayed_at IS NULL";
 
-/// Applies the batch's dead-letter events in stream order. They are rare, so one
-/// statement each is fine.
-pub(crate) async fn apply(
+/// Applies the messages above the `projection` checkpoint and moves it.
+pub async fn apply_dead_letters(
+    tx: &mut Transaction<'_, Postgres>,
+    projection: &str,
+    messages: &[StreamMessage],
+) -> Result<u64, ProjectionError> {
+    let conn: &mut PgConnection = tx;
+    let fresh = Fresh::take(conn, projection, messages).await?;
+    let Some(last) = fresh.last() else {
+        return Ok(fresh.checkpoint);
+    };
+    let events = fresh.events();
+    let events: Vec<&RecordedEvent> = events.iter().map(|(e, _)| e).collect();
+    record_submitted(conn, &events).await?;
+    apply_events(conn, &events).await?;
+    save_checkpoint(conn, projection, last).await?;
+    Ok(last)
+}
+
+/// Applies the dead-letter events in stream order. They are rare, so one statement each
+/// is fine.
+async fn apply_events(
     conn: &mut PgConnection,
     events: &[&RecordedEvent],
 ) -> Result<(), ProjectionError> {

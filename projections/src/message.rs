@@ -1,5 +1,6 @@
 //! What a projection consumes: stream messages, decoded or not.
 
+use chrono::{DateTime, Utc};
 use jetcrawl_streams::RecordedEvent;
 use serde_json::{Value, json};
 
@@ -53,22 +54,25 @@ fn hex_of(bytes: &[u8]) -> String {
 /// A borrowed message, so decoded events can be applied without copying.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Incoming<'a> {
-    Event(&'a RecordedEvent),
-    Undecodable(&'a Undecodable),
+    /// A decoded event and, when known, when JetStream stored it.
+    Event(&'a RecordedEvent, Option<DateTime<Utc>>),
+    /// An undecodable message and, when known, when JetStream stored it.
+    Undecodable(&'a Undecodable, Option<DateTime<Utc>>),
 }
 
 impl<'a> Incoming<'a> {
     pub(crate) fn sequence(&self) -> u64 {
         match self {
-            Self::Event(e) => e.sequence,
-            Self::Undecodable(u) => u.sequence,
+            Self::Event(e, _) => e.sequence,
+            Self::Undecodable(u, _) => u.sequence,
         }
     }
 
-    pub(crate) fn event(&self) -> Option<&'a RecordedEvent> {
-        match self {
-            Self::Event(e) => Some(e),
-            Self::Undecodable(_) => None,
+    /// A message whose stored time is known.
+    pub(crate) fn stored(message: &'a Message, stored_at: Option<DateTime<Utc>>) -> Self {
+        match message {
+            Message::Event(e) => Self::Event(e, stored_at),
+            Message::Undecodable(u) => Self::Undecodable(u, stored_at),
         }
     }
 }
@@ -76,8 +80,8 @@ impl<'a> Incoming<'a> {
 impl<'a> From<&'a Message> for Incoming<'a> {
     fn from(message: &'a Message) -> Self {
         match message {
-            Message::Event(e) => Self::Event(e),
-            Message::Undecodable(u) => Self::Undecodable(u),
+            Message::Event(e) => Self::Event(e, None),
+            Message::Undecodable(u) => Self::Undecodable(u, None),
         }
     }
 }

@@ -47,6 +47,10 @@ pub struct JobRow {
     pub submitted_seq: Option<i64>,
     /// Stream sequence of the job's latest event.
     pub last_seq: i64,
+    /// Submit ACK latency: JetStream's stored time of JobSubmitted minus its occurred_at.
+    pub ack_latency_ms: Option<f64>,
+    /// From JobSubmitted to the terminal event, once finished.
+    pub duration_ms: Option<i64>,
 }
 
 impl JobRow {

@@ -27,19 +27,20 @@ const UPSERT_JOBS: &str =
     "INSERT INTO jobs (job_id, tenant, status, domain, render_mode, mode_used, attempts,
                       submitted_at, started_at, finished_at, updated_at, last_error_class,
                       last_error, result_key, result_size, result_sha256, labels,
-                      idempotency_key, submitted_seq, last_seq)
+                      idempotency_key, submitted_seq, last_seq, ack_latency_ms, duration_ms)
      SELECT job_id, tenant, status, domain, render_mode, mode_used, attempts,
             submitted_at, started_at, finished_at, updated_at, last_error_class,
             last_error, result_key, result_size, result_sha256, labels::jsonb,
-            idempotency_key, submitted_seq, last_seq
+            idempotency_key, submitted_seq, last_seq, ack_latency_ms, duration_ms
      FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
                 $7::int4[], $8::timestamptz[], $9::timestamptz[], $10::timestamptz[],
                 $11::timestamptz[], $12::text[], $13::text[], $14::text[], $15::int8[],
-                $16::text[], $17::text[], $18::text[], $19::int8[], $20::int8[])
+                $16::text[], $17::text[], $18::text[], $19::int8[], $20::int8[],
+                $21::float8[], $22::int8[])
           AS u(job_id, tenant, status, domain, render_mode, mode_used, attempts,
               submitted_at, started_at, finished_at, updated_at, last_error_class,
               last_error, result_key, result_size, result_sha256, labels,
-              idempotency_key, submitted_seq, last_seq)
+              idempotency_key, submitted_seq, last_seq, ack_latency_ms, duration_ms)
      ON CONFLICT (job_id) DO UPDATE SET
          tenant = EXCLUDED.tenant, status = EXCLUDED.status, domain = EXCLUDED.domain,
          render_mode = EXCLUDED.render_mode, mode_used = EXCLUDED.mode_used,
@@ -49,7 +50,8 @@ const UPSERT_JOBS: &str =
          last_error = EXCLUDED.last_error, result_key = EXCLUDED.result_key,
          result_size = EXCLUDED.result_size, result_sha256 = EXCLUDED.result_sha256,
          labels = EXCLUDED.labels, idempotency_key = EXCLUDED.idempotency_key,
-         submitted_seq = EXCLUDED.submitted_seq, last_seq = EXCLUDED.last_seq";
+         submitted_seq = EXCLUDED.submitted_seq, last_seq = EXCLUDED.last_seq,
+         ack_latency_ms = EXCLUDED.ack_latency_ms, duration_ms = EXCLUDED.duration_ms";
 
 /// Inserts one `job_events` row per message; rows already present are left alone.
 pub(crate) async fn insert_events(
@@ -69,7 +71,7 @@ pub(crate) async fn insert_events(
     for message in batch {
         seqs.push(seq(message.sequence()));
         match message {
-            Incoming::Event(recorded) => {
+            Incoming::Event(recorded, _) => {
                 let e = &recorded.event;
                 job_ids.push(e.job_id.clone());
                 tenants.push(e.tenant.clone());
@@ -80,12 +82,13 @@ pub(crate) async fn insert_events(
                 traces.push(Some(e.traceparent.clone()).filter(|t| !t.is_empty()));
                 payloads.push(payload_json(recorded.payload()).to_string());
             }
-            Incoming::Undecodable(u) => {
+            Incoming::Undecodable(u, stored_at) => {
                 job_ids.push(u.job_id.clone());
                 tenants.push(u.tenant.clone());
                 types.push(UNDECODABLE.to_owned());
                 versions.push(0);
-                occurred.push(Utc::now().trunc_subsecs(6));
+                // When it was stored, so a replay writes the same row.
+                occurred.push(stored_at.unwrap_or_else(Utc::now).trunc_subsecs(6));
                 actors.push(String::new());
                 traces.push(None);
                 payloads.push(u.payload_json().to_string());
@@ -108,7 +111,8 @@ pub(crate) async fn insert_events(
     Ok(())
 }
 
-/// The existing rows of these jobs, locked until commit.
+/// The existing rows of these jobs. Not locked: the projection's checkpoint row, locked
+/// first by every applier, already serialises writers.
 pub(crate) async fn lock_jobs(
     conn: &mut PgConnection,
     ids: &[String],
@@ -116,7 +120,7 @@ pub(crate) async fn lock_jobs(
     sqlx::query_as(concat!(
         "SELECT ",
         crate::job_columns!(),
-        " FROM jobs WHERE job_id = ANY($1) FOR UPDATE"
+        " FROM jobs WHERE job_id = ANY($1)"
     ))
     .bind(ids)
     .fetch_all(conn)
@@ -155,6 +159,8 @@ pub(crate) async fn upsert_jobs(
         .bind(col(|r| r.idempotency_key.clone()))
         .bind(rows.iter().map(|r| r.submitted_seq).collect::<Vec<_>>())
         .bind(rows.iter().map(|r| r.last_seq).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.ack_latency_ms).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.duration_ms).collect::<Vec<_>>())
         .execute(conn)
         .await
         .map_err(ProjectionError::db("upserting jobs rows"))?;

@@ -4,7 +4,7 @@
 
 mod support;
 
-use jetcrawl_projections::{DeadLetterFilter, JOBS_PROJECTION, apply_batch, list_dead_letters};
+use jetcrawl_projections::{DeadLetterFilter, Projection, list_dead_letters};
 use jetcrawl_proto::v1::event::Payload;
 use jetcrawl_proto::v1::{AttemptError, JobDeadLettered, JobReplayed};
 use support::*;
@@ -57,11 +57,7 @@ async fn dead_letters_enter_leave_and_return_and_list_with_filters_and_pages() {
         .push("a", "acme", 2_002, failed(1))
         // `b` is replayed: out of the queue.
         .push("b", "acme", 2_010, replayed());
-    let mut tx = pool.begin().await.expect("begin");
-    apply_batch(&mut tx, JOBS_PROJECTION, &h.events)
-        .await
-        .expect("applies");
-    tx.commit().await.expect("commit");
+    apply_to(&pool, &[Projection::DeadLetters], &h.events).await;
 
     let all = DeadLetterFilter::default();
     let (rows, next) = list_dead_letters(&pool, &all, 0, None).await.expect("list");
@@ -107,11 +103,7 @@ async fn dead_letters_enter_leave_and_return_and_list_with_filters_and_pages() {
     assert_eq!(end, None);
 
     // Replaying the batch changes nothing.
-    let mut tx = pool.begin().await.expect("begin");
-    apply_batch(&mut tx, JOBS_PROJECTION, &h.events)
-        .await
-        .expect("re-applies");
-    tx.commit().await.expect("commit");
+    apply_to(&pool, &[Projection::DeadLetters], &h.events).await;
     let (again, _) = list_dead_letters(&pool, &all, 0, None).await.expect("list");
     assert_eq!(again, rows, "a redelivered batch is a no-op");
 }

@@ -1,17 +1,19 @@
-//! One batch: decode, apply in one Postgres transaction with the checkpoint, commit,
-//! and only then ack the last message (ack policy All covers the ones before it).
+//! One batch of one projection: apply it in one Postgres transaction with the
+//! checkpoint, commit, and only then ack the last message (ack policy All covers the
+//! ones before it).
 
 use std::time::Instant;
 
 use anyhow::Context as _;
 use async_nats::jetstream;
-use jetcrawl_projections::{Message, UNDECODABLE, Undecodable, apply_messages};
+use chrono::{DateTime, Utc};
+use jetcrawl_projections::{Projection, StreamMessage, UNDECODABLE};
 use jetcrawl_streams::envelope::decode;
 use jetcrawl_streams::headers;
-use jetcrawl_streams::subjects::job_id_of;
 use sqlx::PgPool;
-use tracing::{Instrument as _, debug, info_span, warn};
+use tracing::{Instrument as _, info_span, warn};
 
+use crate::failpoint::Failpoint;
 use crate::metrics;
 
 /// What applying a batch did.
@@ -26,8 +28,8 @@ pub(crate) struct Applied {
 /// Applies `batch` (in stream order, contiguous after the checkpoint) and acks it.
 pub(crate) async fn apply(
     pool: &PgPool,
-    projection: &str,
-    consumer: &str,
+    projection: Projection,
+    failpoint: &Failpoint,
     batch: &[jetstream::Message],
 ) -> anyhow::Result<Applied> {
     let (Some(first), Some(last)) = (batch.first(), batch.last()) else {
@@ -37,7 +39,7 @@ pub(crate) async fn apply(
     let last_seq = sequence_of(last)?;
     let span = info_span!(
         "projector.batch",
-        projection,
+        projection = projection.name(),
         first_seq,
         last_seq,
         size = batch.len()
@@ -46,27 +48,26 @@ pub(crate) async fn apply(
         let started = Instant::now();
         let messages = batch
             .iter()
-            .map(to_message)
+            .map(to_stream_message)
             .collect::<anyhow::Result<Vec<_>>>()?;
         let mut tx = pool
             .begin()
             .await
             .context("opening the projection transaction")?;
-        let checkpoint = apply_messages(&mut tx, projection, &messages)
+        let checkpoint = projection
+            .apply(&mut tx, &messages)
             .await
-            .context("applying the batch")?;
+            .with_context(|| format!("applying a batch of projection {}", projection.name()))?;
         tx.commit().await.context("committing the batch")?;
+        failpoint.after_commit(projection);
         last.double_ack()
             .await
             .map_err(|err| anyhow::anyhow!("acking stream sequence {last_seq}: {err}"))?;
         let pending = last.info().map(|i| i.pending).unwrap_or(0);
-        let types: Vec<&str> = messages.iter().map(event_type).collect();
-        let newest = messages.iter().rev().find_map(|m| match m {
-            Message::Event(e) => Some(e.occurred_at()),
-            Message::Undecodable(_) => None,
-        });
+        let types: Vec<String> = messages.iter().map(event_type).collect();
+        let newest = newest_stored(&messages);
         metrics::batch_applied(
-            consumer,
+            projection,
             &types,
             started.elapsed(),
             checkpoint,
@@ -95,45 +96,51 @@ pub(crate) fn sequence_of(message: &jetstream::Message) -> anyhow::Result<u64> {
         })
 }
 
-/// Decodes one message; a message that does not decode is kept as [`Undecodable`].
-fn to_message(message: &jetstream::Message) -> anyhow::Result<Message> {
-    let sequence = sequence_of(message)?;
-    match decode(sequence, &message.payload) {
-        Ok(recorded) => {
-            let e = &recorded.event;
-            debug!(job_id = %e.job_id, seq = sequence, event_type = %e.event_type, "projecting event");
-            Ok(Message::Event(recorded))
-        }
+/// The message as the projections take it.
+pub(crate) fn to_stream_message(message: &jetstream::Message) -> anyhow::Result<StreamMessage> {
+    let info = message.info().map_err(|err| {
+        anyhow::anyhow!(
+            "message on {} has no JetStream metadata: {err}",
+            message.subject
+        )
+    })?;
+    let header = |name: &str| {
+        message
+            .headers
+            .as_ref()
+            .and_then(|h| h.get(name))
+            .map(|v| v.as_str().to_owned())
+            .unwrap_or_default()
+    };
+    let stored_nanos = info.published.unix_timestamp_nanos();
+    let stored_at = i64::try_from(stored_nanos)
+        .ok()
+        .map(DateTime::<Utc>::from_timestamp_nanos);
+    Ok(StreamMessage {
+        sequence: info.stream_sequence,
+        subject: message.subject.to_string(),
+        payload: message.payload.to_vec(),
+        stored_at,
+        job_id_header: header(headers::JOB_ID),
+        tenant_header: header(headers::TENANT),
+    })
+}
+
+/// The event type for metrics: the envelope's, `AccessDenied`, or `Undecodable`.
+fn event_type(message: &StreamMessage) -> String {
+    if message.subject.starts_with("audit.denied.") {
+        return "AccessDenied".to_owned();
+    }
+    match decode(message.sequence, &message.payload) {
+        Ok(recorded) => recorded.event.event_type,
         Err(err) => {
-            let header = |name: &str| {
-                message
-                    .headers
-                    .as_ref()
-                    .and_then(|h| h.get(name))
-                    .map(|v| v.as_str().to_owned())
-                    .unwrap_or_default()
-            };
-            let subject = message.subject.to_string();
-            let job_id = job_id_of(&subject)
-                .map(str::to_owned)
-                .unwrap_or_else(|| header(headers::JOB_ID));
-            warn!(job_id = %job_id, seq = sequence, subject = %subject, error = %err,
-                "undecodable event recorded as {UNDECODABLE}; the projection moves on");
-            Ok(Message::Undecodable(Undecodable {
-                sequence,
-                subject,
-                job_id,
-                tenant: header(headers::TENANT),
-                reason: err.to_string(),
-                raw: message.payload.to_vec(),
-            }))
+            warn!(job_id = %message.job_id(), seq = message.sequence, subject = %message.subject,
+                error = %err, "undecodable message recorded as {UNDECODABLE}; the projection moves on");
+            UNDECODABLE.to_owned()
         }
     }
 }
 
-fn event_type(message: &Message) -> &str {
-    match message {
-        Message::Event(e) => &e.event.event_type,
-        Message::Undecodable(_) => UNDECODABLE,
-    }
+fn newest_stored(messages: &[StreamMessage]) -> Option<DateTime<Utc>> {
+    messages.iter().rev().find_map(|m| m.stored_at)
 }

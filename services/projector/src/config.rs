@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use jetcrawl_streams::topology::PROJECTOR_CONSUMER;
+use jetcrawl_projections::Projection;
 
 /// Settings of one projector instance.
 #[derive(Debug, Clone, clap::Args)]
@@ -24,16 +24,19 @@ pub struct ProjectorConfig {
     /// Longest wait, in milliseconds, for a batch to fill once its first message arrived.
     #[arg(long, env = "JETCRAWL_PROJECTOR_BATCH_WAIT_MS", default_value_t = 50)]
     pub batch_wait_ms: u64,
-    /// Projection name: the checkpoint row and the leader lock.
-    #[arg(long, env = "JETCRAWL_PROJECTION", default_value = jetcrawl_projections::JOBS_PROJECTION)]
-    pub projection: String,
-    /// Durable JetStream consumer the projection reads.
-    #[arg(long, env = "JETCRAWL_PROJECTOR_CONSUMER", default_value = PROJECTOR_CONSUMER)]
-    pub consumer: String,
+    /// Which projections this instance runs: `all`, or a comma-separated list of
+    /// jobs, job_attempts, dead_letters, usage, domain_stats, audit_jobs, audit_actions.
+    /// Instances running the same list share one leader lock.
+    #[arg(long, env = "JETCRAWL_PROJECTIONS", default_value = "all")]
+    pub projections: String,
     /// How often, in milliseconds, a standby retries the leader lock and the leader checks
     /// it still holds it.
     #[arg(long, env = "JETCRAWL_PROJECTOR_LOCK_CHECK_MS", default_value_t = 1000)]
     pub lock_check_ms: u64,
+    /// Fault injection for tests: abort the process right after the Nth batch commit
+    /// (counted over every projection), before that batch is acked.
+    #[arg(long, env = "JETCRAWL_PROJECTOR_ABORT_AFTER_COMMIT", hide = true)]
+    pub abort_after_commit: Option<u64>,
 }
 
 impl ProjectorConfig {
@@ -44,9 +47,40 @@ impl ProjectorConfig {
             database_url: database_url.to_owned(),
             batch_size: 500,
             batch_wait_ms: 50,
-            projection: jetcrawl_projections::JOBS_PROJECTION.to_owned(),
-            consumer: PROJECTOR_CONSUMER.to_owned(),
+            projections: "all".to_owned(),
             lock_check_ms: 1000,
+            abort_after_commit: None,
+        }
+    }
+
+    /// The projections to run, or what is wrong with the list.
+    pub fn selected(&self) -> anyhow::Result<Vec<Projection>> {
+        let list = self.projections.trim();
+        if list.is_empty() || list == "all" {
+            return Ok(Projection::ALL.to_vec());
+        }
+        let mut out = Vec::new();
+        for name in list.split(',').map(str::trim) {
+            let projection = Projection::from_name(name).ok_or_else(|| {
+                let known: Vec<&str> = Projection::ALL.iter().map(|p| p.name()).collect();
+                anyhow::anyhow!(
+                    "JETCRAWL_PROJECTIONS names {name:?}, which is no projection; use all or some of {}",
+                    known.join(", ")
+                )
+            })?;
+            if !out.contains(&projection) {
+                out.push(projection);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The leader lock's group: every instance running the same projections shares it.
+    pub fn lock_group(&self) -> String {
+        match self.selected() {
+            Ok(list) if list.len() == Projection::ALL.len() => "all".to_owned(),
+            Ok(list) => list.iter().map(|p| p.name()).collect::<Vec<_>>().join(","),
+            Err(_) => self.projections.clone(),
         }
     }
 

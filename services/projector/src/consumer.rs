@@ -1,4 +1,4 @@
-//! The projector's durable consumer, positioned by the Postgres checkpoint.
+//! A projection's durable consumer, positioned by its Postgres checkpoint.
 //!
 //! Postgres, not the consumer, is the source of truth for progress. When a projector
 //! takes over (or finds a gap), messages an earlier instance received but never acked
@@ -10,41 +10,48 @@
 use async_nats::jetstream::Context;
 use async_nats::jetstream::consumer::{Consumer, DeliverPolicy, pull};
 use async_nats::jetstream::stream::Stream;
+use jetcrawl_projections::Projection;
 use jetcrawl_streams::Topology;
-use jetcrawl_streams::subjects::JOBS_STREAM;
-use jetcrawl_streams::topology::ensure_consumer;
+use jetcrawl_streams::security::{AUDIT_ACTIONS_ALL, AUDIT_ACTIONS_STREAM};
+use jetcrawl_streams::topology::ensure_consumer_on;
 use tracing::info;
 
-/// The durable consumer `name`, delivering the message after `checkpoint` next.
+/// The durable consumer of `projection`, delivering the message after `checkpoint` next.
 pub(crate) async fn open(
     js: &Context,
     topology: &Topology,
-    name: &str,
+    projection: Projection,
     checkpoint: u64,
 ) -> anyhow::Result<Consumer<pull::Config>> {
+    let stream_name = projection.stream();
+    let name = projection.consumer();
     let stream = js
-        .get_stream(JOBS_STREAM)
+        .get_stream(stream_name)
         .await
-        .map_err(|err| anyhow::anyhow!("cannot open stream {JOBS_STREAM}: {err}"))?;
-    if let Some(consumer) = reusable(&stream, name, checkpoint).await {
+        .map_err(|err| anyhow::anyhow!("cannot open stream {stream_name}: {err}"))?;
+    if let Some(consumer) = reusable(&stream, &name, checkpoint).await {
         info!(
-            consumer = name,
+            consumer = %name,
             checkpoint, "resuming the durable consumer at the checkpoint"
         );
         return Ok(consumer);
     }
-    match stream.delete_consumer(name).await {
+    match stream.delete_consumer(&name).await {
         Ok(_) => info!(
-            consumer = name,
+            consumer = %name,
             checkpoint, "consumer was not at the checkpoint; recreated from it"
         ),
-        Err(_) => info!(consumer = name, checkpoint, "creating the durable consumer"),
+        Err(_) => info!(consumer = %name, checkpoint, "creating the durable consumer"),
     }
-    let mut config = topology.projector_consumer(name);
+    let mut config = topology.projector_consumer(&name);
+    if stream_name == AUDIT_ACTIONS_STREAM {
+        config.filter_subject = AUDIT_ACTIONS_ALL.to_owned();
+        config.description = Some("Jetcrawl audit projector: every audit action".to_owned());
+    }
     config.deliver_policy = DeliverPolicy::ByStartSequence {
         start_sequence: checkpoint + 1,
     };
-    ensure_consumer(js, config)
+    ensure_consumer_on(js, stream_name, config)
         .await
         .map_err(|err| anyhow::anyhow!("cannot create the projector consumer {name}: {err}"))
 }

@@ -4,9 +4,10 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use jetcrawl_projections::Projection;
 use metrics::{counter, gauge, histogram};
 
-/// Events applied, by event type (`Undecodable` included).
+/// Events applied, by projection and event type (`Undecodable` included).
 pub const EVENTS_TOTAL: &str = "jetcrawl_projector_events_total";
 /// Wall time of one batch: decode, transaction, commit and ack.
 pub const BATCH_SECONDS: &str = "jetcrawl_projector_batch_seconds";
@@ -19,28 +20,30 @@ pub const LAG_SECONDS: &str = "jetcrawl_projector_lag_seconds";
 /// 1 while this instance holds the leader lock, 0 while it stands by.
 pub const LEADER: &str = "jetcrawl_projector_leader";
 
-/// Records a committed and acknowledged batch.
+/// Records a committed and acknowledged batch of `projection`.
 pub(crate) fn batch_applied(
-    consumer: &str,
-    types: &[&str],
+    projection: Projection,
+    types: &[String],
     elapsed: Duration,
     checkpoint: u64,
     pending: u64,
     newest: Option<DateTime<Utc>>,
 ) {
+    let name = projection.name();
     let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
     for event_type in types {
         *counts.entry(event_type).or_default() += 1;
     }
     for (event_type, n) in counts {
-        counter!(EVENTS_TOTAL, "event_type" => event_type.to_owned()).increment(n);
+        counter!(EVENTS_TOTAL, "projection" => name, "event_type" => event_type.to_owned())
+            .increment(n);
     }
-    histogram!(BATCH_SECONDS).record(elapsed.as_secs_f64());
-    gauge!(CHECKPOINT).set(checkpoint as f64);
-    gauge!(CONSUMER_PENDING, "consumer" => consumer.to_owned()).set(pending as f64);
+    histogram!(BATCH_SECONDS, "projection" => name).record(elapsed.as_secs_f64());
+    gauge!(CHECKPOINT, "projection" => name).set(checkpoint as f64);
+    gauge!(CONSUMER_PENDING, "consumer" => projection.consumer()).set(pending as f64);
     if let Some(newest) = newest {
         let lag = (Utc::now() - newest).num_milliseconds().max(0) as f64 / 1000.0;
-        gauge!(LAG_SECONDS).set(lag);
+        gauge!(LAG_SECONDS, "projection" => name).set(lag);
     }
 }
 

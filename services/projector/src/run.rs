@@ -1,19 +1,40 @@
-//! The projector's life: connect, migrate, take the leader lock (or stand by), then
-//! project batches until shutdown, the loss of the lock, or an error to recover from.
+//! The projector's life: connect, migrate, take the leader lock (or stand by), then run
+//! one session per projection (each with its own consumer and checkpoint) until
+//! shutdown, the loss of the lock, or an error to recover from.
 
 use std::time::Duration;
 
 use anyhow::Context as _;
 use async_nats::jetstream;
 use futures::future::{FutureExt as _, Shared};
-use jetcrawl_projections::migrate;
+use jetcrawl_projections::{Projection, migrate};
 use jetcrawl_streams::Topology;
+use sqlx::PgPool;
+use tokio::time::MissedTickBehavior;
+use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
 use crate::config::ProjectorConfig;
+use crate::failpoint::Failpoint;
 use crate::leader::LeaderLock;
-use crate::session::{Session, Stop};
+use crate::session::Session;
 use crate::{metrics, postgres};
+
+/// Why leading ended.
+enum Stop {
+    Shutdown,
+    LostLock,
+}
+
+/// What every session of this instance shares.
+struct Instance {
+    config: ProjectorConfig,
+    projections: Vec<Projection>,
+    topology: Topology,
+    js: jetstream::Context,
+    pool: PgPool,
+    failpoint: Failpoint,
+}
 
 /// Pause after an error before projecting again.
 const RECOVERY_PAUSE: Duration = Duration::from_secs(1);
@@ -24,6 +45,8 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let shutdown = shutdown.shared();
+    let projections = config.selected()?;
+    let group = config.lock_group();
     let topology = Topology::default();
     let (_client, js) = jetcrawl_streams::connect(&config.nats_url, "jetcrawl-projector")
         .await
@@ -37,39 +60,37 @@ pub async fn run(
     migrate(&pool)
         .await
         .context("migrating the projection tables")?;
-    let session = Session {
-        config: &config,
-        topology: &topology,
-        js: &js,
-        pool: &pool,
+    let shared = Instance {
+        failpoint: Failpoint::new(config.abort_after_commit),
+        config,
+        projections,
+        topology,
+        js,
+        pool,
     };
     metrics::leader(false);
     loop {
-        let retry = config.lock_check();
-        let lock = LeaderLock::acquire(
-            &config.database_url,
-            &config.projection,
-            retry,
-            shutdown.clone(),
-        );
+        let retry = shared.config.lock_check();
+        let lock =
+            LeaderLock::acquire(&shared.config.database_url, &group, retry, shutdown.clone());
         let Some(mut lock) = lock.await? else {
             return Ok(());
         };
         metrics::leader(true);
-        let outcome = lead(&session, &mut lock, shutdown.clone()).await;
+        let outcome = lead(&shared, &mut lock, shutdown.clone()).await;
         metrics::leader(false);
         match outcome {
             Ok(Stop::Shutdown) => {
                 lock.release().await;
-                info!(projection = %config.projection, "projector stopped");
+                info!(projections = %group, "projector stopped");
                 return Ok(());
             }
-            Ok(Stop::LostLock) | Ok(Stop::Gap) => {
-                warn!(projection = %config.projection, "leader lock lost; standing by again");
+            Ok(Stop::LostLock) => {
+                warn!(projections = %group, "leader lock lost; standing by again");
             }
             Err(err) => {
-                error!(projection = %config.projection, error = %format!("{err:#}"),
-                    "projection failed; handing over the lock and retrying from the checkpoint");
+                error!(projections = %group, error = %format!("{err:#}"),
+                    "projection failed; handing over the lock and retrying from the checkpoints");
                 lock.release().await;
                 tokio::select! {
                     () = shutdown.clone() => return Ok(()),
@@ -95,7 +116,7 @@ where
     loop {
         let outcome = tokio::select! {
             () = shutdown.clone() => return false,
-            outcome = topology.apply(js) => outcome,
+            outcome = apply_streams(topology, js) => outcome,
         };
         match outcome {
             Ok(_) => return true,
@@ -114,20 +135,66 @@ where
     }
 }
 
-/// Projects while this instance holds the lock; a gap only repositions the consumer.
+/// The JOBS topology and the AUDIT_ACTIONS stream the audit projection reads.
+async fn apply_streams(
+    topology: &Topology,
+    js: &jetstream::Context,
+) -> Result<(), jetcrawl_streams::StoreError> {
+    topology.apply(js).await?;
+    jetcrawl_streams::security::apply_security(topology, js).await?;
+    Ok(())
+}
+
+/// Runs every projection while this instance holds the lock; the first error stops
+/// them all (each resumes from its own checkpoint on the next lead).
 async fn lead<F>(
-    session: &Session<'_>,
+    shared: &Instance,
     lock: &mut LeaderLock,
     shutdown: Shared<F>,
 ) -> anyhow::Result<Stop>
 where
     F: Future<Output = ()>,
 {
-    let mut after_gap = false;
-    loop {
-        match session.project(lock, after_gap, shutdown.clone()).await? {
-            Stop::Gap => after_gap = true,
-            stop => return Ok(stop),
+    let stop = CancellationToken::new();
+    let sessions = shared.projections.iter().map(|&projection| {
+        let session = Session {
+            projection,
+            config: &shared.config,
+            topology: &shared.topology,
+            js: &shared.js,
+            pool: &shared.pool,
+            failpoint: &shared.failpoint,
+        };
+        let stop = stop.clone();
+        async move {
+            let outcome = session.run(stop.clone()).await;
+            // One failing projection stops the others, so the lock is handed over whole.
+            stop.cancel();
+            outcome.with_context(|| format!("projection {}", projection.name()))
         }
+    });
+    let all = futures::future::join_all(sessions);
+    tokio::pin!(all);
+    let mut lock_check = tokio::time::interval(shared.config.lock_check());
+    lock_check.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut why = None;
+    let results = loop {
+        tokio::select! {
+            results = &mut all => break results,
+            () = shutdown.clone(), if why.is_none() => {
+                why = Some(Stop::Shutdown);
+                stop.cancel();
+            }
+            _ = lock_check.tick(), if why.is_none() => {
+                if !lock.is_held().await {
+                    why = Some(Stop::LostLock);
+                    stop.cancel();
+                }
+            }
+        }
+    };
+    for result in results {
+        result?;
     }
+    Ok(why.unwrap_or(Stop::Shutdown))
 }

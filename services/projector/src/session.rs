@@ -1,40 +1,40 @@
-//! One projecting session: the consumer positioned at the checkpoint, messages gathered
-//! into batches (up to `batch_size`, or `batch_wait` after the first one), each batch
-//! applied and acked, until shutdown, the loss of the lock or a gap.
+//! One projecting session of one projection: its consumer positioned at the checkpoint,
+//! messages gathered into batches (up to `batch_size`, or `batch_wait` after the first
+//! one), each batch applied and acked, until told to stop or a gap.
 
 use std::time::Duration;
 
 use anyhow::Context as _;
 use async_nats::jetstream::{self, Context};
 use futures::StreamExt as _;
-use futures::future::Shared;
-use jetcrawl_projections::checkpoint;
+use jetcrawl_projections::{Projection, checkpoint};
 use jetcrawl_streams::Topology;
 use sqlx::PgPool;
-use tokio::time::{Instant, MissedTickBehavior, sleep_until};
+use tokio::time::{Instant, sleep_until};
+use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 use crate::batch::{self, sequence_of};
 use crate::config::ProjectorConfig;
 use crate::consumer;
-use crate::leader::LeaderLock;
+use crate::failpoint::Failpoint;
 
 /// Why a session ended.
 pub(crate) enum Stop {
-    /// The shutdown future completed.
-    Shutdown,
-    /// The leader lock's session died.
-    LostLock,
+    /// Told to stop (shutdown, lost lock, or another projection failed).
+    Stopped,
     /// A message arrived out of order: reposition the consumer at the checkpoint.
     Gap,
 }
 
 /// What a session works with.
 pub(crate) struct Session<'a> {
+    pub projection: Projection,
     pub config: &'a ProjectorConfig,
     pub topology: &'a Topology,
     pub js: &'a Context,
     pub pool: &'a PgPool,
+    pub failpoint: &'a Failpoint,
 }
 
 /// Messages gathered for the next batch, contiguous after the checkpoint.
@@ -51,56 +51,52 @@ impl Pending {
 }
 
 impl Session<'_> {
+    /// Projects until `stop`, repositioning the consumer after each gap.
+    pub(crate) async fn run(&self, stop: CancellationToken) -> anyhow::Result<()> {
+        let mut after_gap = false;
+        loop {
+            match self.project(after_gap, stop.clone()).await? {
+                Stop::Gap => after_gap = true,
+                Stop::Stopped => return Ok(()),
+            }
+        }
+    }
+
     /// Projects from the checkpoint. With `accept_gap`, a first message beyond the
     /// checkpoint is taken as the stream no longer holding the ones between.
-    pub(crate) async fn project<F>(
-        &self,
-        lock: &mut LeaderLock,
-        mut accept_gap: bool,
-        shutdown: Shared<F>,
-    ) -> anyhow::Result<Stop>
-    where
-        F: Future<Output = ()>,
-    {
-        let applied = checkpoint(self.pool, &self.config.projection).await?;
-        let consumer =
-            consumer::open(self.js, self.topology, &self.config.consumer, applied).await?;
+    async fn project(&self, mut accept_gap: bool, stop: CancellationToken) -> anyhow::Result<Stop> {
+        let name = self.projection.name();
+        let applied = checkpoint(self.pool, name).await?;
+        let consumer = consumer::open(self.js, self.topology, self.projection, applied).await?;
         let size = self.config.batch_size.max(1);
         let mut stream = consumer
             .stream()
             .max_messages_per_batch(size)
             .messages()
             .await
-            .context("starting to pull from the projector consumer")?;
-        info!(projection = %self.config.projection, checkpoint = applied, "projecting");
+            .with_context(|| format!("starting to pull from the consumer of {name}"))?;
+        info!(projection = name, checkpoint = applied, "projecting");
         let mut pending = Pending {
             applied,
             messages: Vec::with_capacity(size),
             deadline: None,
         };
-        let mut lock_check = tokio::time::interval(self.config.lock_check());
-        lock_check.set_missed_tick_behavior(MissedTickBehavior::Delay);
         loop {
             let deadline = pending
                 .deadline
                 .unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
             tokio::select! {
                 biased;
-                () = shutdown.clone() => {
+                () = stop.cancelled() => {
                     self.flush(&mut pending).await?;
-                    return Ok(Stop::Shutdown);
+                    return Ok(Stop::Stopped);
                 }
                 () = sleep_until(deadline), if pending.deadline.is_some() => self.flush(&mut pending).await?,
-                _ = lock_check.tick() => {
-                    if !lock.is_held().await {
-                        return Ok(Stop::LostLock);
-                    }
-                }
                 next = stream.next() => {
                     let message = match next {
                         Some(Ok(message)) => message,
-                        Some(Err(err)) => anyhow::bail!("pulling from the projector consumer: {err}"),
-                        None => anyhow::bail!("the projector consumer stream ended"),
+                        Some(Err(err)) => anyhow::bail!("pulling from the consumer of {name}: {err}"),
+                        None => anyhow::bail!("the consumer stream of {name} ended"),
                     };
                     if !self.accept(&mut pending, message, &mut accept_gap).await? {
                         self.flush(&mut pending).await?;
@@ -134,8 +130,10 @@ impl Session<'_> {
             return Ok(true);
         }
         if seq > expected {
+            let projection = self.projection.name();
             if !(first && pending.messages.is_empty()) {
                 warn!(
+                    projection,
                     expected,
                     got = seq,
                     "message out of order; repositioning the consumer at the checkpoint"
@@ -143,6 +141,7 @@ impl Session<'_> {
                 return Ok(false);
             }
             warn!(
+                projection,
                 expected,
                 got = seq,
                 "the stream no longer holds the messages before this one; skipping them"
@@ -162,11 +161,10 @@ impl Session<'_> {
         if pending.messages.is_empty() {
             return Ok(());
         }
-        let config = self.config;
         let applied = batch::apply(
             self.pool,
-            &config.projection,
-            &config.consumer,
+            self.projection,
+            self.failpoint,
             &pending.messages,
         )
         .await?;

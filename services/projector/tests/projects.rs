@@ -125,7 +125,7 @@ async fn an_undecodable_message_is_recorded_counted_and_passed() {
 
     let text = metrics.render();
     for metric in [
-        "jetcrawl_projector_events_total{event_type=\"Undecodable\"} 1",
+        "jetcrawl_projector_events_total{projection=\"jobs\",event_type=\"Undecodable\"} 1",
         "jetcrawl_projector_batch_seconds_bucket",
         "jetcrawl_projector_checkpoint",
         "jetcrawl_consumer_pending{consumer=\"projector-jobs\"}",

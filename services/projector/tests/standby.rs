@@ -5,7 +5,6 @@ mod support;
 
 use std::time::Duration;
 
-use jetcrawl_projections::JOBS_PROJECTION;
 use jetcrawl_projector::{ProjectorConfig, lock_name, run};
 use sqlx::{Connection, PgConnection};
 use support::*;
@@ -68,7 +67,7 @@ async fn a_standby_applies_nothing_while_another_holds_the_lock_then_takes_over(
         .await
         .expect("connects");
     sqlx::query("SELECT pg_advisory_lock(hashtextextended($1, 0))")
-        .bind(lock_name(JOBS_PROJECTION))
+        .bind(lock_name("all"))
         .execute(&mut active)
         .await
         .expect("lock taken");

@@ -1,17 +1,27 @@
 //! `jetcrawl keys create|revoke`: API keys straight in the `API_KEYS` bucket. Whoever
 //! can reach NATS with these rights is an operator; gateways pick changes up at once.
+//! Each rotation is recorded on the audit log (`key_audit`).
 
 use anyhow::Context;
+use async_nats::jetstream::Context as JetStream;
 use jetcrawl_gateway::auth::{KeyStore, NewKey, Role};
+use jetcrawl_proto::v1::event::Payload;
+use jetcrawl_proto::v1::{ApiKeyIssued, ApiKeyRevoked};
 use jetcrawl_streams::Topology;
 
+use super::key_audit;
 use crate::cli::{Global, KeyCreateArgs, KeyRevokeArgs, KeysCommand, Output};
 
 pub async fn run(global: &Global, command: KeysCommand) -> anyhow::Result<()> {
-    let store = open(&global.nats_url).await?;
+    let (_client, js) = jetcrawl_streams::connect(&global.nats_url, "jetcrawl-keys")
+        .await
+        .with_context(|| format!("connecting to NATS at {}", global.nats_url))?;
+    let store = KeyStore::open(&js, &Topology::default())
+        .await
+        .context("opening the API_KEYS bucket")?;
     match command {
-        KeysCommand::Create(args) => create(global, &store, args).await,
-        KeysCommand::Revoke(args) => revoke(global, &store, args).await,
+        KeysCommand::Create(args) => create(global, &store, &js, args).await,
+        KeysCommand::Revoke(args) => revoke(global, &store, &js, args).await,
     }
 }
 
@@ -44,9 +54,27 @@ pub async fn issue(
     Ok((record.id, issued.token))
 }
 
-async fn create(global: &Global, store: &KeyStore, args: KeyCreateArgs) -> anyhow::Result<()> {
+async fn create(
+    global: &Global,
+    store: &KeyStore,
+    js: &JetStream,
+    args: KeyCreateArgs,
+) -> anyhow::Result<()> {
     let role: Role = args.role.parse().map_err(anyhow::Error::msg)?;
-    let (id, token) = issue(store, &args.tenant, role, args.grant).await?;
+    let (id, token) = issue(store, &args.tenant, role, args.grant.clone()).await?;
+    let issued = Payload::ApiKeyIssued(ApiKeyIssued {
+        key_id: id.clone(),
+        role: role.as_str().to_owned(),
+        granted_tenants: args.grant,
+        issued_by: key_audit::operator(),
+    });
+    if let Err(err) = key_audit::record(js, &args.tenant, issued).await {
+        // An unaudited key must not exist: take it back before reporting.
+        let _ = store.revoke(&id).await;
+        return Err(err.context(format!(
+            "key {id} was revoked again because its issuance could not be audited; retry when NATS is healthy"
+        )));
+    }
     match global.output {
         Output::Json => println!(
             "{}",
@@ -64,12 +92,30 @@ async fn create(global: &Global, store: &KeyStore, args: KeyCreateArgs) -> anyho
     Ok(())
 }
 
-async fn revoke(global: &Global, store: &KeyStore, args: KeyRevokeArgs) -> anyhow::Result<()> {
+async fn revoke(
+    global: &Global,
+    store: &KeyStore,
+    js: &JetStream,
+    args: KeyRevokeArgs,
+) -> anyhow::Result<()> {
     let id = args
         .id
         .trim_start_matches(jetcrawl_gateway::auth::KEY_PREFIX)
         .trim_start_matches('_');
     let record = store.revoke(id).await?;
+    let revoked = Payload::ApiKeyRevoked(ApiKeyRevoked {
+        key_id: record.id.clone(),
+        role: record.role.as_str().to_owned(),
+        revoked_by: key_audit::operator(),
+    });
+    key_audit::record(js, &record.tenant, revoked)
+        .await
+        .with_context(|| {
+            format!(
+                "key {} is revoked, but the revocation could not be audited; run `jetcrawl keys revoke {}` again",
+                record.id, record.id
+            )
+        })?;
     match global.output {
         Output::Json => println!(
             "{}",

@@ -55,6 +55,9 @@ pub async fn infra() -> Infra {
         .apply(&js)
         .await
         .expect("topology applies");
+    jetcrawl_streams::security::apply_security(&Topology::default(), &js)
+        .await
+        .expect("AUDIT_ACTIONS exists");
     let store = EventStore::open(js.clone()).await.expect("store opens");
     Infra {
         nats,
@@ -256,11 +259,19 @@ pub async fn assert_matches_stream(pool: &PgPool, js: &Context) {
         .expect("count");
     assert_eq!(jobs as usize, by_job.len(), "one jobs row per job");
     for (job_id, history) in by_job {
-        let fresh = fold_rows(history.iter().copied()).expect("a submitted job");
+        let mut fresh = fold_rows(history.iter().copied()).expect("a submitted job");
         let row: JobRow = get_job_row(pool, &fresh.tenant, job_id)
             .await
             .expect("query")
             .expect("job row");
+        // The ack latency comes from JetStream's stored time, which a fold of the
+        // events alone does not know.
+        let latency = row.ack_latency_ms.expect("ack latency of a projected job");
+        assert!(
+            (0.0..60_000.0).contains(&latency),
+            "{job_id}: ack latency {latency} ms"
+        );
+        fresh.ack_latency_ms = row.ack_latency_ms;
         assert_eq!(
             row, fresh,
             "jobs row of {job_id} equals a fresh fold of its history"
@@ -271,4 +282,63 @@ pub async fn assert_matches_stream(pool: &PgPool, js: &Context) {
             history.len()
         );
     }
+}
+
+/// Every read-model table and the audit log as JSON rows in a stable order; only
+/// `job_events.recorded_at` (when the projector wrote the row) is left out.
+pub async fn tables_snapshot(pool: &PgPool) -> Vec<(String, Vec<String>)> {
+    let mut out = Vec::new();
+    for (table, order) in [
+        ("job_events", "stream_seq"),
+        ("jobs", "job_id"),
+        ("job_attempts", "job_id, started_seq"),
+        ("dead_letters", "job_id"),
+        ("tenant_usage_daily", "tenant, day"),
+        ("tenant_usage_monthly", "tenant, month"),
+        ("domain_stats", "tenant, domain, day"),
+        ("job_domains", "job_id"),
+    ] {
+        let rows: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT (to_jsonb(t) - 'recorded_at')::text FROM {table} t ORDER BY {order}"
+        )))
+        .fetch_all(pool)
+        .await
+        .unwrap_or_else(|err| panic!("reading {table}: {err}"));
+        out.push((table.to_owned(), rows));
+    }
+    out
+}
+
+/// The audit log rows (without `recorded_at`), in chain order.
+pub async fn audit_rows(pool: &PgPool) -> Vec<String> {
+    sqlx::query_scalar("SELECT (to_jsonb(a) - 'recorded_at')::text FROM audit_log a ORDER BY seq")
+        .fetch_all(pool)
+        .await
+        .expect("audit_log")
+}
+
+/// The last sequence of the AUDIT_ACTIONS stream.
+pub async fn last_audit_sequence(js: &Context) -> u64 {
+    let mut stream = js
+        .get_stream(jetcrawl_streams::security::AUDIT_ACTIONS_STREAM)
+        .await
+        .expect("stream");
+    stream.info().await.expect("info").state.last_sequence
+}
+
+/// True when every projection's checkpoint equals its stream's last sequence.
+pub async fn all_caught_up(pool: &PgPool, js: &Context) -> bool {
+    let jobs = last_sequence(js).await;
+    let actions = last_audit_sequence(js).await;
+    for projection in jetcrawl_projections::Projection::ALL {
+        let want = if projection == jetcrawl_projections::Projection::AuditActions {
+            actions
+        } else {
+            jobs
+        };
+        if checkpoint(pool, projection.name()).await.unwrap_or(0) != want {
+            return false;
+        }
+    }
+    true
 }

@@ -1,0 +1,128 @@
+//! What becomes of a stream message in the audit log: who, what, when, which job. Pure,
+//! so the mapping is tested without Postgres.
+
+use chrono::{DateTime, SubsecRound as _, Utc};
+use jetcrawl_proto::v1::AccessDenied;
+use jetcrawl_streams::envelope::decode;
+use prost::Message as _;
+use serde_json::{Value, json};
+
+use crate::message::UNDECODABLE;
+use crate::payload_json::payload_json;
+use crate::stream_message::StreamMessage;
+
+/// Which stream an audit row comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AuditSource {
+    /// Stream `JOBS`: every job event.
+    Jobs,
+    /// Stream `AUDIT_ACTIONS`: refused calls and admin actions of no job.
+    AuditActions,
+}
+
+impl AuditSource {
+    /// The value of `audit_log.source`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Jobs => "jobs",
+            Self::AuditActions => "audit_actions",
+        }
+    }
+}
+
+/// An audit row before it is chained (no seq or hashes yet).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEntry {
+    /// Where it comes from.
+    pub source: AuditSource,
+    /// Sequence in that stream.
+    pub stream_seq: i64,
+    /// When it happened, at microsecond precision.
+    pub occurred_at: DateTime<Utc>,
+    /// Tenant.
+    pub tenant: String,
+    /// Who.
+    pub actor: String,
+    /// The event type.
+    pub action: String,
+    /// The job, when there is one.
+    pub job_id: Option<String>,
+    /// The payload as stored.
+    pub details: Value,
+}
+
+/// The audit entry of one message of `source`.
+pub fn audit_entry(source: AuditSource, message: &StreamMessage) -> AuditEntry {
+    let stream_seq = i64::try_from(message.sequence).unwrap_or(i64::MAX);
+    if source == AuditSource::AuditActions && message.subject.starts_with("audit.denied.") {
+        if let Ok(denied) = AccessDenied::decode(message.payload.as_slice()) {
+            return denied_entry(stream_seq, message, &denied);
+        }
+        return undecodable(source, stream_seq, message, "not an AccessDenied message");
+    }
+    match decode(message.sequence, &message.payload) {
+        Ok(recorded) => {
+            let e = &recorded.event;
+            AuditEntry {
+                source,
+                stream_seq,
+                occurred_at: recorded.occurred_at().trunc_subsecs(6),
+                tenant: e.tenant.clone(),
+                actor: e.actor.clone(),
+                action: e.event_type.clone(),
+                job_id: Some(e.job_id.clone()).filter(|j| !j.is_empty()),
+                details: payload_json(recorded.payload()),
+            }
+        }
+        Err(err) => undecodable(source, stream_seq, message, &err.to_string()),
+    }
+}
+
+fn denied_entry(stream_seq: i64, message: &StreamMessage, d: &AccessDenied) -> AuditEntry {
+    let occurred_at = d
+        .occurred_at
+        .as_ref()
+        .and_then(|t| DateTime::from_timestamp(t.seconds, t.nanos.max(0) as u32))
+        .map(|t| t.trunc_subsecs(6))
+        .unwrap_or_else(|| message.stored_micros());
+    AuditEntry {
+        source: AuditSource::AuditActions,
+        stream_seq,
+        occurred_at,
+        tenant: d.tenant.clone(),
+        actor: d.actor.clone(),
+        action: "AccessDenied".to_owned(),
+        job_id: Some(d.job_id.clone()).filter(|j| !j.is_empty()),
+        details: json!({
+            "role": d.role,
+            "action": d.action,
+            "reason": d.reason,
+            "transport": d.transport,
+            "traceparent": d.traceparent,
+        }),
+    }
+}
+
+/// A message that did not decode still gets a row, so the log has no holes.
+fn undecodable(
+    source: AuditSource,
+    stream_seq: i64,
+    message: &StreamMessage,
+    reason: &str,
+) -> AuditEntry {
+    let job_id = message.job_id();
+    AuditEntry {
+        source,
+        stream_seq,
+        occurred_at: message.stored_micros(),
+        tenant: message.tenant_header.clone(),
+        actor: String::new(),
+        action: UNDECODABLE.to_owned(),
+        job_id: Some(job_id).filter(|j| !j.is_empty()),
+        details: json!({
+            "subject": message.subject,
+            "error": reason,
+            "raw_hex": hex::encode(&message.payload),
+        }),
+    }
+}

@@ -1,0 +1,83 @@
+//! Key rotations are audit rows: `jetcrawl keys create|revoke` publish ApiKeyIssued /
+//! ApiKeyRevoked on `audit.key.<tenant>`, never the secret; `jetcrawl audit query`
+//! finds them by type.
+
+use jetcrawl_gateway::auth::Role;
+
+use crate::support::*;
+
+#[tokio::test]
+async fn issuing_and_revoking_a_key_are_audited_without_the_secret() {
+    let p = Platform::start().await.expect("platform");
+    let auditor = p.key(tenant(), Role::Auditor, &[]).await.expect("key");
+    let out = p
+        .cli(
+            "",
+            &[
+                "--output",
+                "json",
+                "keys",
+                "create",
+                "--tenant",
+                tenant(),
+                "--role",
+                "client",
+            ],
+        )
+        .expect("keys create");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let created: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let (id, secret) = (
+        created["id"].as_str().expect("id").to_owned(),
+        created["key"].as_str().expect("key").to_owned(),
+    );
+    let out = p.cli("", &["keys", "revoke", &id]).expect("keys revoke");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    p.audit_rows(2).await.expect("projected");
+
+    let query = |kind: &'static str| {
+        p.cli(
+            &auditor,
+            &["--output", "json", "audit", "query", "--type", kind],
+        )
+    };
+    let issued = query("ApiKeyIssued").expect("query");
+    assert!(
+        issued.status.success(),
+        "{}",
+        String::from_utf8_lossy(&issued.stderr)
+    );
+    let issued: serde_json::Value = serde_json::from_slice(&issued.stdout).expect("json");
+    let records = issued["records"].as_array().expect("records");
+    assert_eq!(records.len(), 1, "{issued}");
+    assert_eq!(records[0]["details"]["key_id"], id.as_str());
+    assert_eq!(records[0]["details"]["role"], "client");
+    assert_eq!(records[0]["source"], "audit_actions");
+    assert!(
+        records[0]["actor"]
+            .as_str()
+            .expect("actor")
+            .starts_with("cli:")
+    );
+    let revoked = query("ApiKeyRevoked").expect("query");
+    let revoked: serde_json::Value = serde_json::from_slice(&revoked.stdout).expect("json");
+    assert_eq!(revoked["records"][0]["details"]["key_id"], id.as_str());
+
+    let dump: Vec<String> = sqlx::query_scalar("SELECT details::text FROM audit_log")
+        .fetch_all(&p.pool)
+        .await
+        .expect("rows");
+    let secret_part = secret.rsplit('_').next().expect("secret");
+    assert!(
+        dump.iter().all(|d| !d.contains(secret_part)),
+        "the secret never reaches the audit log"
+    );
+}
