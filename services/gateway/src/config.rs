@@ -59,6 +59,10 @@ pub struct GatewayConfig {
     /// How often `grpc.health.v1` re-checks NATS and Postgres, in milliseconds.
     #[arg(long, env = "JETCRAWL_HEALTH_INTERVAL_MS", default_value_t = 1_000)]
     pub health_interval_ms: u64,
+    /// Store submitted personal fields in clear instead of sealing them (ADR 0023). For
+    /// measuring what sealing costs only; never in production.
+    #[arg(long, env = "JETCRAWL_DEV_UNSEALED_SUBMITS", default_value_t = false, action = clap::ArgAction::Set)]
+    pub dev_unsealed_submits: bool,
     /// Authentication.
     #[command(flatten)]
     pub auth: AuthConfig,
@@ -96,6 +100,7 @@ impl GatewayConfig {
             request_timeout_ms: 30_000,
             grpc_reflection: false,
             health_interval_ms: 1_000,
+            dev_unsealed_submits: false,
             auth: AuthConfig::default(),
             tls: TlsConfig::default(),
             quota: QuotaConfig::default(),

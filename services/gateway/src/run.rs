@@ -68,6 +68,17 @@ pub async fn bind(config: GatewayConfig) -> anyhow::Result<BoundGateway> {
     let guards =
         Guards::from_config(&config, &js, &topology, pool.clone(), closing.clone()).await?;
     let results = crate::results::open(&js, &config).await?;
+    let privacy = crate::service::PrivacyAccess {
+        keys: jetcrawl_privacy::SubjectKeys::open(&js, topology.replicas)
+            .await
+            .context("opening the SUBJECT_KEYS bucket")?,
+        seal: !config.dev_unsealed_submits,
+    };
+    if config.dev_unsealed_submits {
+        tracing::warn!(
+            "JETCRAWL_DEV_UNSEALED_SUBMITS: personal fields are stored in clear; never in production"
+        );
+    }
     let store = EventStore::open(js)
         .await
         .context("opening the JOBS stream")?;
@@ -78,7 +89,9 @@ pub async fn bind(config: GatewayConfig) -> anyhow::Result<BoundGateway> {
         submit_budget: config.submit_budget(),
     };
     let gateway = Arc::new(
-        Gateway::new(store, pool, settings, closing.clone(), guards).with_results(results),
+        Gateway::new(store, pool, settings, closing.clone(), guards)
+            .with_results(results)
+            .with_privacy(privacy),
     );
     Ok(BoundGateway {
         grpc,

@@ -70,6 +70,7 @@ fn job_spec() -> impl Strategy<Value = JobSpec> {
                 timeout_ms,
                 labels,
                 webhook_url: String::new(),
+                data_subject: String::new(),
             },
         )
 }

@@ -72,6 +72,9 @@ pub struct NotifierConfig {
     /// Results retention.
     #[command(flatten)]
     pub retention: RetentionConfig,
+    /// Audit and log retention, and the retention schedule (ADR 0025).
+    #[command(flatten)]
+    pub rgpd_retention: crate::retention::RetentionSettings,
 }
 
 impl NotifierConfig {
@@ -94,6 +97,7 @@ impl NotifierConfig {
                 ..SigningConfig::default()
             },
             retention: RetentionConfig::default(),
+            rgpd_retention: crate::retention::RetentionSettings::default(),
         }
     }
 

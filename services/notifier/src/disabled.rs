@@ -55,8 +55,13 @@ impl DisabledEndpoints {
 
     /// Disables `url` of `tenant`, noting why.
     pub async fn disable(&self, tenant: &str, url: &str, why: &str) -> Result<(), String> {
+        // The URL is personal data (ADR 0023): the record keeps its host only.
+        let host = url::Url::parse(url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_default();
         let record = serde_json::json!({
-            "url": url,
+            "host": host,
             "reason": why,
             "disabled_at": chrono::Utc::now().to_rfc3339(),
         });

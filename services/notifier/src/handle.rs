@@ -50,6 +50,8 @@ pub struct Notifier {
     pub timeout: Duration,
     /// Deliver to loopback endpoints (development and tests).
     pub allow_loopback: bool,
+    /// Opens sealed webhook URLs (ADR 0023); `None` only where specs are stored in clear.
+    pub privacy: Option<jetcrawl_privacy::SubjectKeys>,
 }
 
 impl std::fmt::Debug for Notifier {
@@ -97,11 +99,7 @@ impl Notifier {
     pub async fn handle(&self, terminal: &RecordedEvent) -> Result<Ack, StoreError> {
         let history = self.store.history(&terminal.event.job_id).await?;
         let job = fold(history.iter().filter(|e| e.sequence <= terminal.sequence));
-        let raw_url = job
-            .spec
-            .as_ref()
-            .map(|s| s.webhook_url.clone())
-            .unwrap_or_default();
+        let raw_url = self.webhook_url(&job).await?;
         if raw_url.is_empty() {
             return Ok(Ack::Done);
         }

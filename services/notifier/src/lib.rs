@@ -25,6 +25,8 @@ pub mod metrics;
 pub mod payload;
 pub mod purge;
 pub mod record;
+pub mod retention;
+pub mod reveal;
 pub mod run;
 pub mod secrets;
 pub mod signature;

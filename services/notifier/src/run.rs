@@ -30,7 +30,7 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let shutdown = shutdown.boxed().shared();
     let topology = Topology::default();
-    let (_client, js) = jetcrawl_streams::connect(&config.nats_url, "jetcrawl-notifier")
+    let (client, js) = jetcrawl_streams::connect(&config.nats_url, "jetcrawl-notifier")
         .await
         .with_context(|| {
             format!(
@@ -71,6 +71,11 @@ pub async fn run(
         window: config.retry_window(),
         timeout: config.request_timeout(),
         allow_loopback: config.allow_private_targets,
+        privacy: Some(
+            jetcrawl_privacy::SubjectKeys::open(&js, topology.replicas)
+                .await
+                .context("opening the SUBJECT_KEYS bucket")?,
+        ),
     });
     let consumer = ensure_consumer(&js, consumer_config(config.ack_wait()))
         .await
@@ -80,13 +85,31 @@ pub async fn run(
         results,
         retention,
     };
+    let rgpd = crate::retention::Retention {
+        purge: purge.clone(),
+        pool: retention_pool(&config)?,
+        js: js.clone(),
+        audit_retention: config.rgpd_retention.audit_retention(),
+    };
     let purging = tokio::spawn(purge_loop(purge, config.purge_interval(), shutdown.clone()));
+    let scheduled = tokio::spawn(crate::retention::retention_loop(
+        rgpd.clone(),
+        config.rgpd_retention.interval(),
+        shutdown.clone(),
+    ));
+    let run_now = tokio::spawn(crate::retention::serve_run_now(
+        client,
+        rgpd,
+        shutdown.clone(),
+    ));
     info!(
         retention_secs = retention.period().as_secs(),
         "notifier running"
     );
     consume(consumer, notifier, config.concurrency, shutdown, GRACE).await;
     purging.abort();
+    scheduled.abort();
+    run_now.abort();
     info!("notifier stopped");
     Ok(())
 }
@@ -102,4 +125,18 @@ async fn purge_loop(purge: Purge, every: Duration, shutdown: impl Future<Output 
             () = tokio::time::sleep(every) => {}
         }
     }
+}
+
+/// A lazy pool on the read models for retention, when a database URL is configured.
+fn retention_pool(config: &NotifierConfig) -> anyhow::Result<Option<sqlx::PgPool>> {
+    let Some(url) = &config.rgpd_retention.database_url else {
+        warn!("JETCRAWL_DATABASE_URL not set: retention removes expired results only");
+        return Ok(None);
+    };
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(2)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_lazy(url)
+        .context("parsing JETCRAWL_DATABASE_URL")?;
+    Ok(Some(pool))
 }

@@ -21,6 +21,7 @@ pub fn job_to_proto(job: &Job) -> v1::Job {
         dead_lettered: job.dead_lettered,
         not_before: job.not_before.map(timestamp),
         replays: job.replays,
+        personal_data_erased: job.spec.as_ref().is_some_and(jetcrawl_privacy::is_erased),
     }
 }
 

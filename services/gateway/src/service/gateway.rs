@@ -27,6 +27,7 @@ pub struct Gateway {
     pub(crate) closing: CancellationToken,
     pub(crate) guards: Guards,
     pub(crate) results: Option<std::sync::Arc<crate::results::ResultsAccess>>,
+    pub(crate) privacy: Option<super::PrivacyAccess>,
 }
 
 impl Gateway {
@@ -46,12 +47,19 @@ impl Gateway {
             closing,
             guards,
             results: None,
+            privacy: None,
         }
     }
 
     /// Serves results (GetResult, signed downloads) from `results`.
     pub fn with_results(mut self, results: crate::results::ResultsAccess) -> Self {
         self.results = Some(std::sync::Arc::new(results));
+        self
+    }
+
+    /// Seals personal fields at submit and opens them in answers (ADR 0023).
+    pub fn with_privacy(mut self, privacy: super::PrivacyAccess) -> Self {
+        self.privacy = Some(privacy);
         self
     }
 

@@ -21,7 +21,7 @@ impl Gateway {
         if job.status == JobStatus::New || job.tenant != caller.tenant {
             return Err(not_found(job_id));
         }
-        Ok(job)
+        self.reveal(job).await
     }
 }
 

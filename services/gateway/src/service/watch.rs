@@ -5,6 +5,7 @@ use std::pin::Pin;
 
 use futures::{Stream, StreamExt, stream};
 use jetcrawl_proto::v1::JobEvent;
+use jetcrawl_proto::v1::event::Payload;
 use jetcrawl_streams::{Job, RecordedEvent, StoreError, evolve};
 use tracing::Instrument;
 
@@ -25,6 +26,8 @@ struct Fold {
     /// the end (a replay reopened the job), only one at or after it.
     caught_up_at: u64,
     done: bool,
+    /// The spec as [`Gateway::reveal`] opened it, shown in place of the sealed one.
+    spec: Option<jetcrawl_proto::v1::JobSpec>,
 }
 
 impl Gateway {
@@ -49,6 +52,7 @@ impl Gateway {
                 job: Job::default(),
                 caught_up_at: current.last_sequence,
                 done: false,
+                spec: current.spec,
             };
             let events =
                 stream::unfold(fold, next_event).take_until(self.closing.clone().cancelled_owned());
@@ -67,10 +71,14 @@ async fn next_event(mut fold: Fold) -> Option<(Result<JobEvent, GatewayError>, F
         Ok(recorded) => {
             fold.job = evolve(std::mem::take(&mut fold.job), &recorded);
             fold.done = fold.job.status.is_terminal() && recorded.sequence >= fold.caught_up_at;
+            let mut event = recorded.event;
+            if let Some(Payload::JobSubmitted(submitted)) = event.payload.as_mut() {
+                submitted.spec = fold.spec.clone();
+            }
             let event = JobEvent {
                 sequence: recorded.sequence,
                 state: fold.job.status.to_proto() as i32,
-                event: Some(recorded.event),
+                event: Some(event),
             };
             Some((Ok(event), fold))
         }

@@ -8,6 +8,7 @@ pub mod limits;
 mod selector;
 mod spec;
 mod steps;
+mod subject;
 mod target;
 mod violations;
 mod webhook;

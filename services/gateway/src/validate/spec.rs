@@ -110,6 +110,7 @@ pub fn validate_spec(mut spec: JobSpec, limits: &Limits) -> Result<ValidSpec, Vi
     spec.steps = steps;
     check_labels(&spec.labels, &mut out);
     super::webhook::check_webhook(&mut spec.webhook_url, limits, &mut out);
+    super::subject::check_data_subject(&spec.data_subject, &mut out);
     let domain = urls
         .first()
         .and_then(Url::host_str)

@@ -34,6 +34,7 @@ impl From<JobSpecDto> for JobSpec {
             timeout_ms: dto.timeout_ms,
             labels: dto.labels.into_iter().collect(),
             webhook_url: dto.webhook_url,
+            data_subject: dto.data_subject,
         }
     }
 }
@@ -57,6 +58,7 @@ impl From<&JobSpec> for JobSpecDto {
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
             webhook_url: spec.webhook_url.clone(),
+            data_subject: spec.data_subject.clone(),
         }
     }
 }

@@ -45,6 +45,9 @@ pub struct JobSpecDto {
     /// Where to POST a Standard Webhooks notification at each terminal state.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub webhook_url: String,
+    /// The RGPD data subject the job's personal data is about (ADR 0023).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub data_subject: String,
 }
 
 /// `RenderMode`.

@@ -1,0 +1,170 @@
+//! The data keys, one per data subject, in the JetStream KV bucket `SUBJECT_KEYS`.
+//!
+//! - `k.<tenant>.<subject ref>` holds a subject's 32-byte key. Erasure purges it: the
+//!   purge marker rolls up every earlier revision, so no revision keeps key material.
+//! - `ref-key` holds the pepper that turns subject ids into references. It is created
+//!   on first use and never purged.
+
+use std::sync::Arc;
+
+use async_nats::jetstream::Context;
+use async_nats::jetstream::kv::{self, CreateErrorKind, Store};
+use async_nats::jetstream::stream::StorageType;
+use bytes::Bytes;
+use tokio::sync::OnceCell;
+
+use crate::error::PrivacyError;
+use crate::key::DataKey;
+use crate::subject::{RefKey, Subject, SubjectRef};
+
+/// The bucket of data keys.
+pub const SUBJECT_KEYS_BUCKET: &str = "SUBJECT_KEYS";
+/// The entry of the reference pepper.
+const REF_KEY_ENTRY: &str = "ref-key";
+
+/// The bucket definition: one revision per key, so a purge leaves nothing behind.
+pub fn subject_keys_bucket(replicas: usize) -> kv::Config {
+    kv::Config {
+        bucket: SUBJECT_KEYS_BUCKET.to_owned(),
+        description: "Jetcrawl per-data-subject encryption keys (RGPD crypto-shredding)".to_owned(),
+        history: 1,
+        storage: StorageType::File,
+        num_replicas: replicas,
+        ..Default::default()
+    }
+}
+
+/// Access to the data keys.
+#[derive(Clone)]
+pub struct SubjectKeys {
+    kv: Store,
+    ref_key: Arc<OnceCell<RefKey>>,
+}
+
+impl std::fmt::Debug for SubjectKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SubjectKeys")
+    }
+}
+
+fn entry(tenant: &str, reference: &SubjectRef) -> String {
+    format!("k.{tenant}.{reference}")
+}
+
+impl SubjectKeys {
+    /// Opens the bucket, creating it when missing (idempotent).
+    pub async fn open(js: &Context, replicas: usize) -> Result<Self, PrivacyError> {
+        let kv = match js.get_key_value(SUBJECT_KEYS_BUCKET).await {
+            Ok(kv) => kv,
+            Err(_) => js
+                .create_key_value(subject_keys_bucket(replicas))
+                .await
+                .map_err(|e| PrivacyError::unavailable("creating SUBJECT_KEYS", e))?,
+        };
+        Ok(Self {
+            kv,
+            ref_key: Arc::new(OnceCell::new()),
+        })
+    }
+
+    /// The reference of `subject` of `tenant`.
+    pub async fn reference(
+        &self,
+        tenant: &str,
+        subject: &Subject,
+    ) -> Result<SubjectRef, PrivacyError> {
+        let ref_key = self
+            .ref_key
+            .get_or_try_init(|| async {
+                let bytes = self
+                    .get_or_create_raw(REF_KEY_ENTRY, || DataKey::generate().bytes().to_vec())
+                    .await?;
+                Ok::<_, PrivacyError>(RefKey::new(&bytes))
+            })
+            .await?;
+        Ok(ref_key.reference(tenant, subject))
+    }
+
+    /// The key of `reference`, created when it has none (a new subject, or one erased
+    /// before: it starts afresh and its old values stay unreadable).
+    pub async fn get_or_create(
+        &self,
+        tenant: &str,
+        reference: &SubjectRef,
+    ) -> Result<DataKey, PrivacyError> {
+        let bytes = self
+            .get_or_create_raw(&entry(tenant, reference), || {
+                DataKey::generate().bytes().to_vec()
+            })
+            .await?;
+        DataKey::from_bytes(&bytes)
+    }
+
+    /// The key of `reference`; `None` when it was erased or never existed.
+    pub async fn get(
+        &self,
+        tenant: &str,
+        reference: &SubjectRef,
+    ) -> Result<Option<DataKey>, PrivacyError> {
+        let value = self
+            .kv
+            .get(entry(tenant, reference))
+            .await
+            .map_err(|e| PrivacyError::unavailable("reading a subject key", e))?;
+        value.map(|bytes| DataKey::from_bytes(&bytes)).transpose()
+    }
+
+    /// Erases the key of `reference` by purging every revision of it. Returns whether a
+    /// key was held. Idempotent.
+    pub async fn erase(&self, tenant: &str, reference: &SubjectRef) -> Result<bool, PrivacyError> {
+        let existed = self.get(tenant, reference).await?.is_some();
+        self.kv
+            .purge(entry(tenant, reference))
+            .await
+            .map_err(|e| PrivacyError::unavailable("purging a subject key", e))?;
+        Ok(existed)
+    }
+
+    /// Revisions of the key of `reference` still stored, purge markers included (for
+    /// checks: after an erasure only the marker remains, with no value).
+    pub async fn stored_revisions(
+        &self,
+        tenant: &str,
+        reference: &SubjectRef,
+    ) -> Result<Vec<(kv::Operation, usize)>, PrivacyError> {
+        use futures::StreamExt as _;
+        let mut history = self
+            .kv
+            .history(entry(tenant, reference))
+            .await
+            .map_err(|e| PrivacyError::unavailable("reading a key's history", e))?;
+        let mut out = Vec::new();
+        while let Some(item) = history.next().await {
+            let item = item.map_err(|e| PrivacyError::unavailable("reading a key's history", e))?;
+            out.push((item.operation, item.value.len()));
+        }
+        Ok(out)
+    }
+
+    async fn get_or_create_raw(
+        &self,
+        name: &str,
+        fresh: impl Fn() -> Vec<u8>,
+    ) -> Result<Bytes, PrivacyError> {
+        let read = |e| PrivacyError::unavailable("reading SUBJECT_KEYS", e);
+        if let Some(bytes) = self.kv.get(name).await.map_err(read)? {
+            return Ok(bytes);
+        }
+        let value = Bytes::from(fresh());
+        match self.kv.create(name, value.clone()).await {
+            Ok(_) => Ok(value),
+            // Someone else created it meanwhile: theirs wins, so every writer agrees.
+            Err(err) if err.kind() == CreateErrorKind::AlreadyExists => {
+                self.kv.get(name).await.map_err(read)?.ok_or_else(|| {
+                    PrivacyError::Unavailable(format!("{name} vanished while being created"))
+                })
+            }
+            Err(err) => Err(PrivacyError::unavailable("writing SUBJECT_KEYS", err)),
+        }
+    }
+}

@@ -1,0 +1,73 @@
+//! `jetcrawl retention run`: asks a running notifier (over NATS, like `jetcrawl keys`:
+//! an operator's tool) to run the retention job now, and prints what it removed.
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::{Args, Subcommand};
+use jetcrawl_notifier::retention::RUN_NOW_SUBJECT;
+use serde_json::Value;
+
+use crate::cli::{Global, Output};
+
+/// `jetcrawl retention …`.
+#[derive(Debug, Subcommand)]
+pub enum RetentionCommand {
+    /// Run retention now: expired results, and audit and log rows past their retention.
+    Run(RunArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// How long to wait for the notifier's answer, in seconds.
+    #[arg(long, default_value_t = 120)]
+    pub timeout_secs: u64,
+}
+
+pub async fn run(global: &Global, command: RetentionCommand) -> anyhow::Result<()> {
+    let RetentionCommand::Run(args) = command;
+    let nats_url = &global.nats_url;
+    let client = async_nats::ConnectOptions::new()
+        .name("jetcrawl-retention")
+        .request_timeout(Some(Duration::from_secs(args.timeout_secs.max(1))))
+        .connect(nats_url)
+        .await
+        .with_context(|| format!("connecting to NATS at {nats_url}"))?;
+    let answer = client
+        .request(RUN_NOW_SUBJECT, Vec::new().into())
+        .await
+        .with_context(|| {
+            format!("no notifier answered on {RUN_NOW_SUBJECT}; is jetcrawl-notifier running against {nats_url}?")
+        })?;
+    let report: Value =
+        serde_json::from_slice(&answer.payload).context("the notifier's answer is not JSON")?;
+    match global.output {
+        Output::Json => println!("{report}"),
+        Output::Text => print_text(&report),
+    }
+    let error = report["error"].as_str().unwrap_or_default();
+    anyhow::ensure!(
+        error.is_empty(),
+        "the retention run was incomplete: {error}"
+    );
+    Ok(())
+}
+
+fn print_text(report: &Value) {
+    println!(
+        "retention run {} ({}): {} → {}",
+        report["run_id"].as_str().unwrap_or_default(),
+        report["trigger"].as_str().unwrap_or_default(),
+        report["started_at"].as_str().unwrap_or_default(),
+        report["finished_at"].as_str().unwrap_or_default()
+    );
+    for removal in report["removals"].as_array().into_iter().flatten() {
+        println!(
+            "  {:<15} removed {:>8}   older than {}   still overdue {}",
+            removal["category"].as_str().unwrap_or_default(),
+            removal["removed"],
+            removal["cutoff"].as_str().unwrap_or_default(),
+            removal["overdue_after"]
+        );
+    }
+}
