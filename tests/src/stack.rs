@@ -21,6 +21,8 @@ pub const PROJECTOR_BIN: &str = "jetcrawl-projector";
 pub const CLI_BIN: &str = "jetcrawl";
 /// The notifier binary.
 pub const NOTIFIER_BIN: &str = "jetcrawl-notifier";
+/// The reporter binary.
+pub const REPORTER_BIN: &str = "jetcrawl-reporter";
 /// Result URL signing keys every spawned gateway and notifier share (`kid=secret`).
 pub const TEST_SIGNING_KEYS: &str = "test-k1=jetcrawl-test-signing-key-0123456789abcdef";
 
@@ -82,6 +84,15 @@ pub struct Projector {
 /// A running notifier.
 #[derive(Debug)]
 pub struct Notifier {
+    /// The process.
+    pub process: ServiceProcess,
+    /// Base URL of its `/metrics` and `/healthz`.
+    pub metrics_url: String,
+}
+
+/// A running reporter.
+#[derive(Debug)]
+pub struct Reporter {
     /// The process.
     pub process: ServiceProcess,
     /// Base URL of its `/metrics` and `/healthz`.
@@ -265,6 +276,26 @@ impl Stack {
             .spawn_service(NOTIFIER_BIN, env, &format!("{metrics_url}/healthz"))
             .await?;
         Ok(Notifier {
+            process,
+            metrics_url,
+        })
+    }
+
+    /// Spawns a reporter with `extra_env` applied last and waits until `GET /healthz` on
+    /// its metrics address answers. Its schedule runs unless `extra_env` turns it off
+    /// (`JETCRAWL_REPORT_SCHEDULE=false`).
+    pub async fn spawn_reporter(&self, extra_env: &[(&str, &str)]) -> anyhow::Result<Reporter> {
+        let metrics = format!("127.0.0.1:{}", free_port()?);
+        let mut env = vec![
+            ("JETCRAWL_DATABASE_URL", self.postgres.url()),
+            ("JETCRAWL_METRICS_ADDR", metrics.clone()),
+        ];
+        env.extend(extra_env.iter().map(|(k, v)| (*k, (*v).to_owned())));
+        let metrics_url = format!("http://{metrics}");
+        let process = self
+            .spawn_service(REPORTER_BIN, env, &format!("{metrics_url}/healthz"))
+            .await?;
+        Ok(Reporter {
             process,
             metrics_url,
         })

@@ -119,10 +119,15 @@ impl UrlSigner {
         artifact: &str,
         expires_at: DateTime<Utc>,
     ) -> SignedUrl {
-        let path = result_path(job_id, artifact);
+        self.sign_path(tenant, &result_path(job_id, artifact), expires_at)
+    }
+
+    /// A URL for any download `path` served by the gateway (e.g. a report file), bound
+    /// to `owner` (the tenant, or another scope the route verifies with).
+    pub fn sign_path(&self, owner: &str, path: &str, expires_at: DateTime<Utc>) -> SignedUrl {
         let exp = expires_at.timestamp();
         let kid = self.keys.active_id();
-        let sig = signature(self.keys.active_secret(), "GET", &path, exp, kid, tenant);
+        let sig = signature(self.keys.active_secret(), "GET", path, exp, kid, owner);
         let base = self.base_url.as_deref().unwrap_or("");
         SignedUrl {
             url: format!("{base}{path}?exp={exp}&kid={kid}&sig={sig}"),

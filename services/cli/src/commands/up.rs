@@ -1,5 +1,6 @@
 //! `jetcrawl up`: nats-server with JetStream, a Postgres cluster, and the gateway, a
-//! worker and the projector in this process, all on loopback, until Ctrl-C.
+//! worker, the projector, the notifier and the reporter in this process, all on
+//! loopback, until Ctrl-C.
 
 use std::time::Duration;
 
@@ -53,6 +54,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     };
     let worker = worker_config(&args, &nats.url(), allow_private);
     let projector = projector_config(&nats.url(), &postgres.url());
+    let reporter = jetcrawl_reporter::ReporterConfig::new(&nats.url(), &postgres.url());
     let token = stop.clone();
     services.spawn(async move {
         jetcrawl_gateway::run(gateway, token.cancelled_owned())
@@ -76,6 +78,12 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
         jetcrawl_projector::run(projector, token.cancelled_owned())
             .await
             .context("projector")
+    });
+    let token = stop.clone();
+    services.spawn(async move {
+        jetcrawl_reporter::run(reporter, token.cancelled_owned())
+            .await
+            .context("reporter")
     });
 
     print_addresses(&args, &nats, &postgres, &data_dir);

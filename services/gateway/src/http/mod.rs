@@ -39,6 +39,10 @@ pub fn router(state: AppState, metrics: PrometheusHandle) -> Router {
             "/results/{job_id}/{artifact}",
             get(crate::results::download),
         )
+        .route(
+            "/reports/{month}/{revision}/{file}",
+            get(crate::service::download_report),
+        )
         .route("/readyz", get(ready::readyz))
         .with_state(state)
         .merge(jetcrawl_telemetry::router(metrics))

@@ -1,0 +1,80 @@
+//! Reporter configuration: flags, each with its `JETCRAWL_*` environment variable.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::Parser;
+
+/// How the reporter runs.
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "jetcrawl-reporter",
+    version,
+    about = "Jetcrawl reporter: the monthly report, on schedule and on request"
+)]
+pub struct ReporterConfig {
+    /// NATS server URL.
+    #[arg(
+        long,
+        env = "JETCRAWL_NATS_URL",
+        default_value = "nats://127.0.0.1:4222"
+    )]
+    pub nats_url: String,
+    /// Postgres URL of the read models and the audit log.
+    #[arg(long, env = "JETCRAWL_DATABASE_URL")]
+    pub database_url: String,
+    /// Address of `/metrics` and `/healthz`.
+    #[arg(long, env = "JETCRAWL_METRICS_ADDR", default_value = "127.0.0.1:9104")]
+    pub metrics_addr: SocketAddr,
+    /// How often the schedule checks that last month's report exists, in seconds.
+    #[arg(
+        long,
+        env = "JETCRAWL_REPORT_CHECK_INTERVAL_SECS",
+        default_value_t = 3600
+    )]
+    pub check_interval_secs: u64,
+    /// How long after a month ends the schedule waits before reporting on it, in seconds.
+    #[arg(long, env = "JETCRAWL_REPORT_DELAY_SECS", default_value_t = 3600)]
+    pub delay_secs: u64,
+    /// Longest wait for the jobs projection to catch up with JOBS before generating, in ms.
+    #[arg(
+        long,
+        env = "JETCRAWL_REPORT_CATCHUP_TIMEOUT_MS",
+        default_value_t = 20_000
+    )]
+    pub catchup_timeout_ms: u64,
+    /// Domains listed per tenant and overall.
+    #[arg(long, env = "JETCRAWL_REPORT_TOP_DOMAINS", default_value_t = 10)]
+    pub top_domains: u16,
+    /// Run the schedule (off: generate on request only).
+    #[arg(long, env = "JETCRAWL_REPORT_SCHEDULE", default_value_t = true, action = clap::ArgAction::Set)]
+    pub schedule: bool,
+}
+
+impl ReporterConfig {
+    /// Defaults for everything but the two servers.
+    pub fn new(nats_url: &str, database_url: &str) -> Self {
+        Self {
+            nats_url: nats_url.to_owned(),
+            database_url: database_url.to_owned(),
+            metrics_addr: SocketAddr::from(([127, 0, 0, 1], 9104)),
+            check_interval_secs: 3600,
+            delay_secs: 3600,
+            catchup_timeout_ms: 20_000,
+            top_domains: 10,
+            schedule: true,
+        }
+    }
+
+    pub(crate) fn check_interval(&self) -> Duration {
+        Duration::from_secs(self.check_interval_secs.max(1))
+    }
+
+    pub(crate) fn delay(&self) -> Duration {
+        Duration::from_secs(self.delay_secs)
+    }
+
+    pub(crate) fn catchup_timeout(&self) -> Duration {
+        Duration::from_millis(self.catchup_timeout_ms)
+    }
+}

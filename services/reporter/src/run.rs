@@ -1,0 +1,82 @@
+//! The reporter's life: connect, migrate, ensure the REPORTS bucket, then answer
+//! generation requests and run the schedule until shutdown.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use futures::FutureExt as _;
+use jetcrawl_streams::Topology;
+use jetcrawl_streams::reports::apply_reports;
+use sqlx::postgres::PgPoolOptions;
+
+use crate::clock::SystemClock;
+use crate::config::ReporterConfig;
+use crate::generate::Reporter;
+use crate::query::QueryOptions;
+use crate::requests::serve_requests;
+use crate::schedule::run_schedule;
+
+/// Runs the reporter until `shutdown` completes.
+pub async fn run(
+    config: ReporterConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let shutdown = shutdown.boxed().shared();
+    let topology = Topology::default();
+    let (client, js) = jetcrawl_streams::connect(&config.nats_url, "jetcrawl-reporter")
+        .await
+        .with_context(|| {
+            format!(
+                "connecting to NATS at {} (check JETCRAWL_NATS_URL)",
+                config.nats_url
+            )
+        })?;
+    topology
+        .apply(&js)
+        .await
+        .context("applying the JetStream topology")?;
+    jetcrawl_streams::security::apply_security(&topology, &js)
+        .await
+        .context("ensuring the AUDIT_ACTIONS stream")?;
+    let bucket = apply_reports(&topology, &js)
+        .await
+        .context("ensuring the REPORTS bucket")?;
+    let pool = PgPoolOptions::new()
+        .max_connections(4)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect(&config.database_url)
+        .await
+        .context("connecting to Postgres (check JETCRAWL_DATABASE_URL)")?;
+    jetcrawl_projections::migrate(&pool)
+        .await
+        .context("applying the projection migrations")?;
+    let reporter = Reporter::new(
+        pool,
+        js,
+        bucket,
+        Arc::new(SystemClock),
+        QueryOptions {
+            top_domains: i64::from(config.top_domains.max(1)),
+        },
+        config.catchup_timeout(),
+    );
+    let requests = serve_requests(client, reporter.clone(), shutdown.clone())
+        .await
+        .context("subscribing to report requests")?;
+    tracing::info!(schedule = config.schedule, "reporter running");
+    if config.schedule {
+        let schedule = run_schedule(
+            reporter,
+            config.check_interval(),
+            config.delay(),
+            shutdown.clone(),
+        );
+        tokio::join!(requests, schedule);
+    } else {
+        requests.await;
+    }
+    tracing::info!("reporter stopped");
+    Ok(())
+}

@@ -1,0 +1,107 @@
+//! The monthly reports' JetStream side: the `REPORTS` Object Store bucket, the object
+//! key scheme shared by the reporter (which writes) and the gateway (which signs and
+//! serves), and the core-NATS subject on which the gateway asks a reporter to generate.
+
+use async_nats::jetstream::Context;
+use async_nats::jetstream::object_store::{self, ObjectStore};
+use tracing::info;
+
+use crate::error::StoreError;
+use crate::topology::Topology;
+
+/// Object Store bucket holding the report files.
+pub const REPORTS_BUCKET: &str = "REPORTS";
+/// Core-NATS request subject: "generate this month's report" (a `GenerateReportCommand`).
+pub const REPORTS_GENERATE_SUBJECT: &str = "jetcrawl.reports.generate";
+/// Queue group of the reporters: one of them answers each request.
+pub const REPORTERS_QUEUE: &str = "reporters";
+/// Kind of the `ReportGenerated` audit action (`audit.report._all`).
+pub const REPORT_AUDIT_KIND: &str = "report";
+/// Tenant of actions that span every tenant.
+pub const ALL_TENANTS: &str = "_all";
+/// Scope name of the platform report (every tenant) in file names.
+pub const PLATFORM_SCOPE: &str = "all";
+
+/// The bucket's definition. Reports hold aggregates only (no personal data), so they are
+/// kept until removed by hand.
+pub fn reports_bucket(topology: &Topology) -> object_store::Config {
+    object_store::Config {
+        bucket: REPORTS_BUCKET.to_owned(),
+        description: Some("Jetcrawl monthly reports (HTML and JSON)".to_owned()),
+        storage: topology.storage,
+        num_replicas: topology.replicas,
+        ..Default::default()
+    }
+}
+
+/// The bucket, created when missing (idempotent).
+pub async fn apply_reports(topology: &Topology, js: &Context) -> Result<ObjectStore, StoreError> {
+    if let Ok(bucket) = js.get_object_store(REPORTS_BUCKET).await {
+        return Ok(bucket);
+    }
+    let bucket = js
+        .create_object_store(reports_bucket(topology))
+        .await
+        .map_err(StoreError::unavailable)?;
+    info!(bucket = REPORTS_BUCKET, "object store created");
+    Ok(bucket)
+}
+
+/// File name of one report file: `all.html` (the platform report) or
+/// `tenant.<tenant>.json`. Tenants are subject tokens (no dots), so it parses back.
+pub fn report_file_name(tenant: Option<&str>, format: &str) -> String {
+    match tenant {
+        None => format!("{PLATFORM_SCOPE}.{format}"),
+        Some(tenant) => format!("tenant.{tenant}.{format}"),
+    }
+}
+
+/// `(tenant, format)` of a file name made by [`report_file_name`]; `None` if it is not one.
+pub fn parse_report_file_name(name: &str) -> Option<(Option<String>, String)> {
+    let (stem, format) = name.rsplit_once('.')?;
+    if !matches!(format, "html" | "json") {
+        return None;
+    }
+    if stem == PLATFORM_SCOPE {
+        return Some((None, format.to_owned()));
+    }
+    let tenant = stem.strip_prefix("tenant.")?;
+    crate::subjects::is_valid_token(tenant).then(|| (Some(tenant.to_owned()), format.to_owned()))
+}
+
+/// Object key of a report file: `<YYYY-MM>/r<revision>/<file name>`.
+pub fn report_object_key(month: &str, revision: u32, file_name: &str) -> String {
+    format!("{month}/r{revision}/{file_name}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_round_trip() {
+        for tenant in [None, Some("acme-1_x")] {
+            for format in ["html", "json"] {
+                let name = report_file_name(tenant, format);
+                assert_eq!(
+                    parse_report_file_name(&name),
+                    Some((tenant.map(str::to_owned), format.to_owned()))
+                );
+            }
+        }
+        for bad in [
+            "all.txt",
+            "tenant..html",
+            "tenant.a.b.html",
+            "x.html",
+            "all",
+            "../all.html",
+        ] {
+            assert_eq!(parse_report_file_name(bad), None, "{bad}");
+        }
+        assert_eq!(
+            report_object_key("2026-10", 2, "all.html"),
+            "2026-10/r2/all.html"
+        );
+    }
+}

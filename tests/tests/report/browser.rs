@@ -1,0 +1,78 @@
+//! Opening a report page in the real Chromium (headless_chrome, launched with the kit's
+//! flags): a screenshot and the figures the page's DOM shows.
+
+use std::collections::BTreeMap;
+use std::ffi::OsStr;
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption;
+use headless_chrome::{Browser, LaunchOptions};
+
+/// What Chromium made of a page.
+pub struct Rendered {
+    /// PNG of the whole page.
+    pub screenshot: Vec<u8>,
+    /// `data-figure` → `data-value` (or the text when there is no value), as in the DOM.
+    pub figures: BTreeMap<String, String>,
+    /// `data-chart` names of the SVG charts that Chromium laid out with a non-zero size.
+    pub charts: Vec<String>,
+}
+
+const READ_DOM: &str = r#"JSON.stringify({
+  figures: Object.fromEntries([...document.querySelectorAll('[data-figure]')].map(e =>
+    [e.dataset.figure, e.dataset.value !== undefined && e.dataset.value !== '' ? e.dataset.value : e.textContent])),
+  charts: [...document.querySelectorAll('svg[data-chart]')]
+    .filter(s => s.getBoundingClientRect().width > 0 && s.querySelectorAll('rect').length > 0)
+    .map(s => s.dataset.chart)
+})"#;
+
+/// Opens `file` (a local HTML file) and reads it back.
+pub fn render(file: &Path, profile: &Path) -> anyhow::Result<Rendered> {
+    let is_root = jetcrawl_local::user::is_root();
+    let args: Vec<&OsStr> = jetcrawl_local::chromium::launch_args(is_root)
+        .into_iter()
+        .map(OsStr::new)
+        .collect();
+    let options = LaunchOptions::default_builder()
+        .path(Some(jetcrawl_local::chromium_path()?))
+        .headless(true)
+        .sandbox(!is_root)
+        .window_size(Some((1200, 900)))
+        .idle_browser_timeout(Duration::from_secs(120))
+        .user_data_dir(Some(profile.to_path_buf()))
+        .args(args)
+        .build()
+        .map_err(|err| anyhow::anyhow!("launch options: {err}"))?;
+    let browser = Browser::new(options).context("launching Chromium")?;
+    let tab = browser.new_tab().context("opening a tab")?;
+    tab.navigate_to(&format!("file://{}", file.display()))?
+        .wait_until_navigated()?;
+    let screenshot =
+        tab.capture_screenshot(CaptureScreenshotFormatOption::Png, None, None, true)?;
+    let value = tab
+        .evaluate(READ_DOM, false)?
+        .value
+        .context("the page evaluation returned nothing")?;
+    let text = value
+        .as_str()
+        .context("the page evaluation did not return a string")?;
+    let parsed: serde_json::Value = serde_json::from_str(text)?;
+    let figures = serde_json::from_value(parsed["figures"].clone())?;
+    let charts = serde_json::from_value(parsed["charts"].clone())?;
+    Ok(Rendered {
+        screenshot,
+        figures,
+        charts,
+    })
+}
+
+/// Width and height of a PNG, from its IHDR chunk.
+pub fn png_size(png: &[u8]) -> Option<(u32, u32)> {
+    if png.len() < 24 || &png[..8] != b"\x89PNG\r\n\x1a\n" || &png[12..16] != b"IHDR" {
+        return None;
+    }
+    let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+    Some((be(&png[16..20]), be(&png[20..24])))
+}

@@ -1,0 +1,303 @@
+//! End to end with the real gateway and reporter binaries: the reporter's schedule
+//! generates the previous month at start; GenerateMonthlyReport returns it (or a new
+//! revision for an admin); GetReport signs URLs whose downloads hash to what the
+//! ReportGenerated event recorded; bad input and roles are refused.
+
+use chrono::Utc;
+use jetcrawl_gateway::auth::{KeyStore, NewKey, Role};
+use jetcrawl_proto::v1::event::Payload;
+use jetcrawl_proto::v1::reports_client::ReportsClient;
+use jetcrawl_proto::v1::{
+    GenerateMonthlyReportRequest, GetReportRequest, GetReportResponse, ReportFile,
+};
+use jetcrawl_reporter::Month;
+use jetcrawl_streams::envelope::decode;
+use jetcrawl_streams::security::AUDIT_ACTIONS_STREAM;
+use jetcrawl_tests::{Stack, eventually};
+use sha2::{Digest as _, Sha256};
+use std::time::Duration;
+use tonic::Code;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::Channel;
+
+use crate::cli::check_cli;
+use crate::seed::seed_month;
+
+type Client = ReportsClient<InterceptedService<Channel, jetcrawl_tests::BearerAuth>>;
+
+async fn key(stack: &Stack, tenant: &str, role: Role, grants: &[&str]) -> anyhow::Result<String> {
+    let (_client, js) = jetcrawl_streams::connect(&stack.nats_url(), "report-keys").await?;
+    let keys = KeyStore::open(&js, &jetcrawl_streams::Topology::default()).await?;
+    let (_, issued) = keys
+        .create(NewKey {
+            tenant: tenant.to_owned(),
+            role,
+            granted_tenants: grants.iter().map(|g| (*g).to_owned()).collect(),
+            created_by: "report-test".to_owned(),
+        })
+        .await?;
+    Ok(issued.token)
+}
+
+async fn client(grpc_url: &str, key: &str) -> anyhow::Result<Client> {
+    let channel = Channel::from_shared(grpc_url.to_owned())?.connect().await?;
+    Ok(ReportsClient::with_interceptor(
+        channel,
+        jetcrawl_tests::BearerAuth::new(key)?,
+    ))
+}
+
+fn get(month: &str, tenant: &str, all_tenants: bool) -> GetReportRequest {
+    GetReportRequest {
+        month: month.to_owned(),
+        tenant: tenant.to_owned(),
+        all_tenants,
+        revision: 0,
+        ttl_seconds: 0,
+    }
+}
+
+#[tokio::test]
+async fn reports_through_the_gateway_and_the_reporter_binary() {
+    jetcrawl_tests::init_test_tracing();
+    let stack = Stack::start().await.unwrap();
+    let pool = stack.pg_pool().await.unwrap();
+    jetcrawl_projections::migrate(&pool).await.unwrap();
+    let month = Month::previous(Utc::now());
+    let month_text = month.to_string();
+    seed_month(&pool, month).await.unwrap();
+    let gateway = stack.spawn_gateway().await.unwrap();
+    let reporter = stack
+        .spawn_reporter(&[
+            ("JETCRAWL_REPORT_DELAY_SECS", "0"),
+            ("JETCRAWL_REPORT_CATCHUP_TIMEOUT_MS", "5000"),
+        ])
+        .await
+        .unwrap();
+    let auditor_key = key(&stack, "acme", Role::Auditor, &["globex"])
+        .await
+        .unwrap();
+    let auditor = client(&gateway.grpc_url, &auditor_key).await.unwrap();
+    let admin = client(
+        &gateway.grpc_url,
+        &key(&stack, "acme", Role::Admin, &[]).await.unwrap(),
+    )
+    .await
+    .unwrap();
+
+    // The schedule generated the previous month on its own.
+    let scheduled = eventually(Duration::from_secs(30), || {
+        let mut auditor = auditor.clone();
+        let request = get(&month_text, "", true);
+        async move { Ok(auditor.get_report(request).await?.into_inner()) }
+    })
+    .await
+    .unwrap_or_else(|err| panic!("{err:#}\nreporter log:\n{}", reporter.process.log()));
+    let summary = scheduled.report.clone().unwrap();
+    assert_eq!(
+        (summary.revision, summary.generated_by.as_str()),
+        (1, "system")
+    );
+
+    let mut asked = auditor.clone();
+    let done = asked
+        .generate_monthly_report(GenerateMonthlyReportRequest {
+            month: month_text.clone(),
+            regenerate: false,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!done.generated, "the month already had its report");
+    assert_eq!(done.report.unwrap().revision, 1);
+
+    check_refusals(&stack, &gateway, &auditor, &admin, &month_text).await;
+
+    let mut regen = admin.clone();
+    let second = regen
+        .generate_monthly_report(GenerateMonthlyReportRequest {
+            month: month_text.clone(),
+            regenerate: true,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(second.generated);
+    let second = second.report.unwrap();
+    assert_eq!((second.revision, second.audit_chain_ok), (2, true));
+
+    let platform = asked
+        .get_report(get(&month_text, "", true))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (
+            platform.scope.as_str(),
+            platform.report.clone().unwrap().revision
+        ),
+        ("all", 2)
+    );
+    check_downloads(&stack, &gateway.http_url, &platform).await;
+
+    check_cli(&gateway.grpc_url, &auditor_key, &month_text);
+
+    let mine = admin
+        .clone()
+        .get_report(get(&month_text, "", false))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(mine.scope, "acme");
+    let (body, _) = download(&gateway.http_url, mine.json.as_ref().unwrap()).await;
+    assert!(
+        !String::from_utf8_lossy(&body).contains("globex"),
+        "a tenant's report names no other tenant"
+    );
+}
+
+async fn check_refusals(
+    stack: &Stack,
+    gateway: &jetcrawl_tests::Gateway,
+    auditor: &Client,
+    admin: &Client,
+    month: &str,
+) {
+    let bad = auditor
+        .clone()
+        .generate_monthly_report(GenerateMonthlyReportRequest {
+            month: "2026-13".into(),
+            regenerate: false,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(bad.code(), Code::InvalidArgument, "{bad:?}");
+    assert!(
+        bad.message().contains("month") && bad.message().contains("YYYY-MM"),
+        "{}",
+        bad.message()
+    );
+    let bad = auditor
+        .clone()
+        .get_report(get("october", "", false))
+        .await
+        .unwrap_err();
+    assert_eq!(bad.code(), Code::InvalidArgument, "{bad:?}");
+    assert!(bad.message().contains("month"), "{}", bad.message());
+
+    let client_key = key(stack, "acme", Role::Client, &[]).await.unwrap();
+    let mut as_client = client(&gateway.grpc_url, &client_key).await.unwrap();
+    let denied = as_client
+        .generate_monthly_report(GenerateMonthlyReportRequest {
+            month: month.into(),
+            regenerate: false,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(denied.code(), Code::PermissionDenied, "{denied:?}");
+    let denied = as_client
+        .get_report(get(month, "", false))
+        .await
+        .unwrap_err();
+    assert_eq!(denied.code(), Code::PermissionDenied, "{denied:?}");
+
+    let denied = auditor
+        .clone()
+        .generate_monthly_report(GenerateMonthlyReportRequest {
+            month: month.into(),
+            regenerate: true,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        denied.code(),
+        Code::PermissionDenied,
+        "auditors are read-only: {denied:?}"
+    );
+    let denied = admin
+        .clone()
+        .get_report(get(month, "", true))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        denied.code(),
+        Code::PermissionDenied,
+        "globex is not granted to acme's admin: {denied:?}"
+    );
+    let denied = admin
+        .clone()
+        .get_report(get(month, "globex", false))
+        .await
+        .unwrap_err();
+    assert_eq!(denied.code(), Code::PermissionDenied, "{denied:?}");
+    let missing = auditor
+        .clone()
+        .get_report(get("2001-01", "", false))
+        .await
+        .unwrap_err();
+    assert_eq!(missing.code(), Code::NotFound, "{missing:?}");
+}
+
+async fn download(http_url: &str, file: &ReportFile) -> (Vec<u8>, reqwest::StatusCode) {
+    let url = if file.url.starts_with("http") {
+        file.url.clone()
+    } else {
+        format!("{http_url}{}", file.url)
+    };
+    let response = jetcrawl_tests::http_client()
+        .unwrap()
+        .get(url)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (response.bytes().await.unwrap().to_vec(), status)
+}
+
+async fn check_downloads(stack: &Stack, http_url: &str, report: &GetReportResponse) {
+    let (_client, js) = jetcrawl_streams::connect(&stack.nats_url(), "report-events")
+        .await
+        .unwrap();
+    let seq = report.report.as_ref().unwrap().event_sequence;
+    let raw = js
+        .get_stream(AUDIT_ACTIONS_STREAM)
+        .await
+        .unwrap()
+        .get_raw_message(seq)
+        .await
+        .unwrap();
+    assert_eq!(raw.subject.as_str(), "audit.report._all");
+    let event = decode(seq, &raw.payload).unwrap().event;
+    let Some(Payload::ReportGenerated(generated)) = event.payload else {
+        panic!("not a ReportGenerated: {event:?}")
+    };
+    assert_eq!(
+        (
+            event.event_type.as_str(),
+            event.tenant.as_str(),
+            event.job_id.as_str()
+        ),
+        ("ReportGenerated", "_all", "")
+    );
+    for (file, format) in [
+        (report.html.as_ref().unwrap(), "html"),
+        (report.json.as_ref().unwrap(), "json"),
+    ] {
+        let (body, status) = download(http_url, file).await;
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+        let sha = hex::encode(Sha256::digest(&body));
+        assert_eq!(sha, file.sha256);
+        let recorded = generated
+            .files
+            .iter()
+            .find(|f| f.scope == "all" && f.format == format)
+            .unwrap();
+        assert_eq!(
+            recorded.sha256, sha,
+            "the download hashes to what ReportGenerated recorded"
+        );
+        let mut tampered = file.clone();
+        tampered.url = file.url.replace("all.", "tenant.globex.");
+        assert_eq!(download(http_url, &tampered).await.1, 403);
+    }
+}
