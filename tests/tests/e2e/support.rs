@@ -3,13 +3,11 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use anyhow::{Context, bail};
-use jetcrawl_proto::v1::{
-    ExtractKind, ExtractRule, GetJobRequest, Job, JobSpec, JobState, RenderMode, SubmitJobRequest,
-};
+use anyhow::Context;
+use jetcrawl_proto::v1::{ExtractKind, ExtractRule, Job, JobSpec, RenderMode};
 use jetcrawl_streams::topology::RESULTS_BUCKET;
 use jetcrawl_streams::{EventStore, RecordedEvent};
-use jetcrawl_tests::{Gateway, JobsApiClient, Projector, Stack, Worker, eventually};
+use jetcrawl_tests::{Gateway, JobsApiClient, Projector, Stack, Worker};
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncReadExt;
 
@@ -47,41 +45,20 @@ impl Platform {
 
     /// Submits over gRPC and returns the job id.
     pub async fn submit(&self, spec: JobSpec) -> anyhow::Result<String> {
-        let response = self
-            .jobs()
-            .await?
-            .submit_job(SubmitJobRequest {
-                spec: Some(spec),
-                idempotency_key: String::new(),
-            })
-            .await?
-            .into_inner();
-        Ok(response.job_id)
+        jetcrawl_tests::jobs::submit(&self.jobs().await?, spec).await
     }
 
     /// Polls GetJob until the job reaches a terminal state.
     pub async fn finished(&self, job_id: &str) -> anyhow::Result<Job> {
         let jobs = self.jobs().await?;
-        eventually(Duration::from_secs(90), || {
-            let mut jobs = jobs.clone();
-            let job_id = job_id.to_owned();
-            async move {
-                let job = jobs.get_job(GetJobRequest { job_id }).await?.into_inner();
-                let terminal = [JobState::Succeeded, JobState::Failed, JobState::Cancelled];
-                if terminal.iter().any(|s| *s as i32 == job.state) {
-                    Ok(job)
-                } else {
-                    bail!("job still {:?}", JobState::try_from(job.state))
-                }
-            }
-        })
-        .await
-        .with_context(|| {
-            format!(
-                "job {job_id} did not finish; worker log:\n{}",
-                self.worker.process.log()
-            )
-        })
+        jetcrawl_tests::jobs::wait_terminal(&jobs, job_id, Duration::from_secs(90))
+            .await
+            .with_context(|| {
+                format!(
+                    "job {job_id} did not finish; worker log:\n{}",
+                    self.worker.process.log()
+                )
+            })
     }
 
     /// The stored result of a succeeded job, checked against the sha256 and size its

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use jetcrawl_gateway::auth::Role;
 use jetcrawl_proto::v1::event::Payload;
 use jetcrawl_proto::v1::{
-    ExtractKind, ExtractRule, GetJobRequest, Job, JobSpec, JobState, RenderMode, SubmitJobRequest,
+    ExtractKind, ExtractRule, GetJobRequest, Job, JobSpec, JobState, RenderMode,
 };
 use jetcrawl_streams::{EventStore, RecordedEvent};
 use jetcrawl_tests::{Gateway, JobsApiClient, Projector, Stack, Worker, eventually};
@@ -76,16 +76,7 @@ impl Platform {
     }
 
     pub async fn submit(&self, spec: JobSpec) -> anyhow::Result<String> {
-        let response = self
-            .jobs()
-            .await?
-            .submit_job(SubmitJobRequest {
-                spec: Some(spec),
-                idempotency_key: String::new(),
-            })
-            .await?
-            .into_inner();
-        Ok(response.job_id)
+        jetcrawl_tests::jobs::submit(&self.jobs().await?, spec).await
     }
 
     pub async fn get(&self, job_id: &str) -> anyhow::Result<Job> {

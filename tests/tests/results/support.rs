@@ -2,13 +2,10 @@
 
 use std::time::Duration;
 
-use anyhow::{Context, bail};
-use jetcrawl_proto::v1::{
-    GetJobRequest, GetResultRequest, GetResultResponse, Job, JobSpec, JobState, RenderMode,
-    SubmitJobRequest,
-};
+use anyhow::Context;
+use jetcrawl_proto::v1::{GetResultRequest, GetResultResponse, Job, JobSpec, RenderMode};
 use jetcrawl_streams::{EventStore, RecordedEvent};
-use jetcrawl_tests::{Gateway, JobsApiClient, Notifier, Stack, Worker, eventually};
+use jetcrawl_tests::{Gateway, JobsApiClient, Notifier, Stack, Worker};
 
 /// Infrastructure, a gateway and a worker; a notifier when a test asks for one.
 pub struct Platform {
@@ -38,42 +35,22 @@ impl Platform {
         self.gateway.jobs().await
     }
 
+    /// Submits over gRPC and returns the job id.
     pub async fn submit(&self, spec: JobSpec) -> anyhow::Result<String> {
-        let response = self
-            .jobs()
-            .await?
-            .submit_job(SubmitJobRequest {
-                spec: Some(spec),
-                idempotency_key: String::new(),
-            })
-            .await?
-            .into_inner();
-        Ok(response.job_id)
+        jetcrawl_tests::jobs::submit(&self.jobs().await?, spec).await
     }
 
     /// Polls GetJob until the job reaches a terminal state.
     pub async fn finished(&self, job_id: &str) -> anyhow::Result<Job> {
         let jobs = self.jobs().await?;
-        eventually(Duration::from_secs(60), || {
-            let mut jobs = jobs.clone();
-            let job_id = job_id.to_owned();
-            async move {
-                let job = jobs.get_job(GetJobRequest { job_id }).await?.into_inner();
-                let terminal = [JobState::Succeeded, JobState::Failed, JobState::Cancelled];
-                if terminal.iter().any(|s| *s as i32 == job.state) {
-                    Ok(job)
-                } else {
-                    bail!("job still {:?}", JobState::try_from(job.state))
-                }
-            }
-        })
-        .await
-        .with_context(|| {
-            format!(
-                "job {job_id} did not finish; worker log:\n{}",
-                self.worker.process.log()
-            )
-        })
+        jetcrawl_tests::jobs::wait_terminal(&jobs, job_id, Duration::from_secs(60))
+            .await
+            .with_context(|| {
+                format!(
+                    "job {job_id} did not finish; worker log:\n{}",
+                    self.worker.process.log()
+                )
+            })
     }
 
     pub async fn get_result(
