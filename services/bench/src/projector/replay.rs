@@ -7,11 +7,12 @@ use std::time::Duration;
 use anyhow::Context as _;
 use async_nats::jetstream::Context;
 use async_nats::jetstream::message::PublishMessage;
-use jetcrawl_projections::{JOBS_PROJECTION, checkpoint};
+use jetcrawl_projections::{JOBS_PROJECTION, Projection, checkpoint};
 use jetcrawl_projector::ProjectorConfig;
 use jetcrawl_proto::v1::RenderMode;
 use jetcrawl_streams::EventKind;
 use jetcrawl_streams::envelope::{encode, envelope_headers};
+use jetcrawl_streams::subjects::JOBS_STREAM;
 use jetcrawl_streams::subjects::event_subject;
 use sqlx::PgPool;
 use tokio::sync::oneshot;
@@ -35,9 +36,16 @@ pub struct Running {
     pub started: Instant,
 }
 
-/// Starts the projector with its default batching, or `batch` messages per batch.
-pub fn start(nats_url: &str, database_url: &str, batch: Option<usize>) -> Running {
+/// Starts the projector running `projections` (`jobs`, or `all`) with its default
+/// batching, or `batch` messages per batch.
+pub fn start(
+    nats_url: &str,
+    database_url: &str,
+    projections: &str,
+    batch: Option<usize>,
+) -> Running {
     let mut config = ProjectorConfig::new(nats_url, database_url);
+    config.projections = projections.to_owned();
     if let Some(batch) = batch {
         config.batch_size = batch;
     }
@@ -60,10 +68,16 @@ impl Running {
     }
 }
 
-/// Waits until the checkpoint reaches `last`; returns the seconds since the start.
-pub async fn caught_up(pool: &PgPool, running: &Running, last: u64) -> anyhow::Result<f64> {
+/// Waits until every checkpoint of `projections` over the JOBS stream reaches `last`;
+/// returns the seconds since the start.
+pub async fn caught_up(
+    pool: &PgPool,
+    running: &Running,
+    projections: &[Projection],
+    last: u64,
+) -> anyhow::Result<f64> {
     loop {
-        if checkpoint(pool, JOBS_PROJECTION).await.unwrap_or(0) >= last {
+        if slowest(pool, projections).await >= last {
             return Ok(running.started.elapsed().as_secs_f64());
         }
         anyhow::ensure!(
@@ -72,6 +86,15 @@ pub async fn caught_up(pool: &PgPool, running: &Running, last: u64) -> anyhow::R
         );
         tokio::time::sleep(POLL).await;
     }
+}
+
+/// The lowest checkpoint among `projections` that read the JOBS stream.
+async fn slowest(pool: &PgPool, projections: &[Projection]) -> u64 {
+    let mut lowest = u64::MAX;
+    for projection in projections.iter().filter(|p| p.stream() == JOBS_STREAM) {
+        lowest = lowest.min(checkpoint(pool, projection.name()).await.unwrap_or(0));
+    }
+    lowest
 }
 
 /// Publishes `rate` JobSubmitted/s for `duration` and measures, per event, the time from
