@@ -8,7 +8,7 @@ use jetcrawl_proto::v1::{
     AuditFilter, AuditRecord, QueryAuditLogRequest, QueryAuditLogResponse, VerifyAuditChainResponse,
 };
 
-use super::list::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+use super::list::page_size;
 use super::{Caller, Gateway, timestamp};
 use crate::error::GatewayError;
 
@@ -21,18 +21,7 @@ impl Gateway {
         caller: &Caller,
         request: QueryAuditLogRequest,
     ) -> Result<QueryAuditLogResponse, GatewayError> {
-        let page_size = match request.page_size {
-            0 => DEFAULT_PAGE_SIZE,
-            n if n > MAX_PAGE_SIZE => {
-                return Err(GatewayError::invalid(
-                    "page_size",
-                    format!(
-                        "{n} is above the limit {MAX_PAGE_SIZE}; ask for at most {MAX_PAGE_SIZE} audit rows per page, or 0 for {DEFAULT_PAGE_SIZE}"
-                    ),
-                ));
-            }
-            n => n,
-        };
+        let page_size = page_size(request.page_size, "audit rows")?;
         let filter = scoped_filter(caller, request.filter.as_ref())?;
         let token = (!request.page_token.is_empty()).then_some(request.page_token.as_str());
         let (rows, next) = audit::query_audit_log(&self.pool, &filter, page_size, token)
@@ -70,11 +59,7 @@ fn scoped_filter(
     let f = filter.unwrap_or(&default);
     let set = |v: &str| (!v.trim().is_empty()).then(|| v.trim().to_owned());
     let tenant = set(&f.tenant).unwrap_or_else(|| caller.tenant.clone());
-    if !caller.may_read_tenant(&tenant) {
-        return Err(GatewayError::PermissionDenied(format!(
-            "filter.tenant: tenant {tenant} is not granted to this key; use a key of that tenant or ask for a grant"
-        )));
-    }
+    caller.require_tenant("filter.tenant", &tenant)?;
     let time = |field: &str, t: Option<&prost_types::Timestamp>| {
         t.map(|t| {
             DateTime::from_timestamp(t.seconds, t.nanos.max(0) as u32).ok_or_else(|| {

@@ -57,6 +57,16 @@ impl Caller {
     pub fn may_read_tenant(&self, tenant: &str) -> bool {
         self.tenant == tenant || self.granted_tenants.iter().any(|t| t == tenant)
     }
+
+    /// PERMISSION_DENIED naming `field` unless this caller may read `tenant`.
+    pub fn require_tenant(&self, field: &str, tenant: &str) -> Result<(), GatewayError> {
+        if self.may_read_tenant(tenant) {
+            return Ok(());
+        }
+        Err(GatewayError::PermissionDenied(format!(
+            "{field}: tenant {tenant} is not granted to this key; use a key of that tenant or ask for a grant"
+        )))
+    }
 }
 
 impl Gateway {

@@ -6,7 +6,7 @@ use jetcrawl_proto::v1::{
     AttemptError, DeadLetter, DeadLetterFilter, ListDeadLettersRequest, ListDeadLettersResponse,
 };
 
-use super::list::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+use super::list::page_size;
 use super::{Caller, Gateway, timestamp};
 use crate::error::GatewayError;
 
@@ -19,18 +19,7 @@ impl Gateway {
         caller: &Caller,
         request: ListDeadLettersRequest,
     ) -> Result<ListDeadLettersResponse, GatewayError> {
-        let page_size = match request.page_size {
-            0 => DEFAULT_PAGE_SIZE,
-            n if n > MAX_PAGE_SIZE => {
-                return Err(GatewayError::invalid(
-                    "page_size",
-                    format!(
-                        "{n} is above the limit {MAX_PAGE_SIZE}; ask for at most {MAX_PAGE_SIZE} dead letters per page, or 0 for {DEFAULT_PAGE_SIZE}"
-                    ),
-                ));
-            }
-            n => n,
-        };
+        let page_size = page_size(request.page_size, "dead letters")?;
         let filter = scoped_filter(caller, request.filter.as_ref())?;
         let token = (!request.page_token.is_empty()).then_some(request.page_token.as_str());
         let (rows, next) = list_dead_letters(&self.pool, &filter, page_size, token)
@@ -52,11 +41,7 @@ pub(crate) fn scoped_filter(
 ) -> Result<jetcrawl_projections::DeadLetterFilter, GatewayError> {
     let mut scoped = projection_filter(filter);
     let tenant = scoped.tenant.get_or_insert_with(|| caller.tenant.clone());
-    if !caller.may_read_tenant(tenant) {
-        return Err(GatewayError::PermissionDenied(format!(
-            "filter.tenant: tenant {tenant} is not granted to this key; use a key of that tenant or ask for a grant"
-        )));
-    }
+    caller.require_tenant("filter.tenant", tenant)?;
     Ok(scoped)
 }
 

@@ -14,6 +14,21 @@ pub const DEFAULT_PAGE_SIZE: u32 = 50;
 /// Largest page a request may ask for.
 pub const MAX_PAGE_SIZE: u32 = 500;
 
+/// The page size a request asked for: 0 means the default, more than the limit is
+/// INVALID_ARGUMENT naming `page_size` and what a page holds (`items`, e.g. "jobs").
+pub(crate) fn page_size(requested: u32, items: &str) -> Result<u32, GatewayError> {
+    match requested {
+        0 => Ok(DEFAULT_PAGE_SIZE),
+        n if n > MAX_PAGE_SIZE => Err(GatewayError::invalid(
+            "page_size",
+            format!(
+                "{n} is above the limit {MAX_PAGE_SIZE}; ask for at most {MAX_PAGE_SIZE} {items} per page, or 0 for {DEFAULT_PAGE_SIZE}"
+            ),
+        )),
+        n => Ok(n),
+    }
+}
+
 impl Gateway {
     /// One page of the caller's jobs.
     #[tracing::instrument(name = "list_jobs", skip_all, fields(tenant = %caller.tenant))]
@@ -22,18 +37,7 @@ impl Gateway {
         caller: &Caller,
         request: ListJobsRequest,
     ) -> Result<ListJobsResponse, GatewayError> {
-        let page_size = match request.page_size {
-            0 => DEFAULT_PAGE_SIZE,
-            n if n > MAX_PAGE_SIZE => {
-                return Err(GatewayError::invalid(
-                    "page_size",
-                    format!(
-                        "{n} is above the limit {MAX_PAGE_SIZE}; ask for at most {MAX_PAGE_SIZE} jobs per page, or 0 for {DEFAULT_PAGE_SIZE}"
-                    ),
-                ));
-            }
-            n => n,
-        };
+        let page_size = page_size(request.page_size, "jobs")?;
         let status = state_filter(request.state)?;
         let token = (!request.page_token.is_empty()).then_some(request.page_token.as_str());
         let (rows, next) = list_jobs(&self.pool, &caller.tenant, status, page_size, token)

@@ -37,11 +37,7 @@ impl Gateway {
         let tenant = non_empty(&request.tenant)
             .unwrap_or(&caller.tenant)
             .to_owned();
-        if !caller.may_read_tenant(&tenant) {
-            return Err(GatewayError::PermissionDenied(format!(
-                "tenant: {tenant} is not granted to this credential; use a key of that tenant or ask for a grant"
-            )));
-        }
+        caller.require_tenant("tenant", &tenant)?;
         let target = self
             .resolve(tenant, &request.data_subject, &request.job_id)
             .await?;

@@ -162,11 +162,7 @@ impl Gateway {
             tenant.to_owned()
         };
         check_tenant(&tenant).map_err(|why| GatewayError::invalid("tenant", why))?;
-        if !caller.may_read_tenant(&tenant) {
-            return Err(GatewayError::PermissionDenied(format!(
-                "tenant: tenant {tenant} is not granted to this key; use a key of that tenant or ask for a grant"
-            )));
-        }
+        caller.require_tenant("tenant", &tenant)?;
         Ok(Some(tenant))
     }
 
