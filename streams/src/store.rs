@@ -136,29 +136,80 @@ impl EventStore {
 
     /// The job's whole history, oldest first; empty when the job does not exist.
     /// Reads go to the stream leader, so a client always sees its own writes.
+    ///
+    /// A walk by wildcard subject is a linear scan of the stream's block on the server,
+    /// from where it starts to the next match. So the walk is bounded first: the job's
+    /// last event (a lookup through the per-subject index) and its JobSubmitted, which is
+    /// always its first event since it is appended only where the job has none. A job
+    /// whose only event is JobSubmitted costs two indexed lookups and no scan.
     pub async fn history(&self, job_id: &str) -> Result<Vec<RecordedEvent>, StoreError> {
         let filter = job_filter(job_id);
+        let Some(last) = self.last_on(filter.clone()).await? else {
+            return Ok(Vec::new());
+        };
+        let first = self
+            .last_on(event_subject(job_id, EventKind::Submitted))
+            .await?
+            .filter(|first| first.sequence <= last.sequence);
+        let mut next = first.as_ref().map_or(1, |first| first.sequence);
         let mut events = Vec::new();
-        let mut next = 1;
-        loop {
-            let found = self
-                .stream
-                .raw_message_builder()
-                .sequence(next)
-                .next_by_subject(filter.clone())
-                .send()
-                .await;
+        if let Some(first) = first.filter(|first| first.sequence < last.sequence) {
+            next = first.sequence + 1;
+            events.push(first);
+        }
+        while next < last.sequence {
+            let found = self.next_on(&filter, next).await?;
             match found {
-                Ok(message) => {
-                    next = message.sequence + 1;
-                    events.push(envelope::decode(message.sequence, &message.payload)?);
+                Some(event) if event.sequence < last.sequence => {
+                    next = event.sequence + 1;
+                    events.push(event);
                 }
-                Err(err) if err.kind() == LastRawMessageErrorKind::NoMessageFound => {
-                    return Ok(events);
-                }
-                Err(err) => return Err(StoreError::unavailable(err)),
+                _ => break,
             }
         }
+        events.push(last);
+        Ok(events)
+    }
+
+    /// The last event on `subject` (literal or wildcard), found through the stream's
+    /// per-subject index.
+    async fn last_on(&self, subject: String) -> Result<Option<RecordedEvent>, StoreError> {
+        let found = self
+            .stream
+            .raw_message_builder()
+            .last_by_subject(subject)
+            .send()
+            .await;
+        match found {
+            Ok(message) => Ok(Some(envelope::decode(message.sequence, &message.payload)?)),
+            Err(err) if err.kind() == LastRawMessageErrorKind::NoMessageFound => Ok(None),
+            Err(err) => Err(StoreError::unavailable(err)),
+        }
+    }
+
+    /// The first event on `filter` at or after stream sequence `from`.
+    async fn next_on(&self, filter: &str, from: u64) -> Result<Option<RecordedEvent>, StoreError> {
+        let found = self
+            .stream
+            .raw_message_builder()
+            .sequence(from)
+            .next_by_subject(filter.to_owned())
+            .send()
+            .await;
+        match found {
+            Ok(message) => Ok(Some(envelope::decode(message.sequence, &message.payload)?)),
+            Err(err) if err.kind() == LastRawMessageErrorKind::NoMessageFound => Ok(None),
+            Err(err) => Err(StoreError::unavailable(err)),
+        }
+    }
+
+    /// Stream sequence of the job's last event (0 when it has none): one indexed lookup,
+    /// enough to tell whether a job read earlier has changed since.
+    pub async fn last_sequence(&self, job_id: &str) -> Result<u64, StoreError> {
+        Ok(self
+            .last_on(job_filter(job_id))
+            .await?
+            .map_or(0, |last| last.sequence))
     }
 
     /// The job folded from its history (`JobStatus::New` when it does not exist).

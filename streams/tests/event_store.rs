@@ -294,3 +294,43 @@ async fn two_writers_racing_at_one_position_never_both_report_success() {
         "one stored event per round"
     );
 }
+
+#[tokio::test]
+async fn a_history_holds_exactly_its_jobs_events_among_many_others() {
+    let (_nats, store, _js) = store().await;
+    // Other jobs before, between and after; one whose id extends this one's.
+    let mut expected = Vec::new();
+    store
+        .append(0, &[submitted("before")])
+        .await
+        .expect("before");
+    let first = store.append(0, &[submitted("job-h")]).await.expect("first");
+    expected.push(first.sequence);
+    let mut last = first.sequence;
+    for attempt in 1..=3 {
+        for other in ["job-h2", "other"] {
+            let id = format!("{other}-{attempt}");
+            store.append(0, &[submitted(&id)]).await.expect("other");
+        }
+        let appended = store
+            .append(last, &[started("job-h", attempt)])
+            .await
+            .expect("started");
+        expected.push(appended.sequence);
+        last = appended.sequence;
+    }
+    store.append(0, &[submitted("after")]).await.expect("after");
+
+    let history = store.history("job-h").await.expect("history");
+    let seqs: Vec<u64> = history.iter().map(|e| e.sequence).collect();
+    assert_eq!(
+        seqs, expected,
+        "every event of job-h, oldest first, and no other"
+    );
+    assert!(history.iter().all(|e| e.event.job_id == "job-h"));
+    assert_eq!(store.last_sequence("job-h").await.expect("last"), last);
+    assert_eq!(store.last_sequence("no-such-job").await.expect("last"), 0);
+
+    let only = store.history("before").await.expect("history");
+    assert_eq!(only.len(), 1, "a job with only JobSubmitted has one event");
+}

@@ -1,7 +1,7 @@
 //! Watching a job while one of its attempts runs: a cancel request, or any other change
 //! (another worker took the job over, the job was dead-lettered), stops the run at its
 //! next step boundary. A plain NATS subscription on `jobs.<id>.>` sees every event as it
-//! is stored; the history is read once after subscribing to close the gap.
+//! is stored; after subscribing, the job's last sequence is checked once to close the gap.
 
 use async_nats::Client;
 use futures::StreamExt;
@@ -45,8 +45,9 @@ pub async fn watch_attempt(
             return (interrupt, AttemptWatch { task: None });
         }
     };
-    match store.load(&job.id).await {
-        Ok(now) => check_state(&now, attempt, &interrupter),
+    match reread(store, job).await {
+        Ok(Some(now)) => check_state(&now, attempt, &interrupter),
+        Ok(None) => check_state(job, attempt, &interrupter),
         Err(err) => warn!(error = %err, "cannot re-read the job after subscribing"),
     }
     let task = tokio::spawn(
@@ -67,6 +68,18 @@ pub async fn watch_attempt(
         .in_current_span(),
     );
     (interrupt, AttemptWatch { task: Some(task) })
+}
+
+/// The job as it is now, or `None` when nothing was appended since `job` was read (one
+/// indexed lookup instead of reading the whole history).
+async fn reread(
+    store: &EventStore,
+    job: &Job,
+) -> Result<Option<Job>, jetcrawl_streams::StoreError> {
+    if store.last_sequence(&job.id).await? == job.last_sequence {
+        return Ok(None);
+    }
+    store.load(&job.id).await.map(Some)
 }
 
 /// What an event appended by someone else while we run means for the run.

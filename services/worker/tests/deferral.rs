@@ -50,8 +50,9 @@ async fn submit(store: &EventStore, job_id: &str, spec: JobSpec) {
 
 async fn until_terminal(store: &EventStore, job_id: &str) -> Vec<RecordedEvent> {
     for _ in 0..300 {
+        // One read: the status and the events returned must come from the same history.
         let history = store.history(job_id).await.expect("history");
-        if store.load(job_id).await.expect("load").status.is_terminal() {
+        if jetcrawl_streams::job::fold(&history).status.is_terminal() {
             return history;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
