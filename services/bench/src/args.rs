@@ -28,7 +28,8 @@ pub struct BenchArgs {
     /// How many times every scenario runs; the report gives medians.
     #[arg(long)]
     pub repeats: Option<u32>,
-    /// Only these scenarios (submit, durability, projector, workers, e2e); all when empty.
+    /// Only these scenarios (submit, durability, projector, workers, e2e), or parts of one
+    /// (`workers.http`, `workers.browser`, `workers.auto`); all when empty.
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
     /// Concurrent gRPC clients of the submit scenario, e.g. `10,100,1000`.
@@ -182,8 +183,23 @@ impl Sizes {
         }
     }
 
-    /// Whether scenario `name` runs.
+    /// Whether scenario `name` runs (named alone, or one of its parts named).
     pub fn runs(&self, name: &str) -> bool {
-        self.only.is_empty() || self.only.iter().any(|s| s == name)
+        self.only.is_empty()
+            || self.only.iter().any(|s| {
+                s == name
+                    || s.strip_prefix(name)
+                        .is_some_and(|rest| rest.starts_with('.'))
+            })
+    }
+
+    /// Whether part `part` of scenario `name` runs: the scenario is named alone, or
+    /// `name.part` is (e.g. `workers.http`, `workers.browser`, `workers.auto`).
+    pub fn runs_part(&self, name: &str, part: &str) -> bool {
+        self.only.is_empty()
+            || self
+                .only
+                .iter()
+                .any(|s| s == name || *s == format!("{name}.{part}"))
     }
 }

@@ -21,7 +21,7 @@ pub async fn run(stack: &BenchStack, sizes: &Sizes) -> anyhow::Result<Vec<Measur
     let nats = stack.nats(false).await?;
     let gateway = stack.spawn_gateway(&nats).await?;
     let tabs = sizes.tabs.iter().copied().max().unwrap_or(4);
-    let worker = stack.spawn_worker(&nats, tabs).await?;
+    let worker = stack.spawn_worker(&nats, tabs).await?.process;
     let client = async_nats::connect(nats.url()).await?;
     let grpc = jetcrawl_tests::auth::jobs_client(&gateway.grpc_url, &gateway.api_key).await?;
     let pages = jobs::fixture_pages(&stack.site, sizes.e2e_jobs);

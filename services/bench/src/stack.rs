@@ -20,6 +20,14 @@ pub struct BenchStack {
     pub site: FixtureSite,
 }
 
+/// A spawned worker.
+pub struct WorkerProcess {
+    /// The process (its pid is what gets measured).
+    pub process: ServiceProcess,
+    /// Its Prometheus endpoint.
+    pub metrics_url: String,
+}
+
 /// A spawned gateway.
 pub struct GatewayProcess {
     /// The process (its pid is what gets measured).
@@ -88,7 +96,7 @@ impl BenchStack {
         &self,
         nats: &NatsServer,
         tabs: usize,
-    ) -> anyhow::Result<ServiceProcess> {
+    ) -> anyhow::Result<WorkerProcess> {
         let metrics = format!("127.0.0.1:{}", free_port()?);
         let chromium = jetcrawl_local::chromium_path()?;
         let env = vec![
@@ -106,13 +114,17 @@ impl BenchStack {
             ),
             ("JETCRAWL_WORKER_ID".to_owned(), format!("bench-{tabs}")),
         ];
-        spawn(
+        let process = spawn(
             "jetcrawl-worker",
             nats,
             env,
             &format!("http://{metrics}/healthz"),
         )
-        .await
+        .await?;
+        Ok(WorkerProcess {
+            process,
+            metrics_url: format!("http://{metrics}/metrics"),
+        })
     }
 }
 

@@ -16,8 +16,17 @@ use crate::error::{ErrorClass, JobError};
 use crate::execute::{Interrupt, Stop};
 use crate::handler::{Handler, Outcome, STORE_RETRY_DELAY, acknowledge, heartbeat};
 use crate::lifecycle::Concluded;
+use crate::phase::Phase;
 use crate::results::StoredResult;
 use crate::watch::watch_attempt;
+
+/// What one run produced, before it is recorded.
+struct Ran {
+    result: Result<StoredResult, JobError>,
+    duration_ms: u64,
+    /// The egress proxies it went through.
+    proxy: String,
+}
 
 impl Handler {
     pub(crate) async fn run_attempt(
@@ -28,27 +37,54 @@ impl Handler {
         ack_wait: Duration,
     ) -> Outcome {
         let client = self.recorder.store.context().client();
+        let watching = Instant::now();
         let (interrupt, watch) = watch_attempt(&client, &self.recorder.store, &job, attempt).await;
         let heartbeat = tokio::spawn(heartbeat(message.clone(), ack_wait / 4).in_current_span());
-        let started = Instant::now();
+        let started = Phase::Watch.done(watching);
         // Collects the egress proxies the run goes through, for its outcome event.
         let trail = EgressTrail::new();
         let result = trail.scope(self.execute(&job, &interrupt)).await;
         let proxy = trail.summary();
         heartbeat.abort();
         drop(watch);
+        let releasing = Instant::now();
         let result = self.slot_done(&job, result).await;
+        let concluding = Phase::Release.done(releasing);
         let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let ran = Ran {
+            result,
+            duration_ms,
+            proxy,
+        };
+        let outcome = self.settle(message, &job, attempt, ran, &interrupt).await;
+        Phase::Conclude.done(concluding);
+        outcome
+    }
+
+    /// Records how the attempt ended and settles its message.
+    async fn settle(
+        &self,
+        message: &Message,
+        job: &Job,
+        attempt: u32,
+        ran: Ran,
+        interrupt: &Interrupt,
+    ) -> Outcome {
+        let Ran {
+            result,
+            duration_ms,
+            proxy,
+        } = ran;
         match (result, interrupt.stop()) {
             (Ok(stored), _) => {
-                self.succeed(message, &job, attempt, stored, duration_ms, proxy)
+                self.succeed(message, job, attempt, stored, duration_ms, proxy)
                     .await
             }
             (Err(err), Some(stop)) if err.class == ErrorClass::Interrupted => {
-                self.stopped(message, &job, stop).await
+                self.stopped(message, job, stop).await
             }
             (Err(err), _) => {
-                self.fail(message, &job, attempt, err, duration_ms, proxy)
+                self.fail(message, job, attempt, err, duration_ms, proxy)
                     .await
             }
         }
@@ -66,7 +102,8 @@ impl Handler {
         // On a paced domain, the request waits here for its gap (not on the deadline).
         self.gate.confirm(job).await;
         let limit = self.config.job_deadline(spec.timeout_ms);
-        let deadline = Instant::now() + limit;
+        let running = Instant::now();
+        let deadline = running + limit;
         let mut run =
             tokio::time::timeout(limit, self.executor.run_until(&spec, deadline, interrupt))
                 .await
@@ -79,8 +116,11 @@ impl Handler {
                         ),
                     )
                 })??;
+        let storing = Phase::Execute.done(running);
         run.politeness = self.gate.notes(job).report;
-        self.results.store_run(&job.id, run).await
+        let stored = self.results.store_run(&job.id, run).await;
+        Phase::Store.done(storing);
+        stored
     }
 
     /// The run stopped at a step boundary: record the cancel, or leave a job that moved

@@ -5,7 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::jetstream::{AckKind, Message};
+use jetcrawl_streams::envelope::decode;
 use jetcrawl_streams::subjects::job_id_of;
+use tokio::time::Instant;
 use tracing::{Instrument, Span, error, info, info_span, warn};
 
 use crate::backoff::Backoff;
@@ -13,6 +15,7 @@ use crate::config::WorkerConfig;
 use crate::execute::Executor;
 use crate::gate::SlotGate;
 use crate::lifecycle::{Recorder, Started};
+use crate::phase::Phase;
 use crate::results::ResultStore;
 
 /// Delay before a message whose history could not be written is tried again.
@@ -91,11 +94,18 @@ impl Handler {
         };
         Span::current().record("job_id", job_id);
         let sequence = message.info().map(|i| i.stream_sequence).unwrap_or(0);
-        let outcome = match self
+        let began = Instant::now();
+        // The work message is an event; when it is the job's JobSubmitted it is the
+        // likely whole history, which spares reading it (see `begin_from`).
+        let work = decode(sequence, &message.payload)
+            .ok()
+            .filter(|_| sequence != 0);
+        let begun = self
             .recorder
-            .begin(job_id, sequence, self.gate.as_ref())
-            .await
-        {
+            .begin_from(job_id, work, sequence, self.gate.as_ref())
+            .await;
+        Phase::Begin.done(began);
+        let outcome = match begun {
             Ok(Started::Run { job, attempt }) => {
                 Span::current()
                     .record("attempt", attempt)

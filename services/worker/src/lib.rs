@@ -24,6 +24,7 @@ pub mod execute;
 pub mod gate;
 pub mod handler;
 pub mod lifecycle;
+pub mod phase;
 pub mod politeness;
 pub mod pool;
 pub mod results;

@@ -6,7 +6,10 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use jetcrawl_proto::v1::event::Payload;
-use jetcrawl_streams::{Command, DecideError, EventStore, Job, JobStatus, StoreError, decide};
+use jetcrawl_streams::job::fold;
+use jetcrawl_streams::{
+    Command, DecideError, EventStore, Job, JobStatus, RecordedEvent, StoreError, decide,
+};
 
 use crate::gate::{AlwaysReady, AttemptOutcome, Slot, SlotGate};
 
@@ -96,10 +99,35 @@ impl Recorder {
         work_sequence: u64,
         gate: &dyn SlotGate,
     ) -> Result<Started, RecordError> {
-        let mut job = self.load(job_id).await?;
+        self.begin_from(job_id, None, work_sequence, gate).await
+    }
+
+    /// [`Self::begin`], starting from `submitted` when the work message is the job's
+    /// JobSubmitted: a job whose history is that one event (the usual first attempt)
+    /// then needs no read at all. The guess is safe because the append expects the
+    /// job's last sequence to be the JobSubmitted's: if anything was appended since, the
+    /// append is refused and the job is read and decided again. A decision not to append
+    /// is never taken on the guess.
+    pub async fn begin_from(
+        &self,
+        job_id: &str,
+        submitted: Option<RecordedEvent>,
+        work_sequence: u64,
+        gate: &dyn SlotGate,
+    ) -> Result<Started, RecordError> {
+        let (mut job, mut guessed) = match submitted {
+            Some(event) if is_submitted_of(&event, job_id) => {
+                (self.open(fold([&event])).await?, true)
+            }
+            _ => (self.load(job_id).await?, false),
+        };
         let mut slot = None;
         for _ in 0..APPEND_TRIES {
             if let Some(early) = precheck(&job, work_sequence) {
+                if std::mem::take(&mut guessed) {
+                    job = self.load(job_id).await?;
+                    continue;
+                }
                 release_unused(gate, &job, slot.as_ref()).await;
                 return Ok(early);
             }
@@ -109,6 +137,10 @@ impl Recorder {
             };
             let mut payloads = match decide(&job, start) {
                 Ok(payloads) => payloads,
+                Err(_) if std::mem::take(&mut guessed) => {
+                    job = self.load(job_id).await?;
+                    continue;
+                }
                 Err(err) => {
                     release_unused(gate, &job, slot.as_ref()).await;
                     return Ok(Started::Discard(discard_reason(&err)));
@@ -138,7 +170,10 @@ impl Recorder {
                     }
                     return Ok(started);
                 }
-                Err(StoreError::Conflict { .. }) => job = self.load(job_id).await?,
+                Err(StoreError::Conflict { .. }) => {
+                    guessed = false;
+                    job = self.load(job_id).await?;
+                }
                 Err(err) => {
                     release_unused(gate, &job, slot.as_ref()).await;
                     return Err(err.into());
@@ -172,7 +207,11 @@ impl Recorder {
     /// Loads the job with its spec opened: the worker's one decryption point, so the gate
     /// and the executor see plain URLs (or `[erased]` once the subject was erased).
     async fn load(&self, job_id: &str) -> Result<Job, StoreError> {
-        let mut job = self.store.load(job_id).await?;
+        self.open(self.store.load(job_id).await?).await
+    }
+
+    /// Opens the job's sealed spec.
+    async fn open(&self, mut job: Job) -> Result<Job, StoreError> {
         if let (Some(privacy), Some(spec)) = (&self.privacy, &job.spec) {
             let opened = privacy
                 .open_spec(&job.tenant, spec)
@@ -187,6 +226,11 @@ impl Recorder {
     async fn append(&self, job: &Job, payloads: &[Payload]) -> Result<Job, StoreError> {
         self.store.append_decided(job, &self.actor, payloads).await
     }
+}
+
+/// True when `event` is the JobSubmitted of `job_id`.
+fn is_submitted_of(event: &RecordedEvent, job_id: &str) -> bool {
+    event.event.job_id == job_id && matches!(event.payload(), Some(Payload::JobSubmitted(_)))
 }
 
 /// What to do before deciding a start: nothing left to do, a stale message, or a

@@ -156,6 +156,24 @@ async fn jobs_end_with_a_stored_result_or_with_job_failed_after_retries() {
         "{again:?}"
     );
     assert_eq!(store.history("job-ok").await.expect("history").len(), 3);
+    // The same, as the worker sees a redelivered work message: its JobSubmitted is not
+    // the whole history, so the guess from it must not start a second run.
+    let submitted = store.history("job-ok").await.expect("history")[0].clone();
+    let work_sequence = submitted.sequence;
+    let again = recorder
+        .begin_from(
+            "job-ok",
+            Some(submitted),
+            work_sequence,
+            &jetcrawl_worker::AlwaysReady,
+        )
+        .await
+        .expect("start decided");
+    assert!(
+        matches!(again, jetcrawl_worker::lifecycle::Started::Discard(ref why) if why.contains("succeeded")),
+        "{again:?}"
+    );
+    assert_eq!(store.history("job-ok").await.expect("history").len(), 3);
 
     let history = until_terminal(&store, "job-503").await;
     assert_eq!(

@@ -5,13 +5,14 @@ mod bare;
 mod observe;
 mod service;
 
+use service::WorkerRun;
+
 use async_nats::jetstream::Context;
 use jetcrawl_local::NatsServer;
 use jetcrawl_proto::v1::RenderMode;
 
 use crate::args::Sizes;
 use crate::jobs::{self, Page};
-use crate::procfs::ProcUsage;
 use crate::report::{Measured, THROUGHPUT};
 use crate::stack::BenchStack;
 
@@ -41,7 +42,7 @@ impl Ctx<'_> {
     ) -> anyhow::Result<[Measured; 2]> {
         let base_key = format!("workers.bare_{name}");
         let base_row = bare_row(&base_key, labels.0, concurrency, &base);
-        let (seen, usage) = service::run(
+        let run = service::run(
             self.stack,
             self.nats,
             self.client,
@@ -52,7 +53,7 @@ impl Ctx<'_> {
         )
         .await?;
         let key = format!("workers.{name}");
-        let row = worker_row(&key, labels.1, concurrency, &seen, usage);
+        let row = worker_row(&key, labels.1, concurrency, &run);
         Ok([base_row, row.against(base_key, THROUGHPUT)])
     }
 }
@@ -76,9 +77,15 @@ pub async fn run(stack: &BenchStack, sizes: &Sizes) -> anyhow::Result<Vec<Measur
         format!("bare reqwest, {c} at once"),
         format!("worker http, {c} at once"),
     );
-    let base = bare::http(&pages, c).await?;
-    rows.extend(ctx.pair("http", labels, base, RenderMode::Http, c).await?);
-    for &tabs in &sizes.tabs {
+    if sizes.runs_part("workers", "http") {
+        let base = bare::http(&pages, c).await?;
+        rows.extend(ctx.pair("http", labels, base, RenderMode::Http, c).await?);
+    }
+    let browser_tabs = match sizes.runs_part("workers", "browser") {
+        true => sizes.tabs.as_slice(),
+        false => &[],
+    };
+    for &tabs in browser_tabs {
         let labels = (
             format!("bare headless_chrome, {tabs} tabs"),
             format!("worker browser, {tabs} tabs"),
@@ -94,8 +101,10 @@ pub async fn run(stack: &BenchStack, sizes: &Sizes) -> anyhow::Result<Vec<Measur
         format!("bare reqwest (static) + headless_chrome (js), {c} at once"),
         format!("worker auto, {c} tabs"),
     );
-    let base = auto_baseline(&pages, c).await?;
-    rows.extend(ctx.pair("auto", labels, base, RenderMode::Auto, c).await?);
+    if sizes.runs_part("workers", "auto") {
+        let base = auto_baseline(&pages, c).await?;
+        rows.extend(ctx.pair("auto", labels, base, RenderMode::Auto, c).await?);
+    }
     Ok(rows)
 }
 
@@ -126,19 +135,17 @@ fn bare_row(key: &str, label: String, concurrency: usize, bare: &Bare) -> Measur
     row
 }
 
-fn worker_row(
-    key: &str,
-    label: String,
-    concurrency: usize,
-    seen: &Observed,
-    usage: ProcUsage,
-) -> Measured {
+fn worker_row(key: &str, label: String, concurrency: usize, run: &WorkerRun) -> Measured {
+    let seen = &run.observed;
     let mut times = seen.page_times.clone();
-    Measured::new("workers", key, label)
+    let row = Measured::new("workers", key, label)
         .with("concurrency", concurrency as f64)
         .with(THROUGHPUT, seen.throughput())
         .with("p50_ms", times.quantile_ms(0.5))
         .with("p99_ms", times.quantile_ms(0.99))
         .with("errors", seen.failed as f64)
-        .with("peak_rss_mib", usage.peak_rss_mib)
+        .with("peak_rss_mib", run.usage.peak_rss_mib);
+    run.phases.iter().fold(row, |row, (phase, mean_ms)| {
+        row.with(format!("{phase}_mean_ms"), *mean_ms)
+    })
 }
