@@ -100,6 +100,23 @@ impl SubjectKeys {
         DataKey::from_bytes(&bytes)
     }
 
+    /// The key of a reference that is almost surely new (a job that is its own
+    /// subject): created first, read only when it exists already. One write instead of
+    /// a read and a write.
+    pub async fn create_or_get(
+        &self,
+        tenant: &str,
+        reference: &SubjectRef,
+    ) -> Result<DataKey, PrivacyError> {
+        let name = entry(tenant, reference);
+        let value = Bytes::from(DataKey::generate().bytes().to_vec());
+        let bytes = match self.create_raw(&name, value).await? {
+            Some(created) => created,
+            None => self.existing(&name).await?,
+        };
+        DataKey::from_bytes(&bytes)
+    }
+
     /// The key of `reference`; `None` when it was erased or never existed.
     pub async fn get(
         &self,
@@ -155,16 +172,30 @@ impl SubjectKeys {
         if let Some(bytes) = self.kv.get(name).await.map_err(read)? {
             return Ok(bytes);
         }
-        let value = Bytes::from(fresh());
+        match self.create_raw(name, Bytes::from(fresh())).await? {
+            Some(created) => Ok(created),
+            None => self.existing(name).await,
+        }
+    }
+
+    /// Creates `name` with `value`; `None` when it exists already.
+    async fn create_raw(&self, name: &str, value: Bytes) -> Result<Option<Bytes>, PrivacyError> {
         match self.kv.create(name, value.clone()).await {
-            Ok(_) => Ok(value),
-            // Someone else created it meanwhile: theirs wins, so every writer agrees.
-            Err(err) if err.kind() == CreateErrorKind::AlreadyExists => {
-                self.kv.get(name).await.map_err(read)?.ok_or_else(|| {
-                    PrivacyError::Unavailable(format!("{name} vanished while being created"))
-                })
-            }
+            Ok(_) => Ok(Some(value)),
+            Err(err) if err.kind() == CreateErrorKind::AlreadyExists => Ok(None),
             Err(err) => Err(PrivacyError::unavailable("writing SUBJECT_KEYS", err)),
         }
+    }
+
+    /// The value of `name`, which a create just found (someone else's wins, so every
+    /// writer agrees on one key).
+    async fn existing(&self, name: &str) -> Result<Bytes, PrivacyError> {
+        self.kv
+            .get(name)
+            .await
+            .map_err(|e| PrivacyError::unavailable("reading SUBJECT_KEYS", e))?
+            .ok_or_else(|| {
+                PrivacyError::Unavailable(format!("{name} vanished while being created"))
+            })
     }
 }

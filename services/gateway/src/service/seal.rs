@@ -53,7 +53,11 @@ impl Gateway {
         let sealing = async {
             let subject = Subject::of_job(&valid.spec().data_subject, job_id);
             let reference = privacy.keys.reference(tenant, &subject).await?;
-            let key = privacy.keys.get_or_create(tenant, &reference).await?;
+            // A job that is its own subject has a fresh reference: create, don't look.
+            let key = match valid.spec().data_subject.is_empty() {
+                true => privacy.keys.create_or_get(tenant, &reference).await?,
+                false => privacy.keys.get_or_create(tenant, &reference).await?,
+            };
             Ok::<_, PrivacyError>(SealedSubmission {
                 spec: seal_spec(valid.spec(), &key, tenant, &reference)?,
                 spec_sha256: key.digest(&canonical_bytes(valid.spec())),
