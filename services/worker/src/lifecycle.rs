@@ -153,6 +153,10 @@ impl Recorder {
                 if let Some(instead) = slot.as_ref().and_then(instead_of_start) {
                     payloads = match decide(&job, instead) {
                         Ok(payloads) => payloads,
+                        Err(_) if std::mem::take(&mut guessed) => {
+                            job = self.load(job_id).await?;
+                            continue;
+                        }
                         Err(err) => return Ok(Started::Discard(discard_reason(&err))),
                     };
                 }
