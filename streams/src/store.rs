@@ -7,7 +7,8 @@
 
 use async_nats::jetstream::context::PublishErrorKind;
 use async_nats::jetstream::message::PublishMessage;
-use async_nats::jetstream::stream::{LastRawMessageErrorKind, Stream};
+use async_nats::jetstream::message::StreamMessage;
+use async_nats::jetstream::stream::{LastRawMessageErrorKind, RawMessageError, Stream};
 use async_nats::jetstream::{self, Context};
 use async_nats::{HeaderMap, header};
 use futures::{Stream as FutStream, StreamExt};
@@ -180,11 +181,7 @@ impl EventStore {
             .last_by_subject(subject)
             .send()
             .await;
-        match found {
-            Ok(message) => Ok(Some(envelope::decode(message.sequence, &message.payload)?)),
-            Err(err) if err.kind() == LastRawMessageErrorKind::NoMessageFound => Ok(None),
-            Err(err) => Err(StoreError::unavailable(err)),
-        }
+        found_event(found)
     }
 
     /// The first event on `filter` at or after stream sequence `from`.
@@ -196,11 +193,7 @@ impl EventStore {
             .next_by_subject(filter.to_owned())
             .send()
             .await;
-        match found {
-            Ok(message) => Ok(Some(envelope::decode(message.sequence, &message.payload)?)),
-            Err(err) if err.kind() == LastRawMessageErrorKind::NoMessageFound => Ok(None),
-            Err(err) => Err(StoreError::unavailable(err)),
-        }
+        found_event(found)
     }
 
     /// Stream sequence of the job's last event (0 when it has none): one indexed lookup,
@@ -240,6 +233,17 @@ impl EventStore {
                 .stream_sequence;
             envelope::decode(sequence, &message.payload)
         }))
+    }
+}
+
+/// The event a direct get found, `None` when there was none.
+fn found_event(
+    found: Result<StreamMessage, RawMessageError>,
+) -> Result<Option<RecordedEvent>, StoreError> {
+    match found {
+        Ok(message) => Ok(Some(envelope::decode(message.sequence, &message.payload)?)),
+        Err(err) if err.kind() == LastRawMessageErrorKind::NoMessageFound => Ok(None),
+        Err(err) => Err(StoreError::unavailable(err)),
     }
 }
 
