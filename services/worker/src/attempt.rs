@@ -9,12 +9,13 @@ use jetcrawl_proto::v1::event::Payload;
 use jetcrawl_proto::v1::{JobAttemptFailed, JobSucceeded};
 use jetcrawl_streams::{Command, Job};
 use tokio::time::Instant;
-use tracing::{Instrument, error, info, warn};
+use tracing::{error, info, warn};
 
 use crate::egress::EgressTrail;
 use crate::error::{ErrorClass, JobError};
 use crate::execute::{Interrupt, Stop};
-use crate::handler::{Handler, Outcome, STORE_RETRY_DELAY, acknowledge, heartbeat};
+use crate::handler::{Handler, Outcome, STORE_RETRY_DELAY, acknowledge};
+use crate::hold::Heartbeat;
 use crate::lifecycle::Concluded;
 use crate::phase::Phase;
 use crate::results::StoredResult;
@@ -34,18 +35,17 @@ impl Handler {
         message: &Message,
         job: Job,
         attempt: u32,
-        ack_wait: Duration,
+        mut heartbeat: Heartbeat,
     ) -> Outcome {
         let client = self.recorder.store.context().client();
         let watching = Instant::now();
         let (interrupt, watch) = watch_attempt(&client, &self.recorder.store, &job, attempt).await;
-        let heartbeat = tokio::spawn(heartbeat(message.clone(), ack_wait / 4).in_current_span());
         let started = Phase::Watch.done(watching);
         // Collects the egress proxies the run goes through, for its outcome event.
         let trail = EgressTrail::new();
         let result = trail.scope(self.execute(&job, &interrupt)).await;
         let proxy = trail.summary();
-        heartbeat.abort();
+        heartbeat.stop();
         drop(watch);
         let releasing = Instant::now();
         let result = self.slot_done(&job, result).await;

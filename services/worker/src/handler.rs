@@ -14,6 +14,7 @@ use crate::backoff::Backoff;
 use crate::config::WorkerConfig;
 use crate::execute::Executor;
 use crate::gate::SlotGate;
+use crate::hold::{Heartbeat, InFlight};
 use crate::lifecycle::{Recorder, Started};
 use crate::phase::Phase;
 use crate::results::ResultStore;
@@ -67,6 +68,8 @@ pub struct Handler {
     pub backoff: Backoff,
     /// Politeness: may the job start now?
     pub gate: Arc<dyn SlotGate>,
+    /// Jobs this process handles now.
+    pub in_flight: InFlight,
 }
 
 impl Handler {
@@ -93,6 +96,13 @@ impl Handler {
             return Outcome::Discarded;
         };
         Span::current().record("job_id", job_id);
+        let Some(_claim) = self.in_flight.claim(job_id) else {
+            // Ours already: its ack wait ran out while we handle it. The running
+            // handling settles the message; starting again would run the job twice.
+            info!("this worker already handles the job; leaving this delivery to it");
+            return Outcome::Discarded;
+        };
+        let mut heartbeat = Heartbeat::start(message, ack_wait);
         let sequence = message.info().map(|i| i.stream_sequence).unwrap_or(0);
         let began = Instant::now();
         // The work message is an event; when it is the job's JobSubmitted it is the
@@ -110,7 +120,7 @@ impl Handler {
                 Span::current()
                     .record("attempt", attempt)
                     .record("traceparent", job.traceparent.as_str());
-                return self.run_attempt(message, *job, attempt, ack_wait).await;
+                return self.run_attempt(message, *job, attempt, heartbeat).await;
             }
             Ok(Started::Exhausted) => Outcome::Failed,
             Ok(Started::Cancelled) => Outcome::Cancelled,
@@ -123,6 +133,7 @@ impl Handler {
                 Outcome::Deferred
             }
             Ok(Started::Wait(wait)) => {
+                heartbeat.stop();
                 acknowledge(message, AckKind::Nak(Some(wait))).await;
                 return Outcome::Deferred;
             }
@@ -132,23 +143,14 @@ impl Handler {
             }
             Err(err) => {
                 error!(error = %err, "cannot start the job; it will be redelivered");
+                heartbeat.stop();
                 acknowledge(message, AckKind::Nak(Some(STORE_RETRY_DELAY))).await;
                 return Outcome::Retrying;
             }
         };
+        heartbeat.stop();
         acknowledge(message, AckKind::Ack).await;
         outcome
-    }
-}
-
-/// Tells JetStream the job is still running, so it is not redelivered meanwhile.
-pub(crate) async fn heartbeat(message: Message, every: Duration) {
-    let every = every.max(Duration::from_millis(100));
-    loop {
-        tokio::time::sleep(every).await;
-        if let Err(err) = message.ack_with(AckKind::Progress).await {
-            warn!(error = %err, "progress heartbeat failed");
-        }
     }
 }
 

@@ -23,6 +23,7 @@ pub mod error;
 pub mod execute;
 pub mod gate;
 pub mod handler;
+pub mod hold;
 pub mod lifecycle;
 pub mod phase;
 pub mod politeness;

@@ -96,6 +96,7 @@ async fn run_with_parts(
         backoff: config.backoff(),
         gate,
         config: config.clone(),
+        in_flight: Default::default(),
     });
     let dead_letters = config.dead_letters.then(|| {
         tokio::spawn(async move {
