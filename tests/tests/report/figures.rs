@@ -54,17 +54,25 @@ async fn object(stack: &Stack, key: &str) -> anyhow::Result<Vec<u8>> {
 #[tokio::test]
 async fn a_seeded_month_has_exactly_the_expected_figures_and_renders_in_chromium() {
     jetcrawl_tests::init_test_tracing();
-    let stack = Stack::start().await.unwrap();
-    let pool = stack.pg_pool().await.unwrap();
-    jetcrawl_projections::migrate(&pool).await.unwrap();
-    let month: Month = "2026-10".parse().unwrap();
-    let head_hash = seed_month(&pool, month).await.unwrap();
-    let reporter = reporter(&stack).await.unwrap();
+    let stack = Stack::start().await.expect("stack starts");
+    let pool = stack.pg_pool().await.expect("postgres pool");
+    jetcrawl_projections::migrate(&pool)
+        .await
+        .expect("migrations");
+    let month: Month = "2026-10".parse().expect("month parses");
+    let head_hash = seed_month(&pool, month).await.expect("seeded month");
+    let reporter = reporter(&stack).await.expect("reporter");
 
-    let done = reporter.generate(request("2026-10")).await.unwrap();
+    let done = reporter
+        .generate(request("2026-10"))
+        .await
+        .expect("report generated");
     assert!(done.generated);
     assert_eq!(done.report.revision, 1);
-    let again = reporter.generate(request("2026-10")).await.unwrap();
+    let again = reporter
+        .generate(request("2026-10"))
+        .await
+        .expect("report generated");
     assert!(
         !again.generated,
         "a second generation returns the existing report"
@@ -72,12 +80,12 @@ async fn a_seeded_month_has_exactly_the_expected_figures_and_renders_in_chromium
     assert_eq!(again.report, done.report);
     // Two reporters (own pools, as two processes) racing on one month: one generates, the
     // other waits on the month's lock and gets that report.
-    let other = self::reporter(&stack).await.unwrap();
+    let other = self::reporter(&stack).await.expect("reporter");
     let (a, b) = tokio::join!(
         reporter.generate(request("2026-09")),
         other.generate(request("2026-09"))
     );
-    let (a, b) = (a.unwrap(), b.unwrap());
+    let (a, b) = (a.expect("first reporter"), b.expect("second reporter"));
     assert!(
         a.generated ^ b.generated,
         "exactly one of two concurrent generations runs"
@@ -91,7 +99,7 @@ async fn a_seeded_month_has_exactly_the_expected_figures_and_renders_in_chromium
 
     let files = jetcrawl_reporter::index::files(&pool, "2026-10", 1)
         .await
-        .unwrap();
+        .expect("indexed files");
     let names: Vec<_> = files.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(
         names,
@@ -104,12 +112,18 @@ async fn a_seeded_month_has_exactly_the_expected_figures_and_renders_in_chromium
             "tenant.globex.json"
         ]
     );
-    let platform: Report =
-        serde_json::from_slice(&object(&stack, "2026-10/r1/all.json").await.unwrap()).unwrap();
+    let platform: Report = serde_json::from_slice(
+        &object(&stack, "2026-10/r1/all.json")
+            .await
+            .expect("stored object"),
+    )
+    .expect("valid JSON");
     check_figures(&platform, &head_hash);
 
-    let acme_json = object(&stack, "2026-10/r1/tenant.acme.json").await.unwrap();
-    let acme: Report = serde_json::from_slice(&acme_json).unwrap();
+    let acme_json = object(&stack, "2026-10/r1/tenant.acme.json")
+        .await
+        .expect("stored object");
+    let acme: Report = serde_json::from_slice(&acme_json).expect("valid JSON");
     assert_eq!(acme.overall, platform.tenants[0]);
     assert!(acme.tenants.is_empty());
     assert!(
@@ -117,15 +131,17 @@ async fn a_seeded_month_has_exactly_the_expected_figures_and_renders_in_chromium
         "a tenant's report names no other tenant"
     );
 
-    let html = object(&stack, "2026-10/r1/all.html").await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
+    let html = object(&stack, "2026-10/r1/all.html")
+        .await
+        .expect("stored object");
+    let dir = tempfile::tempdir().expect("temp dir");
     let page = dir.path().join("report.html");
-    std::fs::write(&page, &html).unwrap();
+    std::fs::write(&page, &html).expect("page written");
     let profile = dir.path().join("profile");
     let rendered = tokio::task::spawn_blocking(move || render(&page, &profile))
         .await
-        .unwrap()
-        .unwrap();
+        .expect("render task")
+        .expect("report renders in Chromium");
     check_page(&rendered, &head_hash);
 }
 

@@ -60,30 +60,36 @@ fn get(month: &str, tenant: &str, all_tenants: bool) -> GetReportRequest {
 #[tokio::test]
 async fn reports_through_the_gateway_and_the_reporter_binary() {
     jetcrawl_tests::init_test_tracing();
-    let stack = Stack::start().await.unwrap();
-    let pool = stack.pg_pool().await.unwrap();
-    jetcrawl_projections::migrate(&pool).await.unwrap();
+    let stack = Stack::start().await.expect("stack starts");
+    let pool = stack.pg_pool().await.expect("postgres pool");
+    jetcrawl_projections::migrate(&pool)
+        .await
+        .expect("migrations");
     let month = Month::previous(Utc::now());
     let month_text = month.to_string();
-    seed_month(&pool, month).await.unwrap();
-    let gateway = stack.spawn_gateway().await.unwrap();
+    seed_month(&pool, month).await.expect("seeded month");
+    let gateway = stack.spawn_gateway().await.expect("gateway");
     let reporter = stack
         .spawn_reporter(&[
             ("JETCRAWL_REPORT_DELAY_SECS", "0"),
             ("JETCRAWL_REPORT_CATCHUP_TIMEOUT_MS", "5000"),
         ])
         .await
-        .unwrap();
+        .expect("reporter");
     let auditor_key = key(&stack, "acme", Role::Auditor, &["globex"])
         .await
-        .unwrap();
-    let auditor = client(&gateway.grpc_url, &auditor_key).await.unwrap();
+        .expect("api key");
+    let auditor = client(&gateway.grpc_url, &auditor_key)
+        .await
+        .expect("grpc client");
     let admin = client(
         &gateway.grpc_url,
-        &key(&stack, "acme", Role::Admin, &[]).await.unwrap(),
+        &key(&stack, "acme", Role::Admin, &[])
+            .await
+            .expect("api key"),
     )
     .await
-    .unwrap();
+    .expect("admin grpc client");
 
     // The schedule generated the previous month on its own.
     let scheduled = eventually(Duration::from_secs(30), || {
@@ -93,7 +99,7 @@ async fn reports_through_the_gateway_and_the_reporter_binary() {
     })
     .await
     .unwrap_or_else(|err| panic!("{err:#}\nreporter log:\n{}", reporter.process.log()));
-    let summary = scheduled.report.clone().unwrap();
+    let summary = scheduled.report.clone().expect("report summary");
     assert_eq!(
         (summary.revision, summary.generated_by.as_str()),
         (1, "system")
@@ -106,10 +112,10 @@ async fn reports_through_the_gateway_and_the_reporter_binary() {
             regenerate: false,
         })
         .await
-        .unwrap()
+        .expect("report summary")
         .into_inner();
     assert!(!done.generated, "the month already had its report");
-    assert_eq!(done.report.unwrap().revision, 1);
+    assert_eq!(done.report.expect("report").revision, 1);
 
     check_refusals(&stack, &gateway, &auditor, &admin, &month_text).await;
 
@@ -120,21 +126,21 @@ async fn reports_through_the_gateway_and_the_reporter_binary() {
             regenerate: true,
         })
         .await
-        .unwrap()
+        .expect("report summary")
         .into_inner();
     assert!(second.generated);
-    let second = second.report.unwrap();
+    let second = second.report.expect("report");
     assert_eq!((second.revision, second.audit_chain_ok), (2, true));
 
     let platform = asked
         .get_report(get(&month_text, "", true))
         .await
-        .unwrap()
+        .expect("report")
         .into_inner();
     assert_eq!(
         (
             platform.scope.as_str(),
-            platform.report.clone().unwrap().revision
+            platform.report.clone().expect("report summary").revision
         ),
         ("all", 2)
     );
@@ -146,10 +152,10 @@ async fn reports_through_the_gateway_and_the_reporter_binary() {
         .clone()
         .get_report(get(&month_text, "", false))
         .await
-        .unwrap()
+        .expect("report")
         .into_inner();
     assert_eq!(mine.scope, "acme");
-    let (body, _) = download(&gateway.http_url, mine.json.as_ref().unwrap()).await;
+    let (body, _) = download(&gateway.http_url, mine.json.as_ref().expect("file")).await;
     assert!(
         !String::from_utf8_lossy(&body).contains("globex"),
         "a tenant's report names no other tenant"
@@ -185,8 +191,12 @@ async fn check_refusals(
     assert_eq!(bad.code(), Code::InvalidArgument, "{bad:?}");
     assert!(bad.message().contains("month"), "{}", bad.message());
 
-    let client_key = key(stack, "acme", Role::Client, &[]).await.unwrap();
-    let mut as_client = client(&gateway.grpc_url, &client_key).await.unwrap();
+    let client_key = key(stack, "acme", Role::Client, &[])
+        .await
+        .expect("api key");
+    let mut as_client = client(&gateway.grpc_url, &client_key)
+        .await
+        .expect("grpc client");
     let denied = as_client
         .generate_monthly_report(GenerateMonthlyReportRequest {
             month: month.into(),
@@ -245,29 +255,33 @@ async fn download(http_url: &str, file: &ReportFile) -> (Vec<u8>, reqwest::Statu
         format!("{http_url}{}", file.url)
     };
     let response = jetcrawl_tests::http_client()
-        .unwrap()
+        .expect("http client")
         .get(url)
         .send()
         .await
-        .unwrap();
+        .expect("download");
     let status = response.status();
-    (response.bytes().await.unwrap().to_vec(), status)
+    (response.bytes().await.expect("body").to_vec(), status)
 }
 
 async fn check_downloads(stack: &Stack, http_url: &str, report: &GetReportResponse) {
     let (_client, js) = jetcrawl_streams::connect(&stack.nats_url(), "report-events")
         .await
-        .unwrap();
-    let seq = report.report.as_ref().unwrap().event_sequence;
+        .expect("nats");
+    let seq = report
+        .report
+        .as_ref()
+        .expect("report summary")
+        .event_sequence;
     let raw = js
         .get_stream(AUDIT_ACTIONS_STREAM)
         .await
-        .unwrap()
+        .expect("AUDIT_ACTIONS")
         .get_raw_message(seq)
         .await
-        .unwrap();
+        .expect("report event");
     assert_eq!(raw.subject.as_str(), "audit.report._all");
-    let event = decode(seq, &raw.payload).unwrap().event;
+    let event = decode(seq, &raw.payload).expect("event decodes").event;
     let Some(Payload::ReportGenerated(generated)) = event.payload else {
         panic!("not a ReportGenerated: {event:?}")
     };
@@ -280,8 +294,8 @@ async fn check_downloads(stack: &Stack, http_url: &str, report: &GetReportRespon
         ("ReportGenerated", "_all", "")
     );
     for (file, format) in [
-        (report.html.as_ref().unwrap(), "html"),
-        (report.json.as_ref().unwrap(), "json"),
+        (report.html.as_ref().expect("file"), "html"),
+        (report.json.as_ref().expect("file"), "json"),
     ] {
         let (body, status) = download(http_url, file).await;
         assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
@@ -291,7 +305,7 @@ async fn check_downloads(stack: &Stack, http_url: &str, report: &GetReportRespon
             .files
             .iter()
             .find(|f| f.scope == "all" && f.format == format)
-            .unwrap();
+            .expect("recorded file");
         assert_eq!(
             recorded.sha256, sha,
             "the download hashes to what ReportGenerated recorded"
