@@ -29,6 +29,24 @@ pub async fn connect(url: &str, name: &str) -> Result<(async_nats::Client, Conte
     connect_secure(url, name, &NatsSecurity::default()).await
 }
 
+/// [`connect`], then applies `topology`: how a service that needs the event log starts.
+/// A failure names the URL and the variable to check.
+pub async fn connect_applied(
+    url: &str,
+    name: &str,
+    topology: &crate::Topology,
+) -> Result<(async_nats::Client, Context), StoreError> {
+    let (client, js) = connect(url, name).await.map_err(|err| {
+        StoreError::Unavailable(format!(
+            "connecting to NATS at {url} (check JETCRAWL_NATS_URL): {err}"
+        ))
+    })?;
+    topology.apply(&js).await.map_err(|err| {
+        StoreError::Unavailable(format!("applying the JetStream topology: {err}"))
+    })?;
+    Ok((client, js))
+}
+
 /// [`connect`] with credentials and TLS taken from `security`.
 pub async fn connect_secure(
     url: &str,

@@ -18,7 +18,7 @@ pub mod store;
 pub mod subjects;
 pub mod topology;
 
-pub use connect::{NatsSecurity, connect, connect_secure};
+pub use connect::{NatsSecurity, connect, connect_applied, connect_secure};
 pub use envelope::{EventKind, RecordedEvent, new_event};
 pub use error::StoreError;
 pub use execute::{ExecuteError, Executed};

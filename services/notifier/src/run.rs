@@ -30,18 +30,8 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let shutdown = shutdown.boxed().shared();
     let topology = Topology::default();
-    let (client, js) = jetcrawl_streams::connect(&config.nats_url, "jetcrawl-notifier")
-        .await
-        .with_context(|| {
-            format!(
-                "connecting to NATS at {} (check JETCRAWL_NATS_URL)",
-                config.nats_url
-            )
-        })?;
-    topology
-        .apply(&js)
-        .await
-        .context("applying the JetStream topology")?;
+    let (client, js) =
+        jetcrawl_streams::connect_applied(&config.nats_url, "jetcrawl-notifier", &topology).await?;
     let retention = config.retention.retention();
     if let Err(err) = JetStreamResults::ensure_max_age(&js, retention.bucket_max_age()).await {
         warn!(error = %err, "cannot set the results bucket's max age; the purge job still removes expired results");

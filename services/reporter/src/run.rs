@@ -25,18 +25,8 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let shutdown = shutdown.boxed().shared();
     let topology = Topology::default();
-    let (client, js) = jetcrawl_streams::connect(&config.nats_url, "jetcrawl-reporter")
-        .await
-        .with_context(|| {
-            format!(
-                "connecting to NATS at {} (check JETCRAWL_NATS_URL)",
-                config.nats_url
-            )
-        })?;
-    topology
-        .apply(&js)
-        .await
-        .context("applying the JetStream topology")?;
+    let (client, js) =
+        jetcrawl_streams::connect_applied(&config.nats_url, "jetcrawl-reporter", &topology).await?;
     jetcrawl_streams::security::apply_security(&topology, &js)
         .await
         .context("ensuring the AUDIT_ACTIONS stream")?;
