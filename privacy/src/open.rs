@@ -6,7 +6,7 @@ use jetcrawl_proto::v1::JobSpec;
 
 use crate::error::PrivacyError;
 use crate::key::DataKey;
-use crate::keys::SubjectKeys;
+use crate::keys::{KeyLookup, SubjectKeys};
 use crate::seal::{ERASED, is_sealed, open_value, sealed_ref};
 use crate::spec::personal_fields_mut;
 use crate::subject::SubjectRef;
@@ -37,7 +37,16 @@ impl SubjectKeys {
                 ));
             };
             if !keys.contains_key(&reference) {
-                let key = self.get(tenant, &reference).await?;
+                let key = match self.lookup(tenant, &reference).await? {
+                    KeyLookup::Present(key) => Some(key),
+                    KeyLookup::Erased => None,
+                    KeyLookup::Missing => {
+                        return Err(PrivacyError::KeyMissing {
+                            tenant: tenant.to_owned(),
+                            reference: reference.to_string(),
+                        });
+                    }
+                };
                 keys.insert(reference.clone(), key);
             }
             let opened = match keys.get(&reference).and_then(Option::as_ref) {
