@@ -9,7 +9,6 @@ use std::sync::Arc;
 
 use async_nats::jetstream::Context;
 use async_nats::jetstream::kv::{self, CreateErrorKind, Store};
-use async_nats::jetstream::stream::StorageType;
 use bytes::Bytes;
 use tokio::sync::OnceCell;
 
@@ -17,21 +16,20 @@ use crate::error::PrivacyError;
 use crate::key::DataKey;
 use crate::subject::{RefKey, Subject, SubjectRef};
 
-/// The bucket of data keys.
-pub const SUBJECT_KEYS_BUCKET: &str = "SUBJECT_KEYS";
+pub use jetcrawl_streams::security::SUBJECT_KEYS_BUCKET;
 /// The entry of the reference pepper.
 const REF_KEY_ENTRY: &str = "ref-key";
 
-/// The bucket definition: one revision per key, so a purge leaves nothing behind.
-pub fn subject_keys_bucket(replicas: usize) -> kv::Config {
-    kv::Config {
-        bucket: SUBJECT_KEYS_BUCKET.to_owned(),
-        description: "Jetcrawl per-data-subject encryption keys (RGPD crypto-shredding)".to_owned(),
-        history: 1,
-        storage: StorageType::File,
-        num_replicas: replicas,
-        ..Default::default()
-    }
+/// What the bucket holds for one subject.
+#[derive(Debug)]
+pub enum KeyLookup {
+    /// The subject's key.
+    Present(DataKey),
+    /// Purged by an erasure: the purge marker is the record of it.
+    Erased,
+    /// No key and no erasure: the key was lost (a bucket that lost data), never a
+    /// reason to treat the subject as erased.
+    Missing,
 }
 
 /// Access to the data keys.
@@ -52,15 +50,11 @@ fn entry(tenant: &str, reference: &SubjectRef) -> String {
 }
 
 impl SubjectKeys {
-    /// Opens the bucket, creating it when missing (idempotent).
-    pub async fn open(js: &Context, replicas: usize) -> Result<Self, PrivacyError> {
-        let kv = match js.get_key_value(SUBJECT_KEYS_BUCKET).await {
-            Ok(kv) => kv,
-            Err(_) => js
-                .create_key_value(subject_keys_bucket(replicas))
-                .await
-                .map_err(|e| PrivacyError::unavailable("creating SUBJECT_KEYS", e))?,
-        };
+    /// Binds to the bucket, which `jetcrawl admin apply` created.
+    pub async fn open(js: &Context) -> Result<Self, PrivacyError> {
+        let kv = jetcrawl_streams::security::bind_bucket(js, SUBJECT_KEYS_BUCKET)
+            .await
+            .map_err(|e| PrivacyError::unavailable("opening SUBJECT_KEYS", e))?;
         Ok(Self {
             kv,
             ref_key: Arc::new(OnceCell::new()),
@@ -129,6 +123,26 @@ impl SubjectKeys {
             .await
             .map_err(|e| PrivacyError::unavailable("reading a subject key", e))?;
         value.map(|bytes| DataKey::from_bytes(&bytes)).transpose()
+    }
+
+    /// The key of `reference`, telling an erasure (purge marker) from a lost key.
+    pub async fn lookup(
+        &self,
+        tenant: &str,
+        reference: &SubjectRef,
+    ) -> Result<KeyLookup, PrivacyError> {
+        let entry = self
+            .kv
+            .entry(entry(tenant, reference))
+            .await
+            .map_err(|e| PrivacyError::unavailable("reading a subject key", e))?;
+        Ok(match entry {
+            Some(entry) if entry.operation == kv::Operation::Put => {
+                KeyLookup::Present(DataKey::from_bytes(&entry.value)?)
+            }
+            Some(_) => KeyLookup::Erased,
+            None => KeyLookup::Missing,
+        })
     }
 
     /// Erases the key of `reference` by purging every revision of it. Returns whether a

@@ -31,7 +31,7 @@ mod subject;
 
 pub use error::PrivacyError;
 pub use key::DataKey;
-pub use keys::{SUBJECT_KEYS_BUCKET, SubjectKeys, subject_keys_bucket};
+pub use keys::{KeyLookup, SUBJECT_KEYS_BUCKET, SubjectKeys};
 pub use open::Opened;
 pub use redact::redact_message;
 pub use seal::{ERASED, SEALED_PREFIX, is_sealed, open_value, seal_value, sealed_ref};

@@ -21,6 +21,12 @@ pub enum ProjectionError {
         "applying the projection migrations failed: {0}; fix the database or the migration and restart"
     )]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The schema is not the one this build expects (services verify, never migrate).
+    #[error(
+        "the Postgres schema differs from this build: {0}; run `jetcrawl admin apply` against \
+         this database, then start the service again"
+    )]
+    Schema(String),
     /// A row or an event does not have the shape the projection expects.
     #[error("bad projection data: {0}")]
     BadData(String),

@@ -57,8 +57,49 @@ pub use usage::apply_usage;
 /// Name of the `jobs`/`job_events` projection in `projection_checkpoints`.
 pub const JOBS_PROJECTION: &str = "jobs";
 
-/// Applies the embedded migrations (idempotent; safe to run from every instance).
+/// Applies the embedded migrations (idempotent). Only `jetcrawl admin apply` (and test
+/// set-ups) call it: services [`verify_schema`] and never change the schema.
 pub async fn migrate(pool: &sqlx::PgPool) -> Result<(), ProjectionError> {
     sqlx::migrate!("./migrations").run(pool).await?;
     Ok(())
+}
+
+/// Ok when every embedded migration is applied, with the same checksum; otherwise
+/// [`ProjectionError::Schema`] naming the missing or changed versions and the fix.
+pub async fn verify_schema(pool: &sqlx::PgPool) -> Result<(), ProjectionError> {
+    let applied: Vec<(i64, Vec<u8>, bool)> =
+        sqlx::query_as("SELECT version, checksum, success FROM _sqlx_migrations")
+            .fetch_all(pool)
+            .await
+            .or_else(|err| match &err {
+                sqlx::Error::Database(db) if db.code().as_deref() == Some("42P01") => {
+                    Ok(Vec::new())
+                }
+                _ => Err(err),
+            })
+            .map_err(ProjectionError::db("reading the applied migrations"))?;
+    let problems: Vec<String> = sqlx::migrate!("./migrations")
+        .iter()
+        .filter_map(|wanted| {
+            match applied
+                .iter()
+                .find(|(version, ..)| *version == wanted.version)
+            {
+                None => Some(format!(
+                    "{} ({}) not applied",
+                    wanted.version, wanted.description
+                )),
+                Some((_, _, false)) => Some(format!("{} failed half-way", wanted.version)),
+                Some((_, checksum, _)) if checksum.as_slice() != &*wanted.checksum => {
+                    Some(format!("{} applied with another checksum", wanted.version))
+                }
+                Some(_) => None,
+            }
+        })
+        .collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(ProjectionError::Schema(problems.join("; ")))
+    }
 }

@@ -29,9 +29,10 @@ pub async fn connect(url: &str, name: &str) -> Result<(async_nats::Client, Conte
     connect_secure(url, name, &NatsSecurity::default()).await
 }
 
-/// [`connect`], then applies `topology`: how a service that needs the event log starts.
-/// A failure names the URL and the variable to check.
-pub async fn connect_applied(
+/// [`connect`], then verifies `topology`: how a service that needs the event log starts.
+/// A failure names the URL and the variable to check, or what differs and the command
+/// that fixes it.
+pub async fn connect_verified(
     url: &str,
     name: &str,
     topology: &crate::Topology,
@@ -41,9 +42,7 @@ pub async fn connect_applied(
             "connecting to NATS at {url} (check JETCRAWL_NATS_URL): {err}"
         ))
     })?;
-    topology.apply(&js).await.map_err(|err| {
-        StoreError::Unavailable(format!("applying the JetStream topology: {err}"))
-    })?;
+    topology.verify(&js).await?;
     Ok((client, js))
 }
 

@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use async_nats::jetstream::Context;
 use async_nats::jetstream::kv;
-use tracing::info;
 
 use crate::error::StoreError;
+use crate::security::bind_bucket;
 use crate::topology::Topology;
 
 /// robots.txt records keyed by origin.
@@ -74,24 +74,11 @@ pub fn tenant_policy_bucket(topology: &Topology) -> kv::Config {
     }
 }
 
-/// Creates the buckets when missing (idempotent) and binds to them.
-pub async fn apply_crawl(topology: &Topology, js: &Context) -> Result<CrawlBuckets, StoreError> {
+/// Binds to the three buckets, which `jetcrawl admin apply` created.
+pub async fn bind_crawl(js: &Context) -> Result<CrawlBuckets, StoreError> {
     Ok(CrawlBuckets {
-        robots: ensure(js, robots_bucket(topology)).await?,
-        domains: ensure(js, domains_bucket(topology)).await?,
-        tenant_policy: ensure(js, tenant_policy_bucket(topology)).await?,
+        robots: bind_bucket(js, ROBOTS_BUCKET).await?,
+        domains: bind_bucket(js, DOMAINS_BUCKET).await?,
+        tenant_policy: bind_bucket(js, TENANT_POLICY_BUCKET).await?,
     })
-}
-
-async fn ensure(js: &Context, config: kv::Config) -> Result<kv::Store, StoreError> {
-    if let Ok(store) = js.get_key_value(&config.bucket).await {
-        return Ok(store);
-    }
-    let bucket = config.bucket.clone();
-    let store = js
-        .create_key_value(config)
-        .await
-        .map_err(StoreError::unavailable)?;
-    info!(bucket, "key-value bucket created");
-    Ok(store)
 }

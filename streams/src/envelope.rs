@@ -83,6 +83,8 @@ impl EventKind {
     /// Kinds whose message is work for the workers: each gives the job a new work
     /// message (ADR 0009), and only the latest one may run it.
     pub const WORK: [EventKind; 3] = [Self::Submitted, Self::Replayed, Self::Deferred];
+    /// The events that end a job's life (and so get a webhook).
+    pub const TERMINAL: [EventKind; 3] = [Self::Succeeded, Self::Failed, Self::Cancelled];
 
     /// Stable past-tense type name.
     pub fn type_name(self) -> &'static str {

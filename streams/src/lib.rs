@@ -17,11 +17,12 @@ pub mod security;
 pub mod store;
 pub mod subjects;
 pub mod topology;
+pub mod webhooks;
 
-pub use connect::{NatsSecurity, connect, connect_applied, connect_secure};
+pub use connect::{NatsSecurity, connect, connect_secure, connect_verified};
 pub use envelope::{EventKind, RecordedEvent, new_event};
 pub use error::StoreError;
 pub use execute::{ExecuteError, Executed};
 pub use job::{Command, DecideError, Job, JobStatus, decide, evolve};
 pub use store::{Appended, EventStore};
-pub use topology::Topology;
+pub use topology::{Topology, TopologyArgs, TopologyError};

@@ -4,7 +4,6 @@
 
 use async_nats::jetstream::Context;
 use async_nats::jetstream::object_store::{self, ObjectStore};
-use tracing::info;
 
 use crate::error::StoreError;
 use crate::topology::Topology;
@@ -34,17 +33,14 @@ pub fn reports_bucket(topology: &Topology) -> object_store::Config {
     }
 }
 
-/// The bucket, created when missing (idempotent).
-pub async fn apply_reports(topology: &Topology, js: &Context) -> Result<ObjectStore, StoreError> {
-    if let Ok(bucket) = js.get_object_store(REPORTS_BUCKET).await {
-        return Ok(bucket);
-    }
-    let bucket = js
-        .create_object_store(reports_bucket(topology))
-        .await
-        .map_err(StoreError::unavailable)?;
-    info!(bucket = REPORTS_BUCKET, "object store created");
-    Ok(bucket)
+/// Binds to the bucket, which `jetcrawl admin apply` created.
+pub async fn bind_reports(js: &Context) -> Result<ObjectStore, StoreError> {
+    js.get_object_store(REPORTS_BUCKET).await.map_err(|err| {
+        StoreError::Unavailable(format!(
+            "object store {REPORTS_BUCKET}: {err}; run `{}` to create the topology",
+            crate::topology::APPLY_COMMAND
+        ))
+    })
 }
 
 /// File name of one report file: `all.html` (the platform report) or

@@ -7,13 +7,14 @@ use std::time::Duration;
 use async_nats::jetstream::Context;
 use async_nats::jetstream::kv;
 use async_nats::jetstream::stream::{self, DiscardPolicy, RetentionPolicy};
-use tracing::info;
 
 use crate::error::StoreError;
 use crate::topology::Topology;
 
 /// KV bucket of API key records, keyed by key id. Values never hold a secret.
 pub const API_KEYS_BUCKET: &str = "API_KEYS";
+/// KV bucket of the per-data-subject keys.
+pub const SUBJECT_KEYS_BUCKET: &str = "SUBJECT_KEYS";
 /// Stream of actions worth auditing that belong to no job: refused calls
 /// (`audit.denied.<tenant>`) and admin actions such as erasures, robots overrides, key
 /// rotations and reports (`audit.<kind>.<tenant>`, an `Event` envelope with no job id).
@@ -65,47 +66,30 @@ pub fn api_keys_bucket(topology: &Topology) -> kv::Config {
     }
 }
 
-/// Creates the bucket and the stream when missing (idempotent).
-pub async fn apply_security(topology: &Topology, js: &Context) -> Result<kv::Store, StoreError> {
-    let keys = match js.get_key_value(API_KEYS_BUCKET).await {
-        Ok(store) => store,
-        Err(_) => {
-            let store = js
-                .create_key_value(api_keys_bucket(topology))
-                .await
-                .map_err(StoreError::unavailable)?;
-            info!(bucket = API_KEYS_BUCKET, "key-value bucket created");
-            store
-        }
-    };
-    match js.get_stream(AUDIT_ACTIONS_STREAM).await {
-        Err(_) => {
-            js.get_or_create_stream(audit_actions_stream(topology))
-                .await
-                .map_err(StoreError::unavailable)?;
-            info!(stream = AUDIT_ACTIONS_STREAM, "stream created");
-        }
-        Ok(mut stream) => widen_audit_subjects(js, &mut stream, topology).await?,
+/// Per-data-subject encryption keys (RGPD crypto-shredding): one revision per key, so
+/// an erasure's purge leaves no key material behind.
+pub fn subject_keys_bucket(topology: &Topology) -> kv::Config {
+    kv::Config {
+        bucket: SUBJECT_KEYS_BUCKET.to_owned(),
+        description: "Jetcrawl per-data-subject encryption keys (RGPD crypto-shredding)".to_owned(),
+        history: 1,
+        storage: topology.storage,
+        num_replicas: topology.replicas,
+        ..Default::default()
     }
-    Ok(keys)
 }
 
-/// A stream created before admin actions existed only took `audit.denied.>`: widen it.
-async fn widen_audit_subjects(
-    js: &Context,
-    stream: &mut async_nats::jetstream::stream::Stream,
-    topology: &Topology,
-) -> Result<(), StoreError> {
-    let info = stream.info().await.map_err(StoreError::unavailable)?;
-    if info.config.subjects.iter().any(|s| s == AUDIT_ACTIONS_ALL) {
-        return Ok(());
-    }
-    js.update_stream(audit_actions_stream(topology))
-        .await
-        .map_err(StoreError::unavailable)?;
-    info!(
-        stream = AUDIT_ACTIONS_STREAM,
-        "stream subjects widened to {AUDIT_ACTIONS_ALL}"
-    );
-    Ok(())
+/// Binds to the API key bucket, which `jetcrawl admin apply` created.
+pub async fn bind_api_keys(js: &Context) -> Result<kv::Store, StoreError> {
+    bind_bucket(js, API_KEYS_BUCKET).await
+}
+
+/// Binds to KV bucket `bucket` of the topology; a missing one names the fix.
+pub async fn bind_bucket(js: &Context, bucket: &str) -> Result<kv::Store, StoreError> {
+    js.get_key_value(bucket).await.map_err(|err| {
+        StoreError::Unavailable(format!(
+            "KV bucket {bucket}: {err}; run `{}` to create the topology",
+            crate::topology::APPLY_COMMAND
+        ))
+    })
 }

@@ -112,18 +112,35 @@ pub struct Stack {
 }
 
 impl Stack {
-    /// Starts nats-server and Postgres concurrently, and the fixture site.
+    /// Starts nats-server and Postgres concurrently, and the fixture site, then applies
+    /// the default topology and the migrations as `jetcrawl admin apply` does.
     pub async fn start() -> anyhow::Result<Self> {
         let site = FixtureSite::start()?;
         let (nats, postgres) = tokio::try_join!(
             NatsServer::start(NatsOptions::default()),
             Postgres::start(PostgresOptions::for_tests()),
         )?;
-        Ok(Self {
+        let stack = Self {
             site,
             nats,
             postgres,
-        })
+        };
+        stack
+            .apply_topology(&jetcrawl_streams::Topology::default())
+            .await?;
+        jetcrawl_projections::migrate(&stack.pg_pool().await?).await?;
+        Ok(stack)
+    }
+
+    /// Applies `topology` (what `jetcrawl admin apply` does with the same settings):
+    /// services spawned with other topology variables verify against it.
+    pub async fn apply_topology(
+        &self,
+        topology: &jetcrawl_streams::Topology,
+    ) -> anyhow::Result<()> {
+        let (_client, js) = jetcrawl_streams::connect(&self.nats.url(), "test-admin").await?;
+        topology.apply(&js).await?;
+        Ok(())
     }
 
     /// `nats://127.0.0.1:PORT`.
@@ -207,9 +224,7 @@ impl Stack {
         role: jetcrawl_gateway::auth::Role,
     ) -> anyhow::Result<String> {
         let (_client, js) = jetcrawl_streams::connect(&self.nats.url(), "test-keys").await?;
-        let keys =
-            jetcrawl_gateway::auth::KeyStore::open(&js, &jetcrawl_streams::Topology::default())
-                .await?;
+        let keys = jetcrawl_gateway::auth::KeyStore::open(&js).await?;
         let (_, issued) = keys
             .create(jetcrawl_gateway::auth::NewKey {
                 tenant: tenant.to_owned(),

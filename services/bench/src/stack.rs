@@ -44,16 +44,23 @@ impl BenchStack {
         let site = FixtureSite::start()?;
         site.set_robots(ROBOTS);
         let postgres = Postgres::start(PostgresOptions::default()).await?;
+        // What `jetcrawl admin apply` does; services only verify the schema.
+        let pool = sqlx::PgPool::connect(&postgres.url()).await?;
+        jetcrawl_projections::migrate(&pool).await?;
         Ok(Self { postgres, site })
     }
 
-    /// A fresh nats-server with JetStream; `sync_always` fsyncs every write.
+    /// A fresh nats-server with JetStream and the default topology applied (as `jetcrawl
+    /// admin apply` does); `sync_always` fsyncs every write.
     pub async fn nats(&self, sync_always: bool) -> anyhow::Result<NatsServer> {
-        NatsServer::start(NatsOptions {
+        let nats = NatsServer::start(NatsOptions {
             sync_always,
             ..NatsOptions::default()
         })
-        .await
+        .await?;
+        let (_client, js) = jetcrawl_streams::connect(&nats.url(), "jetcrawl-bench-admin").await?;
+        jetcrawl_streams::Topology::default().apply(&js).await?;
+        Ok(nats)
     }
 
     /// The gateway binary against `nats`, ready when `/readyz` answers.
@@ -133,7 +140,7 @@ impl BenchStack {
 async fn mint_api_key(nats: &NatsServer) -> anyhow::Result<String> {
     use jetcrawl_gateway::auth::{KeyStore, NewKey, Role};
     let (_client, js) = jetcrawl_streams::connect(&nats.url(), "jetcrawl-bench-keys").await?;
-    let keys = KeyStore::open(&js, &jetcrawl_streams::Topology::default()).await?;
+    let keys = KeyStore::open(&js).await?;
     let (_, issued) = keys
         .create(NewKey {
             tenant: crate::jobs::TENANT.to_owned(),

@@ -58,6 +58,10 @@ pub enum Command {
     Get(JobArgs),
     /// Follow a job's events until it ends.
     Watch(JobArgs),
+    /// The infrastructure's one owner: `apply` creates and updates the JetStream topology
+    /// and migrates Postgres; `verify` compares (talks to NATS and Postgres directly).
+    #[command(subcommand)]
+    Admin(crate::commands::admin::AdminCommand),
     /// Issue and revoke API keys (talks to NATS directly: an operator's tool).
     #[command(subcommand)]
     Keys(KeysCommand),

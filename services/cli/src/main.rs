@@ -14,6 +14,7 @@ async fn main() -> anyhow::Result<()> {
         cli::Command::Submit(args) => commands::submit::run(&cli.global, args).await,
         cli::Command::Get(args) => commands::get::run(&cli.global, args).await,
         cli::Command::Watch(args) => commands::watch::run(&cli.global, args).await,
+        cli::Command::Admin(command) => commands::admin::run(&cli.global, command).await,
         cli::Command::Keys(command) => commands::keys::run(&cli.global, command).await,
         cli::Command::Dlq(command) => commands::dlq::run(&cli.global, command).await,
         cli::Command::Audit(command) => commands::audit::run(&cli.global, command).await,

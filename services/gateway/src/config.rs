@@ -45,10 +45,11 @@ pub struct GatewayConfig {
     /// Time from a submit's arrival to its answer; past it the answer is UNAVAILABLE.
     #[arg(long, env = "JETCRAWL_SUBMIT_BUDGET_MS", default_value_t = 2_000)]
     pub submit_budget_ms: u64,
-    /// How long JetStream remembers message ids (seconds). Idempotency does not depend
-    /// on it (the per-job sequence check is permanent); it only absorbs publish retries.
-    #[arg(long, env = "JETCRAWL_DUPLICATE_WINDOW_SECS", default_value_t = 120)]
-    pub duplicate_window_secs: u64,
+    /// The JetStream topology this gateway verifies at start. Its duplicate window
+    /// (`JETCRAWL_DUPLICATE_WINDOW_SECS`) only absorbs publish retries: idempotency does
+    /// not depend on it (the per-job sequence check is permanent).
+    #[command(flatten)]
+    pub topology: jetcrawl_streams::TopologyArgs,
     /// Server-side deadline of a unary call (and of an HTTP request) when the client
     /// sends none or a longer one, in milliseconds. Streams are not cut by it.
     #[arg(long, env = "JETCRAWL_REQUEST_TIMEOUT_MS", default_value_t = 30_000)]
@@ -96,7 +97,7 @@ impl GatewayConfig {
             max_request_bytes: 1_048_576,
             job_timeout_max_ms: DEFAULT_MAX_JOB_TIMEOUT_MS,
             submit_budget_ms: 2_000,
-            duplicate_window_secs: 120,
+            topology: jetcrawl_streams::TopologyArgs::default(),
             request_timeout_ms: 30_000,
             grpc_reflection: false,
             health_interval_ms: 1_000,
@@ -130,10 +131,5 @@ impl GatewayConfig {
     /// The server-side deadline.
     pub fn request_timeout(&self) -> Duration {
         Duration::from_millis(self.request_timeout_ms)
-    }
-
-    /// The JetStream duplicate window.
-    pub fn duplicate_window(&self) -> Duration {
-        Duration::from_secs(self.duplicate_window_secs)
     }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use futures::FutureExt as _;
-use jetcrawl_streams::{EventStore, Topology};
+use jetcrawl_streams::EventStore;
 use metrics_exporter_prometheus::PrometheusHandle;
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
@@ -22,7 +22,7 @@ use crate::serve::{GrpcOptions, grpc_server, http_server};
 use crate::service::{Gateway, Guards, Settings};
 use crate::tls::Transport;
 
-/// First wait between two attempts at the Postgres migrations; it doubles up to a minute.
+/// First wait between two checks of the Postgres schema; it doubles up to a minute.
 const MIGRATE_RETRY: Duration = Duration::from_millis(500);
 /// How often idle tenants' rate buckets are forgotten.
 const QUOTA_HOUSEKEEPING: Duration = Duration::from_secs(60);
@@ -50,13 +50,10 @@ pub async fn bind(config: GatewayConfig) -> anyhow::Result<BoundGateway> {
         jetcrawl_streams::connect_secure(&config.nats_url, "jetcrawl-gateway", &nats_security)
             .await
             .with_context(|| format!("connecting to NATS at {}", config.nats_url))?;
-    let topology = Topology {
-        duplicate_window: config.duplicate_window(),
-        ..Topology::default()
-    };
-    topology.apply(&js).await.with_context(|| {
+    let topology = config.topology.topology();
+    topology.verify(&js).await.with_context(|| {
         format!(
-            "applying the JetStream topology at {}; is nats-server running with JetStream (-js)?",
+            "verifying the JetStream topology at {}; is nats-server running with JetStream (-js)?",
             config.nats_url
         )
     })?;
@@ -65,11 +62,10 @@ pub async fn bind(config: GatewayConfig) -> anyhow::Result<BoundGateway> {
         .acquire_timeout(Duration::from_secs(2))
         .connect_lazy_with(config.backends.postgres(&config.database_url)?);
     let closing = CancellationToken::new();
-    let guards =
-        Guards::from_config(&config, &js, &topology, pool.clone(), closing.clone()).await?;
+    let guards = Guards::from_config(&config, &js, pool.clone(), closing.clone()).await?;
     let results = crate::results::open(&js, &config).await?;
     let privacy = crate::service::PrivacyAccess {
-        keys: jetcrawl_privacy::SubjectKeys::open(&js, topology.replicas)
+        keys: jetcrawl_privacy::SubjectKeys::open(&js)
             .await
             .context("opening the SUBJECT_KEYS bucket")?,
         seal: !config.dev_unsealed_submits,
@@ -154,7 +150,7 @@ impl BoundGateway {
         .boxed()
         .shared();
         let pool = self.gateway.pool().clone();
-        let migrations = tokio::spawn(migrate_until_done(pool.clone()));
+        let migrations = tokio::spawn(verify_schema_until_done(pool.clone()));
         let housekeeping = tokio::spawn(forget_idle_tenants(self.gateway.clone()));
         let state = AppState {
             gateway: self.gateway.clone(),
@@ -202,17 +198,24 @@ impl BoundGateway {
     }
 }
 
-/// Applies the projection migrations, retrying while Postgres is unreachable.
-async fn migrate_until_done(pool: PgPool) {
+/// Verifies the Postgres schema (which `jetcrawl admin apply` owns), retrying while
+/// Postgres is unreachable or the schema is not there yet. The gateway serves submits
+/// meanwhile: they never depend on Postgres.
+async fn verify_schema_until_done(pool: PgPool) {
     let mut wait = MIGRATE_RETRY;
     loop {
-        match jetcrawl_projections::migrate(&pool).await {
+        match jetcrawl_projections::verify_schema(&pool).await {
             Ok(()) => {
-                tracing::info!("projection migrations applied");
+                tracing::info!("Postgres schema verified");
                 return;
             }
+            Err(err @ jetcrawl_projections::ProjectionError::Schema(_)) => {
+                tracing::error!(error = %err, retry_in_ms = wait.as_millis() as u64, "Postgres schema differs; reads from the read models may fail");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(60));
+            }
             Err(err) => {
-                tracing::warn!(error = %err, retry_in_ms = wait.as_millis() as u64, "projection migrations not applied yet");
+                tracing::warn!(error = %err, retry_in_ms = wait.as_millis() as u64, "Postgres schema not verified yet");
                 tokio::time::sleep(wait).await;
                 wait = (wait * 2).min(Duration::from_secs(60));
             }

@@ -50,7 +50,7 @@ async fn assert_single_submitted(gw: &TestGateway, job_id: &str, sequence: u64) 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_grpc_submit_is_recorded_once_and_repeats_return_the_same_job() {
-    let mut gw = common::start(|c| c.duplicate_window_secs = 1).await;
+    let mut gw = common::start(|c| c.topology.duplicate_window_secs = 1).await;
     let mut stream = gw.js.get_stream("JOBS").await.expect("JOBS");
     let window = stream.info().await.expect("info").config.duplicate_window;
     assert_eq!(

@@ -52,10 +52,10 @@ pub struct NotifierConfig {
     /// Deadline of one delivery attempt, in milliseconds.
     #[arg(long, env = "JETCRAWL_WEBHOOK_TIMEOUT_MS", default_value_t = 10_000)]
     pub request_timeout_ms: u64,
-    /// How long a delivery may go without a heartbeat before JetStream redelivers it
-    /// (to this or another notifier), in milliseconds. Heartbeats go every third of it.
-    #[arg(long, env = "JETCRAWL_NOTIFIER_ACK_WAIT_MS", default_value_t = 30_000)]
-    pub ack_wait_ms: u64,
+    /// The JetStream topology this notifier verifies at start, its consumer's ack wait
+    /// (`JETCRAWL_NOTIFIER_ACK_WAIT_MS`: heartbeats go every third of it) included.
+    #[command(flatten)]
+    pub topology: jetcrawl_streams::TopologyArgs,
     /// Deliveries in flight at once.
     #[arg(long, env = "JETCRAWL_NOTIFIER_CONCURRENCY", default_value_t = 32)]
     pub concurrency: usize,
@@ -88,7 +88,7 @@ impl NotifierConfig {
             backoff_base_ms: 5_000,
             backoff_cap_ms: 3_600_000,
             request_timeout_ms: 10_000,
-            ack_wait_ms: 30_000,
+            topology: jetcrawl_streams::TopologyArgs::default(),
             concurrency: 32,
             purge_interval_ms: 3_600_000,
             signing: SigningConfig {
@@ -108,7 +108,7 @@ impl NotifierConfig {
 
     /// The ack wait (at least a second).
     pub fn ack_wait(&self) -> Duration {
-        Duration::from_millis(self.ack_wait_ms.max(1_000))
+        self.topology.topology().notifier_ack_wait
     }
 
     /// One attempt's deadline.

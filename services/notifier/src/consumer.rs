@@ -9,11 +9,9 @@ use std::time::Duration;
 
 use async_nats::jetstream::AckKind;
 use async_nats::jetstream::Message;
-use async_nats::jetstream::consumer::{AckPolicy, Consumer, DeliverPolicy, pull};
+use async_nats::jetstream::consumer::{Consumer, pull};
 use futures::StreamExt;
-use jetcrawl_streams::EventKind;
 use jetcrawl_streams::envelope::decode;
-use jetcrawl_streams::subjects::kind_filter;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tracing::{info, warn};
@@ -21,35 +19,11 @@ use tracing::{info, warn};
 use crate::handle::{Ack, Notifier};
 
 /// Durable name of the notifiers' shared consumer.
-pub const NOTIFIER_CONSUMER: &str = "notifier";
-/// The events that end a job's life and so get a webhook.
-pub const TERMINAL: [EventKind; 3] = [
-    EventKind::Succeeded,
-    EventKind::Failed,
-    EventKind::Cancelled,
-];
+pub use jetcrawl_streams::topology::NOTIFIER_CONSUMER;
 /// Wait before retrying after the event log or a KV bucket failed.
 const STORE_RETRY: Duration = Duration::from_secs(1);
 /// How long one pull waits for messages.
 const FETCH_EXPIRES: Duration = Duration::from_secs(1);
-
-/// The consumer's definition.
-pub fn consumer_config(ack_wait: Duration) -> pull::Config {
-    pull::Config {
-        durable_name: Some(NOTIFIER_CONSUMER.to_owned()),
-        description: Some(
-            "Jetcrawl notifier: terminal job events to deliver as webhooks".to_owned(),
-        ),
-        filter_subjects: TERMINAL.into_iter().map(kind_filter).collect(),
-        ack_policy: AckPolicy::Explicit,
-        ack_wait,
-        // Attempts are bounded by the retry window, not by a count.
-        max_deliver: -1,
-        max_ack_pending: 10_000,
-        deliver_policy: DeliverPolicy::All,
-        ..Default::default()
-    }
-}
 
 /// Delivers until `shutdown`, at most `concurrency` at once; in-flight deliveries get
 /// `grace` to finish, then are left to redelivery.

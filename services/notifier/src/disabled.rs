@@ -6,10 +6,8 @@ use async_nats::jetstream::Context;
 use async_nats::jetstream::kv::Store;
 use sha2::{Digest, Sha256};
 
-use crate::secrets::open_or_create;
-
 /// The KV bucket of disabled endpoints.
-pub const DISABLED_BUCKET: &str = "WEBHOOK_DISABLED";
+pub use jetcrawl_streams::webhooks::DISABLED_BUCKET;
 
 /// Disabled endpoints.
 #[derive(Clone)]
@@ -32,15 +30,11 @@ pub fn endpoint_key(tenant: &str, url: &str) -> String {
 }
 
 impl DisabledEndpoints {
-    /// Opens the bucket, creating it when missing.
-    pub async fn open(js: &Context, replicas: usize) -> Result<Self, String> {
-        let kv = open_or_create(
-            js,
-            DISABLED_BUCKET,
-            "Jetcrawl webhook endpoints disabled by 410",
-            replicas,
-        )
-        .await?;
+    /// Binds to the bucket, which `jetcrawl admin apply` created.
+    pub async fn open(js: &Context) -> Result<Self, String> {
+        let kv = jetcrawl_streams::security::bind_bucket(js, DISABLED_BUCKET)
+            .await
+            .map_err(|err| err.to_string())?;
         Ok(Self { kv })
     }
 

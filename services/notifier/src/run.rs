@@ -8,13 +8,14 @@ use std::time::Duration;
 use anyhow::Context as _;
 use futures::FutureExt as _;
 use jetcrawl_results::JetStreamResults;
-use jetcrawl_streams::topology::ensure_consumer;
-use jetcrawl_streams::{EventStore, Topology};
+use jetcrawl_streams::EventStore;
+use jetcrawl_streams::subjects::JOBS_STREAM;
+use jetcrawl_streams::topology::{NOTIFIER_CONSUMER, bind_consumer};
 use tracing::{info, warn};
 
 use crate::backoff::Backoff;
 use crate::config::NotifierConfig;
-use crate::consumer::{consume, consumer_config};
+use crate::consumer::consume;
 use crate::disabled::DisabledEndpoints;
 use crate::handle::Notifier;
 use crate::purge::Purge;
@@ -29,13 +30,11 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let shutdown = shutdown.boxed().shared();
-    let topology = Topology::default();
+    let topology = config.topology.topology();
     let (client, js) =
-        jetcrawl_streams::connect_applied(&config.nats_url, "jetcrawl-notifier", &topology).await?;
+        jetcrawl_streams::connect_verified(&config.nats_url, "jetcrawl-notifier", &topology)
+            .await?;
     let retention = config.retention.retention();
-    if let Err(err) = JetStreamResults::ensure_max_age(&js, retention.bucket_max_age()).await {
-        warn!(error = %err, "cannot set the results bucket's max age; the purge job still removes expired results");
-    }
     let store = EventStore::open(js.clone())
         .await
         .context("opening the JOBS stream")?;
@@ -46,8 +45,8 @@ pub async fn run(
     );
     let notifier = Arc::new(Notifier {
         store: store.clone(),
-        secrets: WebhookSecrets::open(&js, topology.replicas).await?,
-        disabled: DisabledEndpoints::open(&js, topology.replicas)
+        secrets: WebhookSecrets::open(&js).await?,
+        disabled: DisabledEndpoints::open(&js)
             .await
             .map_err(anyhow::Error::msg)?,
         signer: config
@@ -62,14 +61,14 @@ pub async fn run(
         timeout: config.request_timeout(),
         allow_loopback: config.allow_private_targets,
         privacy: Some(
-            jetcrawl_privacy::SubjectKeys::open(&js, topology.replicas)
+            jetcrawl_privacy::SubjectKeys::open(&js)
                 .await
                 .context("opening the SUBJECT_KEYS bucket")?,
         ),
     });
-    let consumer = ensure_consumer(&js, consumer_config(config.ack_wait()))
+    let consumer = bind_consumer(&js, JOBS_STREAM, NOTIFIER_CONSUMER)
         .await
-        .context("creating the notifier consumer")?;
+        .context("opening the notifier consumer")?;
     let purge = Purge {
         store,
         results,

@@ -9,7 +9,7 @@ use thiserror::Error;
 use crate::signature::new_secret;
 
 /// The KV bucket holding the secrets.
-pub const SECRETS_BUCKET: &str = "WEBHOOK_SECRETS";
+pub use jetcrawl_streams::webhooks::SECRETS_BUCKET;
 
 /// The secrets store could not be used.
 #[derive(Debug, Error)]
@@ -29,16 +29,12 @@ impl std::fmt::Debug for WebhookSecrets {
 }
 
 impl WebhookSecrets {
-    /// Opens the bucket, creating it when missing (`replicas` as the topology).
-    pub async fn open(js: &Context, replicas: usize) -> Result<Self, SecretsError> {
-        let kv = open_or_create(
-            js,
-            SECRETS_BUCKET,
-            "Jetcrawl webhook secrets per tenant",
-            replicas,
-        )
-        .await
-        .map_err(SecretsError)?;
+    /// Binds to the bucket, which `jetcrawl admin apply` created.
+    pub async fn open(js: &Context) -> Result<Self, SecretsError> {
+        let kv = jetcrawl_streams::security::bind_bucket(js, SECRETS_BUCKET)
+            .await
+            .map_err(|err| err.to_string())
+            .map_err(SecretsError)?;
         Ok(Self { kv })
     }
 
@@ -81,25 +77,4 @@ impl WebhookSecrets {
             .map_err(|err| SecretsError(format!("cannot store the secret of {tenant}: {err}")))?;
         Ok(secret)
     }
-}
-
-/// Opens KV bucket `bucket`, creating it when missing.
-pub async fn open_or_create(
-    js: &Context,
-    bucket: &str,
-    description: &str,
-    replicas: usize,
-) -> Result<Store, String> {
-    if let Ok(store) = js.get_key_value(bucket).await {
-        return Ok(store);
-    }
-    js.create_key_value(kv::Config {
-        bucket: bucket.to_owned(),
-        description: description.to_owned(),
-        history: 1,
-        num_replicas: replicas,
-        ..Default::default()
-    })
-    .await
-    .map_err(|err| format!("cannot create KV bucket {bucket}: {err}"))
 }

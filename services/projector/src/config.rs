@@ -18,6 +18,9 @@ pub struct ProjectorConfig {
     /// Postgres URL of the read models, e.g. postgres://user@host:5432/jetcrawl.
     #[arg(long, env = "JETCRAWL_DATABASE_URL")]
     pub database_url: String,
+    /// The JetStream topology this projector verifies at start.
+    #[command(flatten)]
+    pub topology: jetcrawl_streams::TopologyArgs,
     /// Most messages applied in one Postgres transaction.
     #[arg(long, env = "JETCRAWL_PROJECTOR_BATCH", default_value_t = 500)]
     pub batch_size: usize,
@@ -45,6 +48,7 @@ impl ProjectorConfig {
         Self {
             nats_url: nats_url.to_owned(),
             database_url: database_url.to_owned(),
+            topology: jetcrawl_streams::TopologyArgs::default(),
             batch_size: 500,
             batch_wait_ms: 50,
             projections: "all".to_owned(),

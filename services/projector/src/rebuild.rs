@@ -13,7 +13,7 @@ use jetcrawl_projections::rebuild::{
     PREVIOUS_SCHEMA, STAGING_SCHEMA, freeze_live, live_schema, prepare_staging,
     staging_checkpoints, swap,
 };
-use jetcrawl_projections::{Projection, StreamMessage, migrate};
+use jetcrawl_projections::{Projection, StreamMessage, verify_schema};
 use jetcrawl_streams::subjects::{JOBS_ALL, JOBS_STREAM};
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -54,9 +54,9 @@ pub async fn rebuild(
         .connect(database_url)
         .await
         .context("connecting to Postgres (check JETCRAWL_DATABASE_URL)")?;
-    migrate(&live_pool)
+    verify_schema(&live_pool)
         .await
-        .context("migrating the live schema")?;
+        .context("verifying the live schema")?;
     let live = live_schema(&live_pool).await?;
     prepare_staging(&live_pool, &live).await?;
     let staging = staging_pool(database_url).await?;

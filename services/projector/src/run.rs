@@ -1,4 +1,4 @@
-//! The projector's life: connect, migrate, take the leader lock (or stand by), then run
+//! The projector's life: connect, verify the topology and the schema, take the leader lock (or stand by), then run
 //! one session per projection (each with its own consumer and checkpoint) until
 //! shutdown, the loss of the lock, or an error to recover from.
 
@@ -7,8 +7,8 @@ use std::time::Duration;
 use anyhow::Context as _;
 use async_nats::jetstream;
 use futures::future::{FutureExt as _, Shared};
-use jetcrawl_projections::{Projection, migrate};
-use jetcrawl_streams::Topology;
+use jetcrawl_projections::{Projection, verify_schema};
+use jetcrawl_streams::{Topology, TopologyError};
 use sqlx::PgPool;
 use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
@@ -47,19 +47,19 @@ pub async fn run(
     let shutdown = shutdown.shared();
     let projections = config.selected()?;
     let group = config.lock_group();
-    let topology = Topology::default();
+    let topology = config.topology.topology();
     let (_client, js) = jetcrawl_streams::connect(&config.nats_url, "jetcrawl-projector")
         .await
         .context("connecting to NATS (check JETCRAWL_NATS_URL)")?;
-    if !apply_topology(&topology, &js, shutdown.clone()).await {
+    if !verify_topology(&topology, &js, shutdown.clone()).await? {
         return Ok(());
     }
     let Some(pool) = postgres::connect(&config.database_url, shutdown.clone()).await? else {
         return Ok(());
     };
-    migrate(&pool)
+    verify_schema(&pool)
         .await
-        .context("migrating the projection tables")?;
+        .context("verifying the projection tables")?;
     let shared = Instance {
         failpoint: Failpoint::new(config.abort_after_commit),
         config,
@@ -101,48 +101,39 @@ pub async fn run(
     }
 }
 
-/// Applies the topology, retrying while NATS is unreachable; false when `shutdown` comes
-/// first.
-async fn apply_topology<F>(
+/// Verifies the topology, retrying while NATS is unreachable; false when `shutdown`
+/// comes first, an error when the server runs another topology.
+async fn verify_topology<F>(
     topology: &Topology,
     js: &jetstream::Context,
     shutdown: Shared<F>,
-) -> bool
+) -> anyhow::Result<bool>
 where
     F: Future<Output = ()>,
 {
-    info!("applying the JetStream topology (waits for NATS)");
+    info!("verifying the JetStream topology (waits for NATS)");
     let mut attempts = 0u32;
     loop {
         let outcome = tokio::select! {
-            () = shutdown.clone() => return false,
-            outcome = apply_streams(topology, js) => outcome,
+            () = shutdown.clone() => return Ok(false),
+            outcome = topology.verify(js) => outcome,
         };
         match outcome {
-            Ok(_) => return true,
-            Err(err) => {
+            Ok(()) => return Ok(true),
+            Err(err @ TopologyError::Unavailable(_)) => {
                 attempts += 1;
                 if attempts == 1 || attempts.is_multiple_of(30) {
                     warn!(error = %err, attempts,
-                        "cannot apply the JetStream topology yet; retrying (check JETCRAWL_NATS_URL and that nats-server runs with JetStream)");
+                        "cannot verify the JetStream topology yet; retrying (check JETCRAWL_NATS_URL and that nats-server runs with JetStream)");
                 }
             }
+            Err(err) => return Err(err.into()),
         }
         tokio::select! {
-            () = shutdown.clone() => return false,
+            () = shutdown.clone() => return Ok(false),
             () = tokio::time::sleep(RECOVERY_PAUSE) => {}
         }
     }
-}
-
-/// The JOBS topology and the AUDIT_ACTIONS stream the audit projection reads.
-async fn apply_streams(
-    topology: &Topology,
-    js: &jetstream::Context,
-) -> Result<(), jetcrawl_streams::StoreError> {
-    topology.apply(js).await?;
-    jetcrawl_streams::security::apply_security(topology, js).await?;
-    Ok(())
 }
 
 /// Runs every projection while this instance holds the lock; the first error stops

@@ -20,6 +20,9 @@ pub struct ReporterConfig {
         default_value = "nats://127.0.0.1:4222"
     )]
     pub nats_url: String,
+    /// The JetStream topology this reporter verifies at start.
+    #[command(flatten)]
+    pub topology: jetcrawl_streams::TopologyArgs,
     /// Postgres URL of the read models and the audit log.
     #[arg(long, env = "JETCRAWL_DATABASE_URL")]
     pub database_url: String,
@@ -57,6 +60,7 @@ impl ReporterConfig {
         Self {
             nats_url: nats_url.to_owned(),
             database_url: database_url.to_owned(),
+            topology: jetcrawl_streams::TopologyArgs::default(),
             metrics_addr: SocketAddr::from(([127, 0, 0, 1], 9104)),
             check_interval_secs: 3600,
             delay_secs: 3600,

@@ -1,4 +1,4 @@
-//! The reporter's life: connect, migrate, ensure the REPORTS bucket, then answer
+//! The reporter's life: connect, verify the topology and the schema, then answer
 //! generation requests and run the schedule until shutdown.
 
 use std::future::Future;
@@ -7,8 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use futures::FutureExt as _;
-use jetcrawl_streams::Topology;
-use jetcrawl_streams::reports::apply_reports;
+use jetcrawl_streams::reports::bind_reports;
 use sqlx::postgres::PgPoolOptions;
 
 use crate::clock::SystemClock;
@@ -24,24 +23,22 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let shutdown = shutdown.boxed().shared();
-    let topology = Topology::default();
+    let topology = config.topology.topology();
     let (client, js) =
-        jetcrawl_streams::connect_applied(&config.nats_url, "jetcrawl-reporter", &topology).await?;
-    jetcrawl_streams::security::apply_security(&topology, &js)
+        jetcrawl_streams::connect_verified(&config.nats_url, "jetcrawl-reporter", &topology)
+            .await?;
+    let bucket = bind_reports(&js)
         .await
-        .context("ensuring the AUDIT_ACTIONS stream")?;
-    let bucket = apply_reports(&topology, &js)
-        .await
-        .context("ensuring the REPORTS bucket")?;
+        .context("opening the REPORTS bucket")?;
     let pool = PgPoolOptions::new()
         .max_connections(4)
         .acquire_timeout(Duration::from_secs(10))
         .connect(&config.database_url)
         .await
         .context("connecting to Postgres (check JETCRAWL_DATABASE_URL)")?;
-    jetcrawl_projections::migrate(&pool)
+    jetcrawl_projections::verify_schema(&pool)
         .await
-        .context("applying the projection migrations")?;
+        .context("verifying the Postgres schema")?;
     let reporter = Reporter::new(
         pool,
         js,

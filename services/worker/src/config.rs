@@ -90,15 +90,11 @@ pub struct WorkerConfig {
     /// How long running jobs may take to finish after shutdown is requested.
     #[arg(long, env = "JETCRAWL_SHUTDOWN_GRACE_MS", default_value_t = 30_000)]
     pub shutdown_grace_ms: u64,
-    /// How long a job may go without a progress heartbeat before JetStream hands it to
-    /// another worker (heartbeats go every quarter of it). Bounds the pickup of a job
-    /// whose worker was killed.
-    #[arg(long, env = "JETCRAWL_WORKER_ACK_WAIT_MS", default_value_t = 20_000)]
-    pub worker_ack_wait_ms: u64,
-    /// Deliveries of one work message before JetStream gives up on it and publishes the
-    /// MAX_DELIVERIES advisory (then dead-lettered). A backstop above the attempts.
-    #[arg(long, env = "JETCRAWL_WORKER_MAX_DELIVER", default_value_t = 20)]
-    pub worker_max_deliver: i64,
+    /// The JetStream topology this worker verifies at start, its consumer's ack wait
+    /// (`JETCRAWL_WORKER_ACK_WAIT_MS`: heartbeats go every quarter of it) and max
+    /// deliveries (`JETCRAWL_WORKER_MAX_DELIVER`) included.
+    #[command(flatten)]
+    pub topology: jetcrawl_streams::TopologyArgs,
     /// Run the dead-letter component (MAX_DELIVERIES advisories → dead letters) in this
     /// worker. Advisories wait in their stream while no worker runs it.
     #[arg(long, env = "JETCRAWL_DEAD_LETTERS", default_value_t = true, action = clap::ArgAction::Set)]
@@ -132,13 +128,9 @@ impl WorkerConfig {
         }
     }
 
-    /// The topology with this worker's consumer settings.
+    /// The topology this worker expects.
     pub fn topology(&self) -> jetcrawl_streams::Topology {
-        jetcrawl_streams::Topology {
-            worker_ack_wait: Duration::from_millis(self.worker_ack_wait_ms.max(1_000)),
-            worker_max_deliver: self.worker_max_deliver,
-            ..jetcrawl_streams::Topology::default()
-        }
+        self.topology.topology()
     }
 
     /// Retry delays.

@@ -12,8 +12,8 @@ use async_nats::jetstream::{AckKind, Context, Message};
 use futures::StreamExt;
 use jetcrawl_streams::job::reason;
 use jetcrawl_streams::subjects::{ADVISORIES_STREAM, JOBS_STREAM, job_id_of};
-use jetcrawl_streams::topology::{WORKERS_CONSUMER, ensure_consumer_on};
-use jetcrawl_streams::{Command, DecideError, EventStore, ExecuteError, StoreError, Topology};
+use jetcrawl_streams::topology::{DEADLETTER_CONSUMER, WORKERS_CONSUMER, bind_consumer};
+use jetcrawl_streams::{Command, DecideError, EventStore, ExecuteError, StoreError};
 use serde::Deserialize;
 use tracing::{Instrument, error, info, info_span, warn};
 
@@ -41,12 +41,7 @@ pub async fn run(
     actor: String,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), StoreError> {
-    let consumer = ensure_consumer_on(
-        &js,
-        ADVISORIES_STREAM,
-        Topology::default().deadletter_consumer(),
-    )
-    .await?;
+    let consumer = bind_consumer(&js, ADVISORIES_STREAM, DEADLETTER_CONSUMER).await?;
     tokio::pin!(shutdown);
     loop {
         let batch = tokio::select! {

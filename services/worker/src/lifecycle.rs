@@ -217,10 +217,14 @@ impl Recorder {
     /// Opens the job's sealed spec.
     async fn open(&self, mut job: Job) -> Result<Job, StoreError> {
         if let (Some(privacy), Some(spec)) = (&self.privacy, &job.spec) {
-            let opened = privacy
-                .open_spec(&job.tenant, spec)
-                .await
-                .map_err(|err| StoreError::Unavailable(err.to_string()))?;
+            let opened = privacy.open_spec(&job.tenant, spec).await.map_err(|err| {
+                if matches!(err, jetcrawl_privacy::PrivacyError::KeyMissing { .. }) {
+                    // Not an erasure: the job waits (redelivered) and an operator is alarmed.
+                    metrics::counter!("jetcrawl_subject_key_missing_total").increment(1);
+                    tracing::error!(job_id = %job.id, error = %err, "subject key missing without an erasure");
+                }
+                StoreError::Unavailable(err.to_string())
+            })?;
             job.spec = Some(opened.spec);
         }
         Ok(job)

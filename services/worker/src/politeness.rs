@@ -49,7 +49,7 @@ impl CrawlGate {
     ) -> Result<Self, JobError> {
         let crawl = config.crawl.config()?;
         let egress: Arc<dyn RobotsEgress> = Arc::new(WorkerEgress(egress));
-        let controller = Controller::open(js, &config.topology(), egress, crawl)
+        let controller = Controller::open(js, egress, crawl)
             .await
             .map_err(|err| JobError::new(ErrorClass::Storage, err.to_string()))?;
         Ok(Self {

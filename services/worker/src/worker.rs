@@ -6,6 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::jetstream::Context;
+use jetcrawl_streams::subjects::JOBS_STREAM;
+use jetcrawl_streams::topology::WORKERS_CONSUMER;
 use jetcrawl_streams::{EventStore, StoreError, topology};
 use thiserror::Error;
 use tracing::{info, warn};
@@ -33,17 +35,18 @@ pub enum WorkerError {
     Setup(#[from] JobError),
 }
 
-/// Connects to NATS, applies the topology, and runs jobs until `shutdown` completes.
+/// Connects to NATS, verifies the topology, and runs jobs until `shutdown` completes.
 pub async fn run(
     config: WorkerConfig,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), WorkerError> {
-    let (_client, js) = jetcrawl_streams::connect(&config.nats_url, "jetcrawl-worker").await?;
-    config.topology().apply(&js).await?;
+    let (_client, js) =
+        jetcrawl_streams::connect_verified(&config.nats_url, "jetcrawl-worker", &config.topology())
+            .await?;
     run_with(config, js, shutdown).await
 }
 
-/// Runs jobs on an existing JetStream context (topology already applied), each one
+/// Runs jobs on an existing JetStream context (topology already verified), each one
 /// admitted by the crawl controller (robots.txt, per-domain politeness).
 pub async fn run_with(
     config: WorkerConfig,
@@ -75,7 +78,7 @@ async fn run_with_parts(
 ) -> Result<(), WorkerError> {
     let worker_id = config.resolved_worker_id();
     let actor = format!("worker:{worker_id}");
-    let consumer = topology::ensure_consumer(&js, config.topology().workers_consumer()).await?;
+    let consumer = topology::bind_consumer(&js, JOBS_STREAM, WORKERS_CONSUMER).await?;
     let pool = BrowserPool::new(config.pool(), egress)?;
     let store = EventStore::open(js.clone()).await?;
     let handler = Arc::new(Handler {
@@ -85,7 +88,7 @@ async fn run_with_parts(
             worker_id: worker_id.clone(),
             max_attempts: config.max_attempts.max(1),
             privacy: Some(
-                jetcrawl_privacy::SubjectKeys::open(&js, config.topology().replicas)
+                jetcrawl_privacy::SubjectKeys::open(&js)
                     .await
                     .map_err(|err| StoreError::Unavailable(err.to_string()))?,
             ),
@@ -112,7 +115,7 @@ async fn run_with_parts(
         tabs = config.tabs,
         concurrency = config.job_concurrency(),
         browsers = config.browsers,
-        ack_wait_ms = config.worker_ack_wait_ms,
+        ack_wait_ms = config.topology.worker_ack_wait_ms,
         "worker running"
     );
     let grace = Duration::from_millis(config.shutdown_grace_ms);

@@ -48,7 +48,7 @@ impl Platform {
     /// A key of `tenant` with `role`, granted `grants` (auditors only).
     pub async fn key(&self, tenant: &str, role: Role, grants: &[&str]) -> anyhow::Result<String> {
         let (_client, js) = jetcrawl_streams::connect(&self.stack.nats_url(), "audit-test").await?;
-        let store = KeyStore::open(&js, &jetcrawl_streams::Topology::default()).await?;
+        let store = KeyStore::open(&js).await?;
         let (_, issued) = store
             .create(NewKey {
                 tenant: tenant.to_owned(),

@@ -261,6 +261,15 @@ async fn a_worker_killed_on_the_final_attempt_is_dead_lettered_through_the_advis
     let platform = Platform::start().await.expect("platform starts");
     // Two attempts, two deliveries: the second delivery's loss is seen only through the
     // MAX_DELIVERIES advisory, never through a redelivery.
+    platform
+        .stack
+        .apply_topology(&jetcrawl_streams::Topology {
+            worker_ack_wait: Duration::from_millis(crate::support::ACK_WAIT_MS),
+            worker_max_deliver: 2,
+            ..jetcrawl_streams::Topology::default()
+        })
+        .await
+        .expect("topology applies");
     let env = [
         ("JETCRAWL_MAX_ATTEMPTS", "2"),
         ("JETCRAWL_WORKER_MAX_DELIVER", "2"),

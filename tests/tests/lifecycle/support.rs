@@ -30,6 +30,13 @@ impl Platform {
     pub async fn start() -> anyhow::Result<Self> {
         jetcrawl_tests::init_test_tracing();
         let stack = Stack::start().await?;
+        // The workers' consumer with the short ack wait, as an operator applies it.
+        stack
+            .apply_topology(&jetcrawl_streams::Topology {
+                worker_ack_wait: Duration::from_millis(ACK_WAIT_MS),
+                ..jetcrawl_streams::Topology::default()
+            })
+            .await?;
         let gateway = stack.spawn_gateway().await?;
         let projector = stack.spawn_projector().await?;
         let admin_key = stack

@@ -19,10 +19,8 @@ use crate::seed::seed_month;
 async fn reporter(stack: &Stack) -> anyhow::Result<Reporter> {
     let pool = stack.pg_pool().await?;
     let (_client, js) = jetcrawl_streams::connect(&stack.nats_url(), "report-test").await?;
-    let topology = Topology::default();
-    topology.apply(&js).await?;
-    jetcrawl_streams::security::apply_security(&topology, &js).await?;
-    let bucket = jetcrawl_streams::reports::apply_reports(&topology, &js).await?;
+    Topology::default().apply(&js).await?;
+    let bucket = jetcrawl_streams::reports::bind_reports(&js).await?;
     let clock = Arc::new(FixedClock("2026-11-15T08:00:00Z".parse()?));
     let options = QueryOptions { top_domains: 2 };
     Ok(Reporter::new(

@@ -27,7 +27,7 @@ type Client = ReportsClient<InterceptedService<Channel, jetcrawl_tests::BearerAu
 
 async fn key(stack: &Stack, tenant: &str, role: Role, grants: &[&str]) -> anyhow::Result<String> {
     let (_client, js) = jetcrawl_streams::connect(&stack.nats_url(), "report-keys").await?;
-    let keys = KeyStore::open(&js, &jetcrawl_streams::Topology::default()).await?;
+    let keys = KeyStore::open(&js).await?;
     let (_, issued) = keys
         .create(NewKey {
             tenant: tenant.to_owned(),

@@ -17,6 +17,12 @@ const NOTIFIER_ENV: [(&str, &str); 2] = [
 #[tokio::test(flavor = "multi_thread")]
 async fn a_notifier_killed_mid_delivery_delivers_after_a_restart() -> anyhow::Result<()> {
     let p = Platform::start().await?;
+    p.stack
+        .apply_topology(&jetcrawl_streams::Topology {
+            notifier_ack_wait: Duration::from_millis(2_000),
+            ..jetcrawl_streams::Topology::default()
+        })
+        .await?;
     let mut notifier = p.notifier(&NOTIFIER_ENV).await?;
     let secret = webhook_secret(&p.stack, jetcrawl_tests::stack::TEST_TENANT)?;
     let receiver = Receiver::start().await?;

@@ -162,7 +162,7 @@ async fn an_erased_subject_leaves_no_plaintext_and_the_chain_still_verifies() ->
 
     // No revision of the key survives: only the purge marker, without a value.
     let (_client, js) = jetcrawl_streams::connect(&p.stack.nats_url(), "rgpd-keys").await?;
-    let keys = SubjectKeys::open(&js, 1).await?;
+    let keys = SubjectKeys::open(&js).await?;
     let reference = jetcrawl_privacy::SubjectRef::parse(&erased.subject_ref).expect("ref");
     let revisions = keys.stored_revisions("e2e", &reference).await?;
     assert_eq!(revisions.len(), 1, "{revisions:?}");

@@ -7,7 +7,6 @@ use async_nats::jetstream::Context as JetStream;
 use jetcrawl_gateway::auth::{KeyStore, NewKey, Role};
 use jetcrawl_proto::v1::event::Payload;
 use jetcrawl_proto::v1::{ApiKeyIssued, ApiKeyRevoked};
-use jetcrawl_streams::Topology;
 
 use super::key_audit;
 use crate::cli::{Global, KeyCreateArgs, KeyRevokeArgs, KeysCommand, Output};
@@ -16,7 +15,7 @@ pub async fn run(global: &Global, command: KeysCommand) -> anyhow::Result<()> {
     let (_client, js) = jetcrawl_streams::connect(&global.nats_url, "jetcrawl-keys")
         .await
         .with_context(|| format!("connecting to NATS at {}", global.nats_url))?;
-    let store = KeyStore::open(&js, &Topology::default())
+    let store = KeyStore::open(&js)
         .await
         .context("opening the API_KEYS bucket")?;
     match command {
@@ -30,7 +29,7 @@ pub async fn open(nats_url: &str) -> anyhow::Result<KeyStore> {
     let (_client, js) = jetcrawl_streams::connect(nats_url, "jetcrawl-keys")
         .await
         .with_context(|| format!("connecting to NATS at {nats_url}"))?;
-    KeyStore::open(&js, &Topology::default())
+    KeyStore::open(&js)
         .await
         .context("opening the API_KEYS bucket")
 }

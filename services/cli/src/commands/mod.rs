@@ -1,5 +1,6 @@
 //! One module per command.
 
+pub mod admin;
 pub mod audit;
 pub mod demo;
 pub mod dev_keys;

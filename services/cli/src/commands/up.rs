@@ -26,9 +26,11 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     })?;
     let data_dir = std::fs::canonicalize(&args.data_dir)?;
 
+    // One machine, no replica: every acknowledged write is fsynced (ADR 0029).
     let nats = NatsServer::start(NatsOptions {
         data_dir: Some(data_dir.join("nats")),
         port: Some(args.nats_port),
+        sync_always: true,
         ..Default::default()
     })
     .await
@@ -39,6 +41,15 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     })
     .await
     .context("starting Postgres")?;
+
+    let admin = super::admin::AdminArgs {
+        database_url: Some(postgres.url()),
+        topology: jetcrawl_streams::TopologyArgs::default(),
+        retention: jetcrawl_results::RetentionConfig::default(),
+    };
+    for change in super::admin::apply(&nats.url(), &admin).await? {
+        tracing::info!(%change, "jetcrawl admin apply");
+    }
 
     // The demo targets a page on loopback, which production refuses (SSRF defence).
     let allow_private = args.demo;

@@ -6,7 +6,6 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use jetcrawl_notifier::WebhookSecrets;
 use jetcrawl_notifier::disabled::DisabledEndpoints;
-use jetcrawl_streams::Topology;
 
 use crate::cli::{Global, Output};
 
@@ -44,10 +43,9 @@ pub async fn run(global: &Global, command: WebhooksCommand) -> anyhow::Result<()
     let (_client, js) = jetcrawl_streams::connect(nats_url, "jetcrawl-webhooks")
         .await
         .with_context(|| format!("connecting to NATS at {nats_url}"))?;
-    let replicas = Topology::default().replicas;
     match command {
         WebhooksCommand::Secret(args) => {
-            let secrets = WebhookSecrets::open(&js, replicas).await?;
+            let secrets = WebhookSecrets::open(&js).await?;
             let secret = if args.rotate {
                 secrets.rotate(&args.tenant).await?
             } else {
@@ -68,7 +66,7 @@ pub async fn run(global: &Global, command: WebhooksCommand) -> anyhow::Result<()
             }
         }
         WebhooksCommand::Enable(args) => {
-            let disabled = DisabledEndpoints::open(&js, replicas)
+            let disabled = DisabledEndpoints::open(&js)
                 .await
                 .map_err(anyhow::Error::msg)?;
             let was = disabled

@@ -11,8 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::jetstream::Context;
-use jetcrawl_streams::Topology;
-use jetcrawl_streams::crawl::apply_crawl;
+use jetcrawl_streams::crawl::bind_crawl;
 
 pub use grant::{Admission, AttemptReport, DomainGrant, Grant, JobView};
 use robots_check::DomainRobots;
@@ -48,15 +47,14 @@ impl Drop for AbortOnDrop {
 }
 
 impl Controller {
-    /// Creates the buckets if needed and starts following tenant policies. robots.txt
-    /// goes out through `egress`, the worker's.
+    /// Binds to the buckets and starts following tenant policies. robots.txt goes out
+    /// through `egress`, the worker's.
     pub async fn open(
         js: &Context,
-        topology: &Topology,
         egress: Arc<dyn RobotsEgress>,
         config: CrawlConfig,
     ) -> Result<Self, CrawlError> {
-        let buckets = apply_crawl(topology, js)
+        let buckets = bind_crawl(js)
             .await
             .map_err(|err| CrawlError::kv("ROBOTS/DOMAINS/TENANT_POLICY", err))?;
         let tenants = TenantPolicies::new(buckets.tenant_policy);

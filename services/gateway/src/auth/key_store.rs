@@ -4,8 +4,7 @@
 
 use async_nats::jetstream::{self, kv};
 use chrono::{DateTime, Utc};
-use jetcrawl_streams::Topology;
-use jetcrawl_streams::security::apply_security;
+use jetcrawl_streams::security::bind_api_keys;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -78,9 +77,9 @@ pub struct KeyStore {
 }
 
 impl KeyStore {
-    /// Opens the bucket, creating it (and the audit stream) when missing.
-    pub async fn open(js: &jetstream::Context, topology: &Topology) -> Result<Self, KeyStoreError> {
-        let kv = apply_security(topology, js)
+    /// Binds to the bucket, which `jetcrawl admin apply` created.
+    pub async fn open(js: &jetstream::Context) -> Result<Self, KeyStoreError> {
+        let kv = bind_api_keys(js)
             .await
             .map_err(|err| KeyStoreError::Unavailable(err.to_string()))?;
         Ok(Self { kv })

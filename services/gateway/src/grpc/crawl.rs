@@ -11,8 +11,7 @@ use jetcrawl_proto::v1::{
     DomainStatus, GetRobotsPolicyRequest, ListDomainsRequest, ListDomainsResponse, RobotsPolicy,
     SetRobotsPolicyRequest, SetRobotsPolicyResponse,
 };
-use jetcrawl_streams::Topology;
-use jetcrawl_streams::crawl::apply_crawl;
+use jetcrawl_streams::crawl::bind_crawl;
 use jetcrawl_streams::envelope::new_traceparent;
 use tokio::sync::OnceCell;
 use tonic::{Request, Response, Status};
@@ -52,11 +51,9 @@ impl CrawlApi {
     async fn buckets(&self) -> Result<&(TenantPolicies, DomainStore), GatewayError> {
         self.buckets
             .get_or_try_init(|| async {
-                let buckets = apply_crawl(&Topology::default(), &self.js())
-                    .await
-                    .map_err(|err| {
-                        GatewayError::Unavailable(format!("crawl controller buckets: {err}; retry"))
-                    })?;
+                let buckets = bind_crawl(&self.js()).await.map_err(|err| {
+                    GatewayError::Unavailable(format!("crawl controller buckets: {err}; retry"))
+                })?;
                 Ok((
                     TenantPolicies::new(buckets.tenant_policy),
                     DomainStore::new(buckets.domains, std::time::Duration::ZERO),

@@ -23,14 +23,13 @@ impl Guards {
     pub async fn from_config(
         config: &crate::GatewayConfig,
         js: &async_nats::jetstream::Context,
-        topology: &jetcrawl_streams::Topology,
         pool: sqlx::PgPool,
         closing: tokio_util::sync::CancellationToken,
     ) -> anyhow::Result<Self> {
         use anyhow::Context as _;
-        let store = KeyStore::open(js, topology)
+        let store = KeyStore::open(js)
             .await
-            .context("opening the API_KEYS bucket and the AUDIT_ACTIONS stream")?;
+            .context("opening the API_KEYS bucket")?;
         let keys = KeyCache::new(store);
         tokio::spawn(keys.clone().follow(closing));
         let auth = &config.auth;

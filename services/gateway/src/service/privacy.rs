@@ -215,7 +215,9 @@ impl Gateway {
 
 pub(crate) fn unavailable(err: &PrivacyError) -> GatewayError {
     match err {
-        PrivacyError::Unavailable(_) => GatewayError::Unavailable(err.to_string()),
+        PrivacyError::Unavailable(_) | PrivacyError::KeyMissing { .. } => {
+            GatewayError::Unavailable(err.to_string())
+        }
         PrivacyError::Corrupt(_) => GatewayError::Internal(err.to_string()),
     }
 }

@@ -91,7 +91,9 @@ impl Gateway {
 
 fn privacy_error(job_id: &str, err: &PrivacyError) -> GatewayError {
     match err {
-        PrivacyError::Unavailable(_) => GatewayError::Unavailable(format!("job {job_id}: {err}")),
+        PrivacyError::Unavailable(_) | PrivacyError::KeyMissing { .. } => {
+            GatewayError::Unavailable(format!("job {job_id}: {err}"))
+        }
         PrivacyError::Corrupt(_) => GatewayError::Internal(format!("job {job_id}: {err}")),
     }
 }

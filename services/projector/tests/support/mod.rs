@@ -55,9 +55,9 @@ pub async fn infra() -> Infra {
         .apply(&js)
         .await
         .expect("topology applies");
-    jetcrawl_streams::security::apply_security(&Topology::default(), &js)
+    jetcrawl_projections::migrate(&pool)
         .await
-        .expect("AUDIT_ACTIONS exists");
+        .expect("migrations apply");
     let store = EventStore::open(js.clone()).await.expect("store opens");
     Infra {
         nats,

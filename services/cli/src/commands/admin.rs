@@ -1,0 +1,115 @@
+//! `jetcrawl admin apply | verify`: the one owner of the infrastructure. `apply` creates
+//! and updates every JetStream stream, bucket and consumer and runs the Postgres
+//! migrations, from one configuration; `verify` reports differences and changes nothing.
+//! Services only verify, and name this command when they refuse to start.
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::{Args, Subcommand};
+use jetcrawl_results::RetentionConfig;
+use jetcrawl_streams::{Topology, TopologyArgs};
+use serde_json::json;
+use sqlx::postgres::PgPoolOptions;
+
+use crate::cli::{Global, Output};
+
+/// Infrastructure commands (talk to NATS and Postgres directly: an operator's tool).
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create or update the JetStream topology and migrate the Postgres schema.
+    Apply(AdminArgs),
+    /// Compare the running topology and schema with this build's; change nothing.
+    Verify(AdminArgs),
+}
+
+/// What both commands read.
+#[derive(Debug, Args)]
+pub struct AdminArgs {
+    /// Postgres URL of the read models; the schema step is skipped without one.
+    #[arg(long, env = "JETCRAWL_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    #[command(flatten)]
+    pub topology: TopologyArgs,
+    #[command(flatten)]
+    pub retention: RetentionConfig,
+}
+
+impl AdminArgs {
+    /// The topology these settings describe, results kept for the configured retention.
+    pub fn topology(&self) -> Topology {
+        Topology {
+            results_max_age: self.retention.retention().bucket_max_age(),
+            ..self.topology.topology()
+        }
+    }
+}
+
+pub async fn run(global: &Global, command: AdminCommand) -> anyhow::Result<()> {
+    match command {
+        AdminCommand::Apply(args) => {
+            let changes = apply(&global.nats_url, &args).await?;
+            report(global, "applied", &changes);
+        }
+        AdminCommand::Verify(args) => verify(&global.nats_url, &args).await?,
+    }
+    Ok(())
+}
+
+/// Applies the topology to NATS and the migrations to Postgres; returns what changed.
+pub async fn apply(nats_url: &str, args: &AdminArgs) -> anyhow::Result<Vec<String>> {
+    let (_client, js) = jetcrawl_streams::connect(nats_url, "jetcrawl-admin")
+        .await
+        .with_context(|| format!("connecting to NATS at {nats_url} (check JETCRAWL_NATS_URL)"))?;
+    let mut changes = args
+        .topology()
+        .apply(&js)
+        .await
+        .context("applying the JetStream topology")?;
+    if let Some(url) = &args.database_url {
+        let pool = pool(url).await?;
+        jetcrawl_projections::verify_schema(&pool)
+            .await
+            .err()
+            .map(|_| changes.push("Postgres schema: migrated".to_owned()));
+        jetcrawl_projections::migrate(&pool)
+            .await
+            .context("migrating the Postgres schema")?;
+    }
+    Ok(changes)
+}
+
+async fn verify(nats_url: &str, args: &AdminArgs) -> anyhow::Result<()> {
+    let (_client, js) = jetcrawl_streams::connect(nats_url, "jetcrawl-admin")
+        .await
+        .with_context(|| format!("connecting to NATS at {nats_url} (check JETCRAWL_NATS_URL)"))?;
+    args.topology().verify(&js).await?;
+    if let Some(url) = &args.database_url {
+        jetcrawl_projections::verify_schema(&pool(url).await?).await?;
+    }
+    println!("the topology and the schema match this build");
+    Ok(())
+}
+
+async fn pool(url: &str) -> anyhow::Result<sqlx::PgPool> {
+    PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect(url)
+        .await
+        .context("connecting to Postgres (check JETCRAWL_DATABASE_URL)")
+}
+
+fn report(global: &Global, verb: &str, changes: &[String]) {
+    match global.output {
+        Output::Json => println!("{}", json!({ verb: changes })),
+        Output::Text if changes.is_empty() => {
+            println!("the topology and the schema were up to date")
+        }
+        Output::Text => {
+            for change in changes {
+                println!("{change}");
+            }
+        }
+    }
+}
