@@ -142,7 +142,8 @@ pub struct SubmitArgs {
     /// Job deadline in milliseconds (0: server default).
     #[arg(long, default_value_t = 0)]
     pub timeout_ms: u32,
-    /// Idempotency key: resubmitting with it returns the same job.
+    /// Idempotency key: resubmitting with it returns the same job. When absent the CLI
+    /// makes one (printed with --output json), so its own retries never duplicate a job.
     #[arg(long)]
     pub idempotency_key: Option<String>,
     /// Follow progress until the job ends, then print the result.

@@ -65,6 +65,11 @@ pub struct QuotaConfig {
     /// How long the per-tenant job counts are reused, in milliseconds.
     #[arg(long, env = "JETCRAWL_QUOTA_COUNT_TTL_MS", default_value_t = 1_000)]
     pub quota_count_ttl_ms: u64,
+    /// Longest wait for the per-tenant job counts on the submit path, in milliseconds.
+    /// Past it (or with Postgres down) the queued and running caps are not enforced for
+    /// that submit: submits never depend on the read model (ADR 0029).
+    #[arg(long, env = "JETCRAWL_QUOTA_COUNT_BUDGET_MS", default_value_t = 100)]
+    pub quota_count_budget_ms: u64,
 }
 
 impl Default for QuotaConfig {
@@ -75,6 +80,7 @@ impl Default for QuotaConfig {
             quota_max_queued: 10_000,
             quota_max_running: 1_000,
             quota_count_ttl_ms: 1_000,
+            quota_count_budget_ms: 100,
         }
     }
 }
@@ -88,6 +94,7 @@ impl QuotaConfig {
             max_queued: self.quota_max_queued,
             max_running: self.quota_max_running,
             count_ttl: Duration::from_millis(self.quota_count_ttl_ms),
+            count_budget: Duration::from_millis(self.quota_count_budget_ms.max(1)),
         }
     }
 }

@@ -243,3 +243,58 @@ async fn list_jobs_pages_through_the_projection() {
     );
     gw.shutdown().await;
 }
+
+/// Accepts connections and never answers: a Postgres that hangs (overloaded, paused,
+/// behind a dead network path), the case a connection refusal does not cover.
+async fn silent_listener() -> (std::net::SocketAddr, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binds");
+    let addr = listener.local_addr().expect("addr");
+    let task = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    (addr, task)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn submits_succeed_while_postgres_hangs_and_the_caps_fail_open_counted() {
+    let (addr, _silent) = silent_listener().await;
+    let mut gw = common::start(|c| {
+        c.database_url = format!("postgres://postgres@{addr}/jetcrawl");
+    })
+    .await;
+    let mut client = gw.grpc().await;
+    for n in 0..10 {
+        let answer = client
+            .submit_job(request(
+                spec(&["https://example.com/"]),
+                &format!("pg-hung-{n}"),
+            ))
+            .await;
+        assert!(
+            answer.is_ok(),
+            "submit {n} failed while Postgres hangs: {:?}",
+            answer.err()
+        );
+    }
+    let metrics = gw
+        .http
+        .get(gw.url("/metrics"))
+        .send()
+        .await
+        .expect("GET")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l.starts_with("jetcrawl_quota_fail_open_total{reason=\"timeout\"}")),
+        "the fail-open is counted: {metrics}"
+    );
+    gw.shutdown().await;
+}

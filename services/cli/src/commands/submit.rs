@@ -1,30 +1,41 @@
 //! `jetcrawl submit <url>... [--render] [--extract name=selector]... [--wait]`.
 
+use std::time::Duration;
+
 use anyhow::{Context, bail};
 use jetcrawl_proto::v1::{
     ExtractKind, ExtractRule, GetJobRequest, JobSpec, JobState, RenderMode, SubmitJobRequest,
+    SubmitJobResponse,
 };
 use serde_json::json;
+use tonic::Code;
 
 use super::{client, result, status_error, watch};
 use crate::cli::{Global, Output, Render, SubmitArgs};
 use crate::output;
 
+/// Attempts of one submit while the gateway answers UNAVAILABLE (an outcome it could
+/// not confirm): safe because every attempt carries the same idempotency key.
+const SUBMIT_ATTEMPTS: u32 = 4;
+/// Wait before the first retry; doubles after each.
+const FIRST_RETRY: Duration = Duration::from_millis(250);
+
 pub async fn run(global: &Global, args: SubmitArgs) -> anyhow::Result<()> {
     let spec = spec_from(&args)?;
+    let key = args
+        .idempotency_key
+        .clone()
+        .unwrap_or_else(|| format!("cli-{}", uuid::Uuid::new_v4()));
     let mut jobs = client(global).await?;
-    let submitted = jobs
-        .submit_job(SubmitJobRequest {
-            spec: Some(spec),
-            idempotency_key: args.idempotency_key.clone().unwrap_or_default(),
-        })
-        .await
-        .map_err(status_error)?
-        .into_inner();
+    let request = SubmitJobRequest {
+        spec: Some(spec),
+        idempotency_key: key.clone(),
+    };
+    let submitted = submit_with_retries(&mut jobs, request).await?;
     match global.output {
         Output::Json if !args.wait => println!(
             "{}",
-            json!({"job_id": submitted.job_id, "stream_sequence": submitted.stream_sequence, "duplicate": submitted.duplicate})
+            json!({"job_id": submitted.job_id, "stream_sequence": submitted.stream_sequence, "duplicate": submitted.duplicate, "idempotency_key": key})
         ),
         Output::Json => {}
         Output::Text => println!("{}", submitted.job_id),
@@ -57,6 +68,31 @@ pub async fn run(global: &Global, args: SubmitArgs) -> anyhow::Result<()> {
         bail!("job {} ended {}", job.job_id, output::state_name(job.state));
     }
     Ok(())
+}
+
+/// Submits, retrying an unconfirmed outcome with the same key: a retry answers with the
+/// job if the first attempt was recorded, and records it once otherwise.
+async fn submit_with_retries(
+    jobs: &mut super::Jobs,
+    request: SubmitJobRequest,
+) -> anyhow::Result<SubmitJobResponse> {
+    let mut wait = FIRST_RETRY;
+    for attempt in 1..=SUBMIT_ATTEMPTS {
+        match jobs.submit_job(request.clone()).await {
+            Ok(answer) => return Ok(answer.into_inner()),
+            Err(status) if status.code() == Code::Unavailable && attempt < SUBMIT_ATTEMPTS => {
+                eprintln!(
+                    "submit not confirmed ({}); retrying in {} ms with the same idempotency key",
+                    status.message(),
+                    wait.as_millis()
+                );
+                tokio::time::sleep(wait).await;
+                wait *= 2;
+            }
+            Err(status) => return Err(status_error(status)),
+        }
+    }
+    unreachable!("the last attempt returns")
 }
 
 fn spec_from(args: &SubmitArgs) -> anyhow::Result<JobSpec> {

@@ -8,6 +8,7 @@ use sqlx::PgPool;
 use super::backlog::BacklogCounter;
 use super::rate::SubmitRate;
 use crate::error::GatewayError;
+use crate::metrics::QUOTA_FAIL_OPEN_TOTAL;
 
 /// Per-tenant limits; 0 means unlimited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +23,8 @@ pub struct QuotaLimits {
     pub max_running: u64,
     /// How long a counted backlog is reused.
     pub count_ttl: Duration,
+    /// Longest wait for a count on the submit path; past it the caps fail open.
+    pub count_budget: Duration,
 }
 
 /// The quotas of every tenant.
@@ -64,12 +67,13 @@ impl Quotas {
         if limits.max_queued == 0 && limits.max_running == 0 {
             return Ok(());
         }
-        let backlog = match self.backlog.backlog(tenant).await {
+        let backlog = match self.backlog.backlog(tenant, limits.count_budget).await {
             Ok(backlog) => backlog,
-            Err(err) => {
-                // The read model is down: submits stay available (the log is the source
-                // of truth), the caps are enforced again once Postgres answers.
-                tracing::warn!(%tenant, error = %err, "job counts unavailable; backlog quotas not enforced");
+            Err(unknown) => {
+                // The read model is down or slow: submits stay available (the log is the
+                // source of truth); the caps are enforced again once Postgres answers.
+                metrics::counter!(QUOTA_FAIL_OPEN_TOTAL, "reason" => unknown.reason()).increment(1);
+                tracing::debug!(%tenant, error = %unknown, "job counts unavailable; backlog quotas not enforced");
                 return Ok(());
             }
         };

@@ -23,6 +23,34 @@ pub struct BacklogCounter {
     pool: PgPool,
     ttl: Duration,
     cache: Mutex<HashMap<String, (Instant, Backlog)>>,
+    /// After a count failed, no count is tried before this instant: a Postgres outage
+    /// costs one budget per `ttl`, not one per submit.
+    cooling_until: Mutex<Option<Instant>>,
+}
+
+/// Why a count is not known.
+#[derive(Debug, thiserror::Error)]
+pub enum CountUnknown {
+    /// Postgres did not answer within the budget.
+    #[error("the job count did not come within {0:?}")]
+    Timeout(Duration),
+    /// Postgres refused or is unreachable.
+    #[error("the job count failed: {0}")]
+    Unavailable(#[source] sqlx::Error),
+    /// A recent count failed; not retried yet.
+    #[error("a recent job count failed; counts are retried after a pause")]
+    Cooling,
+}
+
+impl CountUnknown {
+    /// The metric label.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::Timeout(_) => "timeout",
+            Self::Unavailable(_) => "unavailable",
+            Self::Cooling => "cooling",
+        }
+    }
 }
 
 const COUNT_SQL: &str = "SELECT \
@@ -37,18 +65,24 @@ impl BacklogCounter {
             pool,
             ttl,
             cache: Mutex::new(HashMap::new()),
+            cooling_until: Mutex::new(None),
         }
     }
 
-    /// The tenant's backlog, from the cache when fresh.
-    pub async fn backlog(&self, tenant: &str) -> Result<Backlog, sqlx::Error> {
+    /// The tenant's backlog, from the cache when fresh, else counted within `budget`.
+    pub async fn backlog(&self, tenant: &str, budget: Duration) -> Result<Backlog, CountUnknown> {
         if let Some(cached) = self.cached(tenant) {
             return Ok(cached);
         }
-        let (queued, running): (i64, i64) = sqlx::query_as(COUNT_SQL)
-            .bind(tenant)
-            .fetch_one(&self.pool)
-            .await?;
+        if self.cooling() {
+            return Err(CountUnknown::Cooling);
+        }
+        let count = sqlx::query_as(COUNT_SQL).bind(tenant).fetch_one(&self.pool);
+        let (queued, running): (i64, i64) = match tokio::time::timeout(budget, count).await {
+            Ok(Ok(counts)) => counts,
+            Ok(Err(err)) => return Err(self.failed(CountUnknown::Unavailable(err))),
+            Err(_) => return Err(self.failed(CountUnknown::Timeout(budget))),
+        };
         let backlog = Backlog {
             queued: u64::try_from(queued).unwrap_or_default(),
             running: u64::try_from(running).unwrap_or_default(),
@@ -57,6 +91,22 @@ impl BacklogCounter {
             cache.insert(tenant.to_owned(), (Instant::now(), backlog));
         }
         Ok(backlog)
+    }
+
+    fn cooling(&self) -> bool {
+        self.cooling_until
+            .lock()
+            .ok()
+            .and_then(|until| *until)
+            .is_some_and(|until| Instant::now() < until)
+    }
+
+    fn failed(&self, why: CountUnknown) -> CountUnknown {
+        if let Ok(mut until) = self.cooling_until.lock() {
+            *until = Some(Instant::now() + self.ttl.max(Duration::from_secs(1)));
+        }
+        tracing::warn!(error = %why, "job counts unavailable; backlog quotas fail open until Postgres answers");
+        why
     }
 
     /// Counts a job this gateway just queued for `tenant`.

@@ -67,8 +67,8 @@ impl Gateway {
         match tokio::time::timeout(budget, sealing).await {
             Ok(sealed) => sealed.map_err(|err| privacy_error(job_id, &err)),
             Err(_) => Err(GatewayError::Unavailable(format!(
-                "the subject key store did not answer for job {job_id} within the submit budget; \
-                 retry with the same idempotency key"
+                "job {job_id} was not recorded: the subject key store did not answer within the \
+                 submit budget; retry with the same idempotency key"
             ))),
         }
     }

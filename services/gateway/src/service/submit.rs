@@ -98,10 +98,13 @@ impl Gateway {
             .saturating_sub(arrived.elapsed());
         match tokio::time::timeout(budget, self.append_submitted(&target, event)).await {
             Ok(answer) => answer,
-            Err(_) => Err(GatewayError::Unavailable(format!(
-                "JetStream did not acknowledge job {job_id} within {} ms; retry with the same idempotency key",
-                self.settings.submit_budget.as_millis()
-            ))),
+            Err(_) => Err(outcome_unknown(
+                &target,
+                &format!(
+                    "JetStream did not confirm it within the {} ms submit budget",
+                    self.settings.submit_budget.as_millis()
+                ),
+            )),
         }
     }
 
@@ -119,7 +122,8 @@ impl Gateway {
             // Within the duplicate window JetStream answers a repeat itself; after it, the
             // expected-sequence check refuses it. Either way the history decides.
             Ok(_) | Err(StoreError::Conflict { .. }) => self.existing(target).await,
-            Err(err) => Err(unavailable(target.job_id, &err)),
+            Err(err @ StoreError::Corrupt { .. }) => Err(unavailable(target.job_id, &err)),
+            Err(err) => Err(outcome_unknown(target, &err.to_string())),
         }
     }
 
@@ -149,6 +153,24 @@ impl Gateway {
             target.key.unwrap_or_default()
         )))
     }
+}
+
+/// A submit whose append was sent but not confirmed: it may be stored (and will then
+/// run). Said as such, with the only safe way to find out (DESIGN pitfall 11).
+fn outcome_unknown(target: &Target<'_>, why: &str) -> GatewayError {
+    let job_id = target.job_id;
+    let retry = match target.key {
+        Some(_) => "retry with the same idempotency key: it answers with this job if it was \
+                    recorded, and records it once otherwise"
+            .to_owned(),
+        None => format!(
+            "this submit had no idempotency key, so a retry would create a second job: \
+             GetJob {job_id} tells whether it was recorded; send an idempotency key next time"
+        ),
+    };
+    GatewayError::Unavailable(format!(
+        "outcome unknown: job {job_id} may or may not have been recorded ({why}); {retry}"
+    ))
 }
 
 fn unavailable(job_id: &str, err: &StoreError) -> GatewayError {

@@ -84,7 +84,7 @@ pub async fn start(tune: impl FnOnce(&mut GatewayConfig)) -> TestGateway {
     config.http_addr = SocketAddr::from(([127, 0, 0, 1], 0));
     config.tls.insecure_plaintext = true;
     tune(&mut config);
-    admin_apply(&config).await;
+    admin_apply(&config, &postgres.url()).await;
     let bound = jetcrawl_gateway::bind(config).await.expect("gateway binds");
     let keys = bound.gateway().guards().auth.keys().clone();
     let api_key = mint_with(&keys, TENANT, Role::Client).await;
@@ -123,7 +123,7 @@ pub async fn start(tune: impl FnOnce(&mut GatewayConfig)) -> TestGateway {
 }
 
 /// What `jetcrawl admin apply` does for `config`'s topology: the gateway only verifies.
-async fn admin_apply(config: &GatewayConfig) {
+async fn admin_apply(config: &GatewayConfig, database_url: &str) {
     let (_client, js) = jetcrawl_streams::connect(&config.nats_url, "test-admin")
         .await
         .expect("admin connects");
@@ -133,7 +133,7 @@ async fn admin_apply(config: &GatewayConfig) {
         .apply(&js)
         .await
         .expect("topology applies");
-    let pool = sqlx::PgPool::connect(&config.database_url)
+    let pool = sqlx::PgPool::connect(database_url)
         .await
         .expect("admin connects to Postgres");
     jetcrawl_projections::migrate(&pool)
