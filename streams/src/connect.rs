@@ -23,7 +23,8 @@ pub struct NatsSecurity {
     pub require_tls: bool,
 }
 
-/// Connects to `url` as `name` and returns the client and its JetStream context.
+/// Connects to `url` (one server, or a comma-separated list of a cluster's servers) as
+/// `name` and returns the client and its JetStream context.
 /// The ack window is raised so pipelined publishers never stall at the default 5,000.
 pub async fn connect(url: &str, name: &str) -> Result<(async_nats::Client, Context), StoreError> {
     connect_secure(url, name, &NatsSecurity::default()).await
@@ -78,11 +79,19 @@ pub async fn connect_secure(
     if security.require_tls {
         options = options.require_tls(true);
     }
+    // A cluster is given as a comma-separated list: any live node lets the service
+    // start, and the client fails over to the others (it also learns them from the
+    // cluster's gossip once connected).
+    let servers: Vec<&str> = url
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
     let client = options
         .name(name)
         .connection_timeout(Duration::from_secs(5))
         .retry_on_initial_connect()
-        .connect(url)
+        .connect(servers)
         .await
         .map_err(|err| {
             StoreError::Unavailable(format!("cannot connect to NATS at {url}: {err}"))

@@ -18,6 +18,7 @@
 
 pub mod auth;
 pub mod eventually;
+pub mod faults;
 pub mod fixture;
 pub mod http;
 pub mod jobs;

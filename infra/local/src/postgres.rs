@@ -69,6 +69,7 @@ pub struct Postgres {
     bin_dir: PathBuf,
     dir: PathBuf,
     process: Option<ChildGroup>,
+    opts: PostgresOptions,
     // Declared last: dropped after `process`.
     _temp: Option<TempDir>,
 }
@@ -101,6 +102,7 @@ impl Postgres {
                 bin_dir: bin_dir.clone(),
                 dir: dir.clone(),
                 process: None,
+                opts: opts.clone(),
                 _temp: None,
             };
             let log_start = server.log().len();
@@ -162,6 +164,19 @@ impl Postgres {
             process.stop(Signal::SIGINT, Duration::from_secs(30)).await;
         }
         Ok(())
+    }
+
+    /// Starts the server again on the same port and data directory after [`Self::kill`]
+    /// or [`Self::stop`] (crash recovery replays the WAL); waits until it accepts.
+    pub async fn restart(&mut self) -> anyhow::Result<()> {
+        self.stop().await?;
+        let account = if user::is_root() {
+            Some(user::account("postgres")?)
+        } else {
+            None
+        };
+        let opts = self.opts.clone();
+        self.launch(account, &opts).await
     }
 
     /// SIGKILLs the postmaster and its backends, as a crash would.

@@ -29,6 +29,11 @@ pub(crate) struct SealedSubmission {
     pub subject_ref: String,
 }
 
+/// First pause before trying a refused key write again; doubles up to [`RETRY_MAX`].
+pub(crate) const RETRY_FIRST: std::time::Duration = std::time::Duration::from_millis(50);
+/// Longest pause between two tries; the submit budget bounds them all.
+pub(crate) const RETRY_MAX: std::time::Duration = std::time::Duration::from_millis(400);
+
 impl Gateway {
     /// Seals the personal fields of `valid` for job `job_id` of `tenant`, within what is
     /// left of the submit budget.
@@ -54,9 +59,21 @@ impl Gateway {
             let subject = Subject::of_job(&valid.spec().data_subject, job_id);
             let reference = privacy.keys.reference(tenant, &subject).await?;
             // A job that is its own subject has a fresh reference: create, don't look.
-            let key = match valid.spec().data_subject.is_empty() {
-                true => privacy.keys.create_or_get(tenant, &reference).await?,
-                false => privacy.keys.get_or_create(tenant, &reference).await?,
+            // A bucket electing a leader (a cluster node lost) refuses for a moment:
+            // nothing was written, so trying again within the budget is safe.
+            let mut pause = RETRY_FIRST;
+            let key = loop {
+                let key = match valid.spec().data_subject.is_empty() {
+                    true => privacy.keys.create_or_get(tenant, &reference).await,
+                    false => privacy.keys.get_or_create(tenant, &reference).await,
+                };
+                match key {
+                    Err(PrivacyError::Unavailable(_)) => {
+                        tokio::time::sleep(pause).await;
+                        pause = (pause * 2).min(RETRY_MAX);
+                    }
+                    other => break other?,
+                }
             };
             Ok::<_, PrivacyError>(SealedSubmission {
                 spec: seal_spec(valid.spec(), &key, tenant, &reference)?,

@@ -113,7 +113,20 @@ impl Gateway {
         target: &Target<'_>,
         event: jetcrawl_proto::v1::Event,
     ) -> Result<SubmitJobResponse, GatewayError> {
-        match self.store.append(0, &[event]).await {
+        // A stream electing a leader refuses for a moment. Sending the same event again
+        // is safe whatever happened to the first: the message id and the expected
+        // sequence 0 let at most one be stored, and a repeat is answered from history.
+        let mut pause = super::seal::RETRY_FIRST;
+        let appended = loop {
+            match self.store.append(0, std::slice::from_ref(&event)).await {
+                Err(StoreError::Unavailable(_)) => {
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(super::seal::RETRY_MAX);
+                }
+                other => break other,
+            }
+        };
+        match appended {
             Ok(appended) if !appended.duplicate => Ok(SubmitJobResponse {
                 job_id: target.job_id.to_owned(),
                 stream_sequence: appended.sequence,
