@@ -68,7 +68,7 @@ async fn create(js: &Context, resource: &Resource) -> Result<(), TopologyError> 
         |err: String| TopologyError::Unavailable(format!("creating {}: {err}", resource.label()));
     match resource {
         Resource::Stream(config) => js
-            .create_stream(config.clone())
+            .create_stream(config.as_ref().clone())
             .await
             .map(drop)
             .map_err(|e| failed(e.to_string())),

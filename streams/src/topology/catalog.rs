@@ -11,9 +11,13 @@ use crate::subjects::{ADVISORIES_STREAM, JOBS_STREAM};
 
 /// One stream or bucket of the topology.
 #[derive(Debug, Clone)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "a dozen built once at start; boxing buckets too would only add noise"
+)]
 pub enum Resource {
-    /// A plain stream.
-    Stream(stream::Config),
+    /// A plain stream (boxed: a stream definition is several times a bucket's).
+    Stream(Box<stream::Config>),
     /// A KV bucket (stream `KV_<bucket>`).
     KeyValue(kv::Config),
     /// An Object Store bucket (stream `OBJ_<bucket>`).
@@ -60,9 +64,9 @@ impl Topology {
     /// Every stream and bucket, the event log first.
     pub fn resources(&self) -> Vec<Resource> {
         vec![
-            Resource::Stream(self.jobs_stream()),
-            Resource::Stream(self.advisories_stream()),
-            Resource::Stream(crate::security::audit_actions_stream(self)),
+            Resource::Stream(Box::new(self.jobs_stream())),
+            Resource::Stream(Box::new(self.advisories_stream())),
+            Resource::Stream(Box::new(crate::security::audit_actions_stream(self))),
             Resource::KeyValue(crate::security::subject_keys_bucket(self)),
             Resource::KeyValue(crate::security::api_keys_bucket(self)),
             Resource::KeyValue(crate::crawl::robots_bucket(self)),

@@ -125,7 +125,7 @@ pub fn updated(resource: &Resource, running: &stream::Config) -> stream::Config 
         Resource::Stream(defined) => {
             let storage = config.storage;
             let retention = config.retention;
-            config = defined.clone();
+            config = defined.as_ref().clone();
             // Not changeable in place: left for the error to report.
             config.storage = storage;
             config.retention = retention;

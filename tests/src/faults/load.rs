@@ -82,8 +82,7 @@ impl Load {
     pub async fn stop(self) -> Vec<Submission> {
         self.stop.cancel();
         let _ = self.task.await;
-        let records = self.records.lock().map(|r| r.clone()).unwrap_or_default();
-        records
+        self.records.lock().map(|r| r.clone()).unwrap_or_default()
     }
 }
 

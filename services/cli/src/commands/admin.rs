@@ -68,10 +68,9 @@ pub async fn apply(nats_url: &str, args: &AdminArgs) -> anyhow::Result<Vec<Strin
         .context("applying the JetStream topology")?;
     if let Some(url) = &args.database_url {
         let pool = pool(url).await?;
-        jetcrawl_projections::verify_schema(&pool)
-            .await
-            .err()
-            .map(|_| changes.push("Postgres schema: migrated".to_owned()));
+        if jetcrawl_projections::verify_schema(&pool).await.is_err() {
+            changes.push("Postgres schema: migrated".to_owned());
+        }
         jetcrawl_projections::migrate(&pool)
             .await
             .context("migrating the Postgres schema")?;
