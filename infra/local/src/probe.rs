@@ -30,18 +30,34 @@ pub(crate) async fn tcp_accepts(port: u16) -> bool {
 
 /// The HTTP status of `GET path` on 127.0.0.1:`port`, or `None` if there is no answer.
 pub(crate) async fn http_status(port: u16, path: &str) -> Option<u16> {
+    http_get(port, path).await.map(|(status, _)| status)
+}
+
+/// The status and body of `GET path` on 127.0.0.1:`port`, or `None` if there is no
+/// answer. HTTP/1.0, so the server closes the connection and never chunks the body.
+pub(crate) async fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
     let request = async {
         let mut stream = TcpStream::connect((Ipv4Addr::LOCALHOST, port)).await.ok()?;
         let head = format!("GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n\r\n");
         stream.write_all(head.as_bytes()).await.ok()?;
         let mut response = Vec::new();
         stream.read_to_end(&mut response).await.ok()?;
-        parse_status(&response)
+        let status = parse_status(&response)?;
+        Some((status, parse_body(&response)))
     };
     tokio::time::timeout(PROBE_TIMEOUT, request)
         .await
         .ok()
         .flatten()
+}
+
+/// The body of an HTTP response: everything after the blank line ending the headers.
+fn parse_body(response: &[u8]) -> String {
+    let start = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map_or(response.len(), |i| i + 4);
+    String::from_utf8_lossy(&response[start..]).into_owned()
 }
 
 /// The status code of an HTTP response's status line (`HTTP/1.1 200 OK`).
@@ -97,5 +113,11 @@ mod tests {
             Some(503)
         );
         assert_eq!(parse_status(b"garbage"), None);
+    }
+
+    #[test]
+    fn parses_bodies() {
+        assert_eq!(parse_body(b"HTTP/1.1 200 OK\r\nA: b\r\n\r\n{}"), "{}");
+        assert_eq!(parse_body(b"HTTP/1.1 200 OK\r\n"), "");
     }
 }
