@@ -13,6 +13,7 @@ use tracing::debug;
 use crate::error::ProjectionError;
 use crate::fold::{ack_latency_ms, apply_event, seq};
 use crate::message::{Incoming, Message};
+use crate::queries::{CheckpointIdentity, truncate_to_micros};
 use crate::rows::JobRow;
 use crate::stream_message::StreamMessage;
 use crate::write;
@@ -169,13 +170,18 @@ pub(crate) async fn lock_checkpoint(
     })
 }
 
+/// Moves the checkpoint. A move forgets the stored time recorded for the old position
+/// (it belonged to another message); [`record_checkpoint_identity`] sets the new one.
 pub(crate) async fn save_checkpoint(
     conn: &mut PgConnection,
     projection: &str,
     last: u64,
 ) -> Result<(), ProjectionError> {
     sqlx::query(
-        "UPDATE projection_checkpoints SET last_seq = $2, updated_at = now() WHERE name = $1",
+        "UPDATE projection_checkpoints
+         SET last_seq = $2, updated_at = now(),
+             last_stored_at = CASE WHEN last_seq = $2 THEN last_stored_at END
+         WHERE name = $1",
     )
     .bind(projection)
     .bind(seq(last))
@@ -183,4 +189,29 @@ pub(crate) async fn save_checkpoint(
     .await
     .map_err(ProjectionError::db("writing the projection checkpoint"))?;
     Ok(())
+}
+
+/// Records, in the caller's transaction, which stream and which message `projection`'s
+/// checkpoint stands for: the stream's creation time and the stored time of the message
+/// at `identity.last_seq` (both kept at microseconds). Changes nothing unless the
+/// checkpoint is at `identity.last_seq`; true when it recorded.
+pub async fn record_checkpoint_identity(
+    conn: &mut PgConnection,
+    projection: &str,
+    identity: &CheckpointIdentity,
+) -> Result<bool, ProjectionError> {
+    let done = sqlx::query(
+        "UPDATE projection_checkpoints SET stream_created = $3, last_stored_at = $4
+         WHERE name = $1 AND last_seq = $2",
+    )
+    .bind(projection)
+    .bind(seq(identity.last_seq))
+    .bind(identity.stream_created.map(truncate_to_micros))
+    .bind(identity.last_stored_at.map(truncate_to_micros))
+    .execute(conn)
+    .await
+    .map_err(ProjectionError::db(
+        "recording the checkpoint's stream identity",
+    ))?;
+    Ok(done.rows_affected() == 1)
 }

@@ -35,7 +35,7 @@ mod stream_message;
 mod usage;
 mod write;
 
-pub use apply::{apply_batch, apply_messages, apply_stream_messages};
+pub use apply::{apply_batch, apply_messages, apply_stream_messages, record_checkpoint_identity};
 pub use counters::{Counts, ROBOTS_DISALLOWED};
 pub use dead_letter_queries::{DeadLetterFilter, DeadLetterRow, list_dead_letters};
 pub use dead_letters::apply_dead_letters;
@@ -48,7 +48,8 @@ pub use page_token::PageKey;
 pub use payload_json::{attempt_error_json, payload_json, render_mode_name};
 pub use projection::Projection;
 pub use queries::{
-    DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, checkpoint, get_job_row, job_events_for, list_jobs,
+    CheckpointIdentity, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, checkpoint, checkpoint_identity,
+    get_job_row, job_events_for, list_jobs, truncate_to_micros,
 };
 pub use rows::{JobEventRow, JobRow, parse_status};
 pub use stream_message::StreamMessage;

@@ -1,5 +1,6 @@
 //! Reads of the read models used by the gateway and by operators.
 
+use chrono::{DateTime, SubsecRound as _, Utc};
 use jetcrawl_streams::JobStatus;
 use sqlx::PgPool;
 
@@ -116,4 +117,49 @@ pub async fn checkpoint(pool: &PgPool, projection: &str) -> Result<u64, Projecti
             .await
             .map_err(ProjectionError::db("reading the projection checkpoint"))?;
     Ok(last.and_then(|l| u64::try_from(l).ok()).unwrap_or(0))
+}
+
+/// A checkpoint and what identifies the stream position it stands for (see migration
+/// `0016_checkpoint_identity.sql`): `None` where nothing was recorded yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CheckpointIdentity {
+    /// The last stream sequence applied; 0 before the first batch.
+    pub last_seq: u64,
+    /// The creation time of the stream the checkpoint counts in.
+    pub stream_created: Option<DateTime<Utc>>,
+    /// When JetStream stored the message at `last_seq`.
+    pub last_stored_at: Option<DateTime<Utc>>,
+}
+
+/// `projection`'s checkpoint with its recorded stream identity; all empty before its
+/// first batch.
+pub async fn checkpoint_identity(
+    pool: &PgPool,
+    projection: &str,
+) -> Result<CheckpointIdentity, ProjectionError> {
+    type Row = (i64, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT last_seq, stream_created, last_stored_at FROM projection_checkpoints
+         WHERE name = $1",
+    )
+    .bind(projection)
+    .fetch_optional(pool)
+    .await
+    .map_err(ProjectionError::db("reading the projection checkpoint"))?;
+    let Some((last, stream_created, last_stored_at)) = row else {
+        return Ok(CheckpointIdentity::default());
+    };
+    let last_seq = u64::try_from(last).map_err(|_| {
+        ProjectionError::BadData(format!("checkpoint of {projection} is negative: {last}"))
+    })?;
+    Ok(CheckpointIdentity {
+        last_seq,
+        stream_created,
+        last_stored_at,
+    })
+}
+
+/// `at` at Postgres `timestamptz` precision: identities are compared at microseconds.
+pub fn truncate_to_micros(at: DateTime<Utc>) -> DateTime<Utc> {
+    at.trunc_subsecs(6)
 }

@@ -1,19 +1,23 @@
 //! One batch of one projection: apply it in one Postgres transaction with the
-//! checkpoint, commit, and only then ack the last message (ack policy All covers the
-//! ones before it).
+//! checkpoint and what identifies it in the stream (the stream's creation time and the
+//! stored time of the message at the checkpoint), commit, and only then ack the last
+//! message (ack policy All covers the ones before it).
 
 use std::time::Instant;
 
 use anyhow::Context as _;
 use async_nats::jetstream;
 use chrono::{DateTime, Utc};
-use jetcrawl_projections::{Projection, StreamMessage, UNDECODABLE};
+use jetcrawl_projections::{
+    CheckpointIdentity, Projection, StreamMessage, UNDECODABLE, record_checkpoint_identity,
+};
 use jetcrawl_streams::envelope::decode;
 use jetcrawl_streams::headers;
 use sqlx::PgPool;
 use tracing::{Instrument as _, info_span, warn};
 
 use crate::failpoint::Failpoint;
+use crate::identity::utc;
 use crate::metrics;
 
 /// What applying a batch did.
@@ -25,12 +29,14 @@ pub(crate) struct Applied {
     pub pending: u64,
 }
 
-/// Applies `batch` (in stream order, contiguous after the checkpoint) and acks it.
+/// Applies `batch` (in stream order, contiguous after the checkpoint) of the stream
+/// created at `stream_created`, and acks it.
 pub(crate) async fn apply(
     pool: &PgPool,
     projection: Projection,
     failpoint: &Failpoint,
     batch: &[jetstream::Message],
+    stream_created: DateTime<Utc>,
 ) -> anyhow::Result<Applied> {
     let (Some(first), Some(last)) = (batch.first(), batch.last()) else {
         anyhow::bail!("empty batch");
@@ -58,6 +64,14 @@ pub(crate) async fn apply(
             .apply(&mut tx, &messages)
             .await
             .with_context(|| format!("applying a batch of projection {}", projection.name()))?;
+        if let Some(at) = messages.iter().find(|m| m.sequence == checkpoint) {
+            let identity = CheckpointIdentity {
+                last_seq: checkpoint,
+                stream_created: Some(stream_created),
+                last_stored_at: at.stored_at,
+            };
+            record_checkpoint_identity(&mut tx, projection.name(), &identity).await?;
+        }
         tx.commit().await.context("committing the batch")?;
         failpoint.after_commit(projection);
         last.double_ack()
@@ -112,15 +126,11 @@ pub(crate) fn to_stream_message(message: &jetstream::Message) -> anyhow::Result<
             .map(|v| v.as_str().to_owned())
             .unwrap_or_default()
     };
-    let stored_nanos = info.published.unix_timestamp_nanos();
-    let stored_at = i64::try_from(stored_nanos)
-        .ok()
-        .map(DateTime::<Utc>::from_timestamp_nanos);
     Ok(StreamMessage {
         sequence: info.stream_sequence,
         subject: message.subject.to_string(),
         payload: message.payload.to_vec(),
-        stored_at,
+        stored_at: utc(info.published),
         job_id_header: header(headers::JOB_ID),
         tenant_header: header(headers::TENANT),
     })

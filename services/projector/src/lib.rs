@@ -4,22 +4,30 @@
 //!
 //! Each batch (up to 500 messages or 50 ms) is applied in one transaction that also
 //! writes that projection's checkpoint, and acked only after the commit; redelivered
-//! messages are skipped by the checkpoint. One instance leads, holding a Postgres
+//! messages are skipped by the checkpoint. A checkpoint records which stream it counts
+//! in; when the stream is no longer that one (it came back shorter after a power cut,
+//! reuses sequences, or was recreated), the projection halts with an alarm instead of
+//! skipping, and resumes once an operator recovers (docs/reliability-recovery.md). One instance leads, holding a Postgres
 //! advisory lock; others stand by and take over when its session ends. The binary is a
 //! thin wrapper around [`run`], which `jetcrawl up` also runs in-process.
 
+mod alarm;
 mod batch;
 mod config;
 mod consumer;
 mod failpoint;
+mod health;
+mod identity;
 mod leader;
 pub mod metrics;
 mod postgres;
 mod rebuild;
+mod replay;
 mod run;
 mod session;
 
 pub use config::ProjectorConfig;
+pub use health::ProjectorHealth;
 pub use leader::lock_name;
-pub use rebuild::{RebuildReport, rebuild};
-pub use run::run;
+pub use rebuild::{RebuildOptions, RebuildReport, rebuild};
+pub use run::{run, run_with_health};

@@ -5,8 +5,10 @@ use std::net::SocketAddr;
 use anyhow::Context as _;
 use clap::Parser;
 use futures::FutureExt as _;
-use jetcrawl_projector::{ProjectorConfig, run};
-use jetcrawl_telemetry::{init_tracing, install_metrics, router, serve, shutdown_signal};
+use jetcrawl_projector::{ProjectorConfig, ProjectorHealth, run_with_health};
+use jetcrawl_telemetry::{
+    init_tracing, install_metrics, router_with_health, serve, shutdown_signal,
+};
 
 /// Folds the JOBS stream into the Postgres read models.
 #[derive(Debug, Parser)]
@@ -14,7 +16,7 @@ use jetcrawl_telemetry::{init_tracing, install_metrics, router, serve, shutdown_
 struct Cli {
     #[command(flatten)]
     projector: ProjectorConfig,
-    /// Address serving /metrics and /healthz.
+    /// Address serving /metrics and /healthz (503 while a projection is halted).
     #[arg(long, env = "JETCRAWL_METRICS_ADDR", default_value = "127.0.0.1:9103")]
     metrics_addr: SocketAddr,
 }
@@ -32,8 +34,13 @@ async fn main() -> anyhow::Result<()> {
                 cli.metrics_addr
             )
         })?;
-    let metrics = tokio::spawn(serve(listener, router(install_metrics()), shutdown.clone()));
-    let result = run(cli.projector, shutdown).await;
+    let health = ProjectorHealth::default();
+    let router = router_with_health(install_metrics(), {
+        let health = health.clone();
+        move || health.check()
+    });
+    let metrics = tokio::spawn(serve(listener, router, shutdown.clone()));
+    let result = run_with_health(cli.projector, health, shutdown).await;
     metrics.abort();
     result
 }

@@ -19,6 +19,14 @@ pub const CONSUMER_PENDING: &str = "jetcrawl_consumer_pending";
 pub const LAG_SECONDS: &str = "jetcrawl_projector_lag_seconds";
 /// 1 while this instance holds the leader lock, 0 while it stands by.
 pub const LEADER: &str = "jetcrawl_projector_leader";
+/// 1 while the projection is halted because its stream is no longer the one its
+/// checkpoint counts in (behind it, recreated, or reusing its sequences); 0 when checked
+/// healthy. Alert on it: nothing is projected meanwhile.
+pub const STREAM_BEHIND: &str = "jetcrawl_projector_stream_behind";
+/// The checkpoint when the stream was last checked against it.
+pub const CHECKPOINT_SEQUENCE: &str = "jetcrawl_projector_checkpoint_sequence";
+/// The stream's last sequence when it was last checked against the checkpoint.
+pub const STREAM_LAST_SEQUENCE: &str = "jetcrawl_projector_stream_last_sequence";
 
 /// Records a committed and acknowledged batch of `projection`.
 pub(crate) fn batch_applied(
@@ -50,4 +58,12 @@ pub(crate) fn batch_applied(
 /// Records whether this instance leads.
 pub(crate) fn leader(active: bool) {
     gauge!(LEADER).set(if active { 1.0 } else { 0.0 });
+}
+
+/// Records a check of `projection`'s stream against its checkpoint.
+pub(crate) fn stream_checked(projection: Projection, checkpoint: u64, last: u64, halted: bool) {
+    let name = projection.name();
+    gauge!(STREAM_BEHIND, "projection" => name).set(if halted { 1.0 } else { 0.0 });
+    gauge!(CHECKPOINT_SEQUENCE, "projection" => name).set(checkpoint as f64);
+    gauge!(STREAM_LAST_SEQUENCE, "projection" => name).set(last as f64);
 }

@@ -16,6 +16,7 @@ use tracing::{error, info, warn};
 
 use crate::config::ProjectorConfig;
 use crate::failpoint::Failpoint;
+use crate::health::ProjectorHealth;
 use crate::leader::LeaderLock;
 use crate::session::Session;
 use crate::{metrics, postgres};
@@ -34,6 +35,7 @@ struct Instance {
     js: jetstream::Context,
     pool: PgPool,
     failpoint: Failpoint,
+    health: ProjectorHealth,
 }
 
 /// Pause after an error before projecting again.
@@ -42,6 +44,15 @@ const RECOVERY_PAUSE: Duration = Duration::from_secs(1);
 /// Runs the projector until `shutdown` completes.
 pub async fn run(
     config: ProjectorConfig,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    run_with_health(config, ProjectorHealth::default(), shutdown).await
+}
+
+/// [`run`], reporting halted projections to `health` (what `/healthz` serves).
+pub async fn run_with_health(
+    config: ProjectorConfig,
+    health: ProjectorHealth,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let shutdown = shutdown.shared();
@@ -67,6 +78,7 @@ pub async fn run(
         topology,
         js,
         pool,
+        health,
     };
     metrics::leader(false);
     loop {
@@ -155,6 +167,7 @@ where
             js: &shared.js,
             pool: &shared.pool,
             failpoint: &shared.failpoint,
+            health: &shared.health,
         };
         let stop = stop.clone();
         async move {

@@ -9,6 +9,6 @@ mod service_main;
 mod shutdown;
 
 pub use logging::init_tracing;
-pub use metrics_http::{install_metrics, router, serve};
+pub use metrics_http::{install_metrics, router, router_with_health, serve};
 pub use service_main::{ServiceError, run_service};
 pub use shutdown::shutdown_signal;

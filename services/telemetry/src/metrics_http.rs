@@ -4,6 +4,7 @@ use std::future::Future;
 use std::sync::OnceLock;
 
 use axum::Router;
+use axum::http::StatusCode;
 use axum::routing::get;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tokio::net::TcpListener;
@@ -36,9 +37,24 @@ pub fn install_metrics() -> PrometheusHandle {
 
 /// `GET /metrics` (Prometheus text) and `GET /healthz` (process alive).
 pub fn router(handle: PrometheusHandle) -> Router {
+    router_with_health(handle, || Ok(()))
+}
+
+/// [`router`] whose `/healthz` asks `health`: 200 `ok`, or 503 with the problem it names
+/// (a service that runs but must not be trusted, e.g. a halted projector).
+pub fn router_with_health<H>(handle: PrometheusHandle, health: H) -> Router
+where
+    H: Fn() -> Result<(), String> + Clone + Send + Sync + 'static,
+{
+    let healthz = move || {
+        std::future::ready(match health() {
+            Ok(()) => (StatusCode::OK, "ok".to_owned()),
+            Err(problem) => (StatusCode::SERVICE_UNAVAILABLE, problem),
+        })
+    };
     Router::new()
         .route("/metrics", get(move || std::future::ready(handle.render())))
-        .route("/healthz", get(|| std::future::ready("ok")))
+        .route("/healthz", get(healthz))
 }
 
 /// Serves `router` on `listener` until `shutdown` completes.

@@ -22,19 +22,29 @@ pub struct RebuildArgs {
     /// Messages applied per transaction while replaying.
     #[arg(long, default_value_t = 2000)]
     pub batch: usize,
+    /// Accept the JOBS stream as it is now although the read models were built from
+    /// another one (it came back shorter after a power cut, reuses sequences, or was
+    /// recreated): rebuild them from it, even behind their checkpoints. The recovery of
+    /// docs/reliability-recovery.md when the stream is not restored from a backup.
+    #[arg(long)]
+    pub accept_stream: bool,
 }
 
 pub async fn run(global: &Global, command: ProjectionsCommand) -> anyhow::Result<()> {
     let ProjectionsCommand::Rebuild(args) = command;
-    let report =
-        jetcrawl_projector::rebuild(&global.nats_url, &args.database_url, args.batch).await?;
+    let options = jetcrawl_projector::RebuildOptions {
+        batch_size: args.batch,
+        accept_stream: args.accept_stream,
+    };
+    let report = jetcrawl_projector::rebuild(&global.nats_url, &args.database_url, options).await?;
     match global.output {
         Output::Json => println!(
             "{}",
             json!({
                 "schema": report.schema,
                 "replayed": report.replayed,
-                "checkpoints": report.checkpoints.iter().map(|(n, c)| json!({"projection": n, "checkpoint": c})).collect::<Vec<_>>(),
+                "checkpoints": report.checkpoints.iter().zip(&report.previous_checkpoints).map(|((n, c), (_, was))| json!({"projection": n, "checkpoint": c, "previous_checkpoint": was})).collect::<Vec<_>>(),
+                "accepted_stream": report.accepted,
                 "seconds": report.seconds,
             })
         ),
@@ -43,8 +53,13 @@ pub async fn run(global: &Global, command: ProjectionsCommand) -> anyhow::Result
                 "rebuilt the read models in schema {} from {} messages in {:.1} s; the old tables are in {}",
                 report.schema, report.replayed, report.seconds, report.previous_schema
             );
-            for (name, checkpoint) in &report.checkpoints {
-                println!("  {name:<14} checkpoint {checkpoint}");
+            for ((name, checkpoint), (_, was)) in
+                report.checkpoints.iter().zip(&report.previous_checkpoints)
+            {
+                println!("  {name:<14} checkpoint {checkpoint} (was {was})");
+            }
+            for cause in &report.accepted {
+                println!("accepted the stream as it is now: {cause}");
             }
         }
     }

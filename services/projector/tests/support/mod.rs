@@ -4,6 +4,9 @@
 
 #![allow(dead_code)]
 
+pub mod observe;
+pub mod recreate;
+
 use std::time::{Duration, Instant};
 
 use async_nats::jetstream::Context;
@@ -37,8 +40,13 @@ pub struct Infra {
 
 /// Starts both servers and applies the topology; tables are left to the projector.
 pub async fn infra() -> Infra {
+    infra_with(NatsOptions::default()).await
+}
+
+/// [`infra`] with a nats-server started with `nats`.
+pub async fn infra_with(nats: NatsOptions) -> Infra {
     let (nats, pg) = tokio::join!(
-        NatsServer::start(NatsOptions::default()),
+        NatsServer::start(nats),
         Postgres::start(PostgresOptions::for_tests())
     );
     let (nats, pg) = (
