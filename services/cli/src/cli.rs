@@ -118,6 +118,10 @@ pub struct UpArgs {
     /// Exit after the demo job instead of running until Ctrl-C.
     #[arg(long, requires = "demo")]
     pub exit_after_demo: bool,
+    /// Run the event log on a local 3-node JetStream cluster (three zones, every stream
+    /// and bucket R3) instead of one node; `--nats-port` is then ignored.
+    #[arg(long)]
+    pub cluster: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -14,11 +14,17 @@ pub const POSTGRES_CHECK: Duration = Duration::from_secs(1);
 /// gRPC health names of the served services ("" is the whole server).
 pub const SERVICES: &[&str] = &["", "jetcrawl.v1.Jobs"];
 
+/// Longest wait for the event log to answer a stream info request.
+pub const JETSTREAM_CHECK: Duration = Duration::from_secs(1);
+
 /// What the gateway depends on.
 #[derive(Clone)]
 pub struct Dependencies {
     /// The NATS connection.
     pub nats: async_nats::Client,
+    /// JetStream on it: answering only while the JOBS stream has a leader (on a
+    /// cluster, while a quorum of its replicas is up).
+    pub js: async_nats::jetstream::Context,
     /// The read-model pool.
     pub pool: PgPool,
 }
@@ -27,12 +33,29 @@ pub struct Dependencies {
 pub type Check = Result<(), String>;
 
 impl Dependencies {
-    /// NATS: connected or not (no round trip, the client tracks it).
-    pub fn nats(&self) -> Check {
-        match self.nats.connection_state() {
-            async_nats::connection::State::Connected => Ok(()),
-            other => Err(format!(
+    /// NATS: connected, and the JOBS stream answers (a cluster without a quorum for
+    /// it can record nothing, so it counts as down).
+    pub async fn nats(&self) -> Check {
+        if let other @ (async_nats::connection::State::Disconnected
+        | async_nats::connection::State::Pending) = self.nats.connection_state()
+        {
+            return Err(format!(
                 "NATS is {other}; check that nats-server is running"
+            ));
+        }
+        match tokio::time::timeout(
+            JETSTREAM_CHECK,
+            self.js.get_stream(jetcrawl_streams::subjects::JOBS_STREAM),
+        )
+        .await
+        {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(err)) => Err(format!(
+                "the JOBS stream does not answer ({err}); on a cluster, check that a quorum of nodes is up"
+            )),
+            Err(_) => Err(format!(
+                "the JOBS stream did not answer within {} ms; on a cluster, check that a quorum of nodes is up",
+                JETSTREAM_CHECK.as_millis()
             )),
         }
     }
@@ -82,7 +105,7 @@ pub async fn report(
 
 /// Checks both dependencies once and sets every status from the outcome.
 pub async fn check_once(reporter: &HealthReporter, dependencies: &Dependencies) {
-    let nats = dependencies.nats().is_ok();
+    let nats = dependencies.nats().await.is_ok();
     let postgres = dependencies.postgres().await.is_ok();
     reporter.set_service_status("nats", serving(nats)).await;
     reporter

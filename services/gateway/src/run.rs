@@ -164,9 +164,11 @@ impl BoundGateway {
             request_timeout: self.config.request_timeout(),
             reflection: self.config.grpc_reflection,
         };
+        let js = self.gateway.store.context().clone();
         let (reporter, grpc) = grpc_server(self.gateway, options, self.grpc, shutdown.clone())?;
         let dependencies = Dependencies {
             nats: self.nats.clone(),
+            js,
             pool,
         };
         let interval = Duration::from_millis(self.config.health_interval_ms.max(50));

@@ -6,9 +6,12 @@
 pub mod check;
 pub mod load;
 pub mod platform;
+pub mod rounds;
 pub mod scenario;
+pub mod tcp_proxy;
 
 pub use check::Verdict;
 pub use load::{Load, Outcome, Submission};
 pub use platform::{EventLog, FaultPlatform, Role};
 pub use scenario::{Pace, ScenarioReport};
+pub use tcp_proxy::LossyProxy;

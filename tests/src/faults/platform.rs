@@ -77,6 +77,8 @@ pub struct FaultPlatform {
     pub topology: Topology,
     /// The gateway's gRPC endpoint.
     pub grpc_url: String,
+    /// The gateway's HTTP base URL (`/readyz`).
+    pub http_url: String,
     /// A client key of the test tenant.
     pub api_key: String,
     services: Vec<Service>,
@@ -121,23 +123,25 @@ impl FaultPlatform {
         jetcrawl_projections::migrate(&pool).await?;
         let api_key = mint_key(&js).await?;
         let grpc = format!("127.0.0.1:{}", free_port()?);
+        let http = format!("127.0.0.1:{}", free_port()?);
         let mut platform = Self {
             site,
             nats,
             postgres,
             topology,
             grpc_url: format!("http://{grpc}"),
+            http_url: format!("http://{http}"),
             api_key,
             services: Vec::new(),
         };
-        platform.define_services(&grpc)?;
+        platform.define_services(&grpc, &http)?;
         for role in [Role::Gateway, Role::Projector, Role::Worker, Role::Notifier] {
             platform.start_service(role).await?;
         }
         Ok(platform)
     }
 
-    fn define_services(&mut self, grpc: &str) -> anyhow::Result<()> {
+    fn define_services(&mut self, grpc: &str, http: &str) -> anyhow::Result<()> {
         let common = vec![
             ("JETCRAWL_NATS_URL".to_owned(), self.nats.url()),
             (
@@ -159,11 +163,10 @@ impl FaultPlatform {
                 TEST_SIGNING_KEYS.to_owned(),
             ),
         ];
-        let http = format!("127.0.0.1:{}", free_port()?);
         let gateway = [
             ("JETCRAWL_DATABASE_URL", self.postgres.url()),
             ("JETCRAWL_GRPC_ADDR", grpc.to_owned()),
-            ("JETCRAWL_HTTP_ADDR", http.clone()),
+            ("JETCRAWL_HTTP_ADDR", http.to_owned()),
             ("JETCRAWL_INSECURE_PLAINTEXT", "true".to_owned()),
             ("JETCRAWL_QUOTA_SUBMITS_PER_SEC", "0".to_owned()),
             ("JETCRAWL_QUOTA_SUBMIT_BURST", "0".to_owned()),
@@ -243,6 +246,42 @@ impl FaultPlatform {
             .as_ref()
             .map(ServiceProcess::log)
             .unwrap_or_default()
+    }
+
+    /// With no quorum, the gateway says it cannot serve (`/readyz` 503 naming NATS) and
+    /// a submit fails fast with UNAVAILABLE instead of hanging.
+    pub async fn expect_no_quorum(&self) -> anyhow::Result<()> {
+        let client = crate::http::http_client()?;
+        let readyz = format!("{}/readyz", self.http_url);
+        crate::eventually(Duration::from_secs(15), || async {
+            let response = client.get(&readyz).send().await?;
+            anyhow::ensure!(
+                response.status() == 503,
+                "/readyz still {} without a quorum",
+                response.status()
+            );
+            Ok(())
+        })
+        .await?;
+        let request = jetcrawl_proto::v1::SubmitJobRequest {
+            spec: Some(jetcrawl_proto::v1::JobSpec {
+                urls: vec![self.site.url("/static?no-quorum")],
+                ..Default::default()
+            }),
+            idempotency_key: format!("no-quorum-{}", std::process::id()),
+        };
+        let started = std::time::Instant::now();
+        let outcome = super::load::submit_once(&self.grpc_url, &self.api_key, request).await;
+        let took = started.elapsed();
+        anyhow::ensure!(
+            matches!(&outcome, super::Outcome::Unknown(why) if why.starts_with("Unavailable")),
+            "a submit without a quorum answered {outcome:?}"
+        );
+        anyhow::ensure!(
+            took < Duration::from_secs(4),
+            "a submit without a quorum took {took:?}, past the 2 s submit budget"
+        );
+        Ok(())
     }
 
     /// A pool on the read models.

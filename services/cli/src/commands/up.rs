@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 use jetcrawl_gateway::GatewayConfig;
-use jetcrawl_local::{NatsOptions, NatsServer, Postgres, PostgresOptions};
+use jetcrawl_local::{
+    ClusterOptions, NatsCluster, NatsOptions, NatsServer, Postgres, PostgresOptions,
+};
 use jetcrawl_projector::ProjectorConfig;
 use jetcrawl_worker::WorkerConfig;
 use tokio::task::JoinSet;
@@ -26,15 +28,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     })?;
     let data_dir = std::fs::canonicalize(&args.data_dir)?;
 
-    // One machine, no replica: every acknowledged write is fsynced (ADR 0029).
-    let nats = NatsServer::start(NatsOptions {
-        data_dir: Some(data_dir.join("nats")),
-        port: Some(args.nats_port),
-        sync_always: true,
-        ..Default::default()
-    })
-    .await
-    .context("starting nats-server")?;
+    let nats = EventLog::start(&args, &data_dir).await?;
     let postgres = Postgres::start(PostgresOptions {
         data_dir: Some(data_dir.join("postgres")),
         ..PostgresOptions::default()
@@ -44,7 +38,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
 
     let admin = super::admin::AdminArgs {
         database_url: Some(postgres.url()),
-        topology: jetcrawl_streams::TopologyArgs::default(),
+        topology: nats.topology(),
         retention: jetcrawl_results::RetentionConfig::default(),
     };
     for change in super::admin::apply(&nats.url(), &admin).await? {
@@ -56,16 +50,21 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     let stop = CancellationToken::new();
     let mut services = JoinSet::new();
     let mut gateway = gateway_config(&args, &nats.url(), &postgres.url(), allow_private);
+    gateway.topology = nats.topology();
     let signing = result_keys::ensure(&data_dir, format!("http://{}", args.http_addr))?;
     gateway.signing = signing.clone();
     let notifier = jetcrawl_notifier::NotifierConfig {
         allow_private_targets: allow_private,
         signing,
+        topology: nats.topology(),
         ..jetcrawl_notifier::NotifierConfig::new(nats.url())
     };
-    let worker = worker_config(&args, &nats.url(), allow_private);
-    let projector = projector_config(&nats.url(), &postgres.url());
-    let reporter = jetcrawl_reporter::ReporterConfig::new(&nats.url(), &postgres.url());
+    let mut worker = worker_config(&args, &nats.url(), allow_private);
+    worker.topology = nats.topology();
+    let mut projector = projector_config(&nats.url(), &postgres.url());
+    projector.topology = nats.topology();
+    let mut reporter = jetcrawl_reporter::ReporterConfig::new(&nats.url(), &postgres.url());
+    reporter.topology = nats.topology();
     let token = stop.clone();
     services.spawn(async move {
         jetcrawl_gateway::run(gateway, token.cancelled_owned())
@@ -141,17 +140,72 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     outcome
 }
 
+/// The local event log: one node fsyncing every write, or a 3-node R3 cluster.
+enum EventLog {
+    Single(NatsServer),
+    Cluster(NatsCluster),
+}
+
+impl EventLog {
+    async fn start(args: &UpArgs, data_dir: &std::path::Path) -> anyhow::Result<Self> {
+        if args.cluster {
+            // Replication is the durability: two of three zones hold every ack (ADR 29).
+            let cluster = NatsCluster::start(ClusterOptions {
+                data_dir: Some(data_dir.join("nats-cluster")),
+                ..ClusterOptions::default()
+            })
+            .await
+            .context("starting the 3-node nats-server cluster")?;
+            return Ok(Self::Cluster(cluster));
+        }
+        // One machine, no replica: every acknowledged write is fsynced (ADR 29).
+        let server = NatsServer::start(NatsOptions {
+            data_dir: Some(data_dir.join("nats")),
+            port: Some(args.nats_port),
+            sync_always: true,
+            ..Default::default()
+        })
+        .await
+        .context("starting nats-server")?;
+        Ok(Self::Single(server))
+    }
+
+    fn url(&self) -> String {
+        match self {
+            Self::Single(server) => server.url(),
+            Self::Cluster(cluster) => cluster.urls(),
+        }
+    }
+
+    fn topology(&self) -> jetcrawl_streams::TopologyArgs {
+        let replicas = match self {
+            Self::Single(_) => 1,
+            Self::Cluster(_) => 3,
+        };
+        jetcrawl_streams::TopologyArgs {
+            replicas,
+            ..Default::default()
+        }
+    }
+
+    fn monitor(&self) -> String {
+        match self {
+            Self::Single(server) => server.monitor_url(),
+            Self::Cluster(cluster) => (0..cluster.len())
+                .map(|i| cluster.monitor_url(i))
+                .collect::<Vec<_>>()
+                .join(" "),
+        }
+    }
+}
+
 fn print_addresses(
     args: &UpArgs,
-    nats: &NatsServer,
+    nats: &EventLog,
     postgres: &Postgres,
     data_dir: &std::path::Path,
 ) {
-    eprintln!(
-        "nats      {} (monitor http://127.0.0.1:{})",
-        nats.url(),
-        nats.monitor_port
-    );
+    eprintln!("nats      {} (monitor {})", nats.url(), nats.monitor());
     eprintln!("postgres  {}", postgres.url());
     eprintln!(
         "gateway   grpc http://{}  http http://{}",

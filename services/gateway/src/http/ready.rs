@@ -16,9 +16,10 @@ use crate::health::{Check, Dependencies};
 pub async fn readyz(State(app): State<AppState>) -> Response {
     let dependencies = Dependencies {
         nats: app.nats.clone(),
+        js: app.gateway.store.context().clone(),
         pool: app.gateway.pool().clone(),
     };
-    let nats = dependencies.nats();
+    let nats = dependencies.nats().await;
     let postgres = dependencies.postgres().await;
     let check = |result: &Check| match result {
         Ok(()) => json!({"status": "up"}),
