@@ -26,7 +26,7 @@ setTimeout(() => {
 </body></html>"#;
 
 /// Serves the demo page and runs `jetcrawl submit --render browser --wait` against it.
-pub async fn run(args: &UpArgs, api_key: &str) -> anyhow::Result<()> {
+pub async fn run(args: &UpArgs, nats_url: &str, api_key: &str) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let site = Router::new().route("/", get(|| async { Html(PAGE) }));
@@ -35,7 +35,7 @@ pub async fn run(args: &UpArgs, api_key: &str) -> anyhow::Result<()> {
     eprintln!("demo: rendering {url} in the browser…");
     let global = Global {
         gateway: format!("http://{}", args.grpc_addr),
-        nats_url: format!("nats://127.0.0.1:{}", args.nats_port),
+        nats_url: nats_url.to_owned(),
         output: Output::Text,
         api_key: Some(api_key.to_owned()),
         ca: None,

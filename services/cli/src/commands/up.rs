@@ -114,7 +114,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     eprintln!("jetcrawl is up. Ctrl-C stops everything.");
 
     let outcome = if args.demo {
-        demo::run(&args, &keys.client).await
+        demo::run(&args, &nats.url(), &keys.client).await
     } else {
         Ok(())
     };
