@@ -1,4 +1,5 @@
-//! The stack's nats-server and Postgres start, answer, and stop.
+//! The stack's nats-server and Postgres start with the topology and schema applied (as
+//! `jetcrawl admin apply` does), answer, and stop.
 
 use jetcrawl_tests::{Stack, init_test_tracing};
 use sqlx::Connection as _;
@@ -11,7 +12,13 @@ async fn stack_starts_nats_with_jetstream_and_postgres() {
     let client = stack.nats_client().await.unwrap();
     let js = async_nats::jetstream::new(client);
     let account = js.query_account().await.expect("JetStream is enabled");
-    assert_eq!(account.streams, 0);
+    let topology = jetcrawl_streams::Topology::default();
+    assert_eq!(
+        account.streams,
+        topology.resources().len(),
+        "every stream and bucket of the topology, nothing else"
+    );
+    topology.verify(&js).await.expect("services accept it");
 
     let pool = stack.pg_pool().await.unwrap();
     let (db,): (String,) = sqlx::query_as("SELECT current_database()")
@@ -19,6 +26,9 @@ async fn stack_starts_nats_with_jetstream_and_postgres() {
         .await
         .unwrap();
     assert_eq!(db, "jetcrawl");
+    jetcrawl_projections::verify_schema(&pool)
+        .await
+        .expect("the migrations are applied");
     pool.close().await;
 
     let env = stack.common_env();
