@@ -28,8 +28,9 @@ pub struct BenchArgs {
     /// How many times every scenario runs; the report gives medians.
     #[arg(long)]
     pub repeats: Option<u32>,
-    /// Only these scenarios (submit, durability, projector, workers, e2e), or parts of one
-    /// (`workers.http`, `workers.browser`, `workers.auto`); all when empty.
+    /// Only these scenarios (submit, durability, cluster, projector, workers, e2e), or
+    /// parts of one (`workers.http`, `workers.browser`, `workers.auto`,
+    /// `cluster.submit`, `cluster.workers`); all when empty.
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
     /// Concurrent gRPC clients of the submit scenario, e.g. `10,100,1000`.
@@ -194,7 +195,8 @@ impl Sizes {
     }
 
     /// Whether part `part` of scenario `name` runs: the scenario is named alone, or
-    /// `name.part` is (e.g. `workers.http`, `workers.browser`, `workers.auto`).
+    /// `name.part` is (e.g. `workers.http`, `workers.browser`, `workers.auto`,
+    /// `cluster.submit`, `cluster.workers`).
     pub fn runs_part(&self, name: &str, part: &str) -> bool {
         self.only.is_empty()
             || self

@@ -10,6 +10,7 @@ use jetcrawl_tests::JobsApiClient;
 use tokio::time::Instant;
 
 use crate::args::Sizes;
+use crate::deployment::{BenchNats, Deployment};
 use crate::jobs;
 use crate::report::{Measured, THROUGHPUT};
 use crate::stack::{self, BenchStack};
@@ -18,11 +19,11 @@ use crate::workers::Observer;
 
 /// Runs http, then browser mode.
 pub async fn run(stack: &BenchStack, sizes: &Sizes) -> anyhow::Result<Vec<Measured>> {
-    let nats = stack.nats(false).await?;
+    let nats = BenchNats::start(Deployment::Single).await?;
     let gateway = stack.spawn_gateway(&nats).await?;
     let tabs = sizes.tabs.iter().copied().max().unwrap_or(4);
     let worker = stack.spawn_worker(&nats, tabs).await?.process;
-    let client = async_nats::connect(nats.url()).await?;
+    let (client, _js) = jetcrawl_streams::connect(nats.url(), "jetcrawl-bench").await?;
     let grpc = jetcrawl_tests::auth::jobs_client(&gateway.grpc_url, &gateway.api_key).await?;
     let pages = jobs::fixture_pages(&stack.site, sizes.e2e_jobs);
     let mut rows = Vec::new();

@@ -5,14 +5,17 @@
 //! site) and the real service binaries, then runs the scenarios of issue 8: the submit
 //! path against raw JetStream publishes, the projector against batched UNNEST inserts,
 //! the worker against bare reqwest and headless_chrome loops, end to end, and the cost
-//! of `sync_interval: always`. Each scenario repeats; the report gives medians and the
-//! median of the per-repeat ratios to the baseline, because these machines are noisy.
+//! of `sync_interval: always` and of a 3-node R3 cluster. Each scenario repeats; the
+//! report gives medians and the median of the per-repeat ratios to the baseline, because
+//! these machines are noisy.
 //!
 //! Errors are `anyhow` with context: like `jetcrawl-local`, every failure here is an
 //! environment problem a person reads (a binary not built, a server that did not
 //! start), never one a caller branches on.
 
 pub mod args;
+pub mod cluster;
+pub mod deployment;
 pub mod e2e;
 pub mod jobs;
 pub mod load;
@@ -32,6 +35,7 @@ use anyhow::Context as _;
 pub use args::{BenchArgs, Preset, Sizes};
 pub use report::Report;
 
+use crate::deployment::Deployment;
 use crate::machine::Machine;
 use crate::report::Collector;
 use crate::stack::BenchStack;
@@ -48,18 +52,20 @@ pub async fn run(sizes: &Sizes) -> anyhow::Result<Report> {
     let mut collector = Collector::default();
     for repeat in 1..=sizes.repeats {
         tracing::info!(repeat, of = sizes.repeats, "repeat");
-        if sizes.runs("submit") {
-            collector.extend(
-                submit::run(&stack, sizes, false)
-                    .await
-                    .context("submit scenario")?,
-            );
+        for deployment in [Deployment::Single, Deployment::SingleAlways] {
+            if sizes.runs(deployment.scenario()) {
+                collector.extend(
+                    submit::run(&stack, sizes, deployment)
+                        .await
+                        .with_context(|| format!("{} scenario", deployment.scenario()))?,
+                );
+            }
         }
-        if sizes.runs("durability") {
+        if sizes.runs("cluster") {
             collector.extend(
-                submit::run(&stack, sizes, true)
+                cluster::run(&stack, sizes)
                     .await
-                    .context("durability scenario")?,
+                    .context("cluster scenario")?,
             );
         }
         if sizes.runs("projector") {
@@ -109,6 +115,11 @@ fn describe(s: &Sizes) -> Vec<String> {
             s.submit_rate,
             s.submit_phase.as_secs_f64(),
             s.raw_publishes
+        ),
+        format!(
+            "cluster: the submit sizes on 3 nodes, every stream R3; worker http over {} pages \
+             on each deployment",
+            s.pages
         ),
         format!(
             "projector {} events, live lag at {:.0} events/s for {:.0} s",

@@ -1,12 +1,15 @@
 //! The bench's own platform: Postgres and the fixture site shared by every scenario, a
-//! nats-server per scenario family (so jobs queued by one never reach another's
-//! workers), and the real service binaries spawned against them.
+//! NATS deployment per scenario family (so jobs queued by one never reach another's
+//! workers; see [`crate::deployment`]), and the real service binaries spawned against
+//! them.
 
 use std::time::Duration;
 
-use jetcrawl_local::{NatsOptions, NatsServer, Postgres, PostgresOptions, free_port};
+use jetcrawl_local::{Postgres, PostgresOptions, free_port};
 use jetcrawl_tests::readiness::{READY_TIMEOUT, wait_http_ok};
 use jetcrawl_tests::{FixtureSite, ServiceProcess};
+
+use crate::deployment::BenchNats;
 
 /// robots.txt of the bench's fixture site: everything allowed, no crawl delay, so
 /// politeness never throttles a throughput measurement.
@@ -50,21 +53,8 @@ impl BenchStack {
         Ok(Self { postgres, site })
     }
 
-    /// A fresh nats-server with JetStream and the default topology applied (as `jetcrawl
-    /// admin apply` does); `sync_always` fsyncs every write.
-    pub async fn nats(&self, sync_always: bool) -> anyhow::Result<NatsServer> {
-        let nats = NatsServer::start(NatsOptions {
-            sync_always,
-            ..NatsOptions::default()
-        })
-        .await?;
-        let (_client, js) = jetcrawl_streams::connect(&nats.url(), "jetcrawl-bench-admin").await?;
-        jetcrawl_streams::Topology::default().apply(&js).await?;
-        Ok(nats)
-    }
-
     /// The gateway binary against `nats`, ready when `/readyz` answers.
-    pub async fn spawn_gateway(&self, nats: &NatsServer) -> anyhow::Result<GatewayProcess> {
+    pub async fn spawn_gateway(&self, nats: &BenchNats) -> anyhow::Result<GatewayProcess> {
         let grpc = format!("127.0.0.1:{}", free_port()?);
         let http = format!("127.0.0.1:{}", free_port()?);
         let env = vec![
@@ -101,7 +91,7 @@ impl BenchStack {
     /// The worker binary against `nats` running `tabs` jobs at once.
     pub async fn spawn_worker(
         &self,
-        nats: &NatsServer,
+        nats: &BenchNats,
         tabs: usize,
     ) -> anyhow::Result<WorkerProcess> {
         let metrics = format!("127.0.0.1:{}", free_port()?);
@@ -137,9 +127,9 @@ impl BenchStack {
 
 /// A client key of the bench tenant, written to the `API_KEYS` bucket as `jetcrawl keys
 /// create` does; the gateway accepts it at once.
-async fn mint_api_key(nats: &NatsServer) -> anyhow::Result<String> {
+async fn mint_api_key(nats: &BenchNats) -> anyhow::Result<String> {
     use jetcrawl_gateway::auth::{KeyStore, NewKey, Role};
-    let (_client, js) = jetcrawl_streams::connect(&nats.url(), "jetcrawl-bench-keys").await?;
+    let (_client, js) = jetcrawl_streams::connect(nats.url(), "jetcrawl-bench-keys").await?;
     let keys = KeyStore::open(&js).await?;
     let (_, issued) = keys
         .create(NewKey {
@@ -154,13 +144,16 @@ async fn mint_api_key(nats: &NatsServer) -> anyhow::Result<String> {
 
 async fn spawn(
     bin: &str,
-    nats: &NatsServer,
+    nats: &BenchNats,
     mut env: Vec<(String, String)>,
     ready_url: &str,
 ) -> anyhow::Result<ServiceProcess> {
     let log = std::env::var("JETCRAWL_BENCH_SERVICE_LOG").unwrap_or_else(|_| "info".to_owned());
     env.extend([
-        ("JETCRAWL_NATS_URL".to_owned(), nats.url()),
+        ("JETCRAWL_NATS_URL".to_owned(), nats.url().to_owned()),
+        // The services verify the topology the deployment was given and refuse to
+        // start on any other replica count.
+        ("JETCRAWL_REPLICAS".to_owned(), nats.replicas().to_string()),
         ("RUST_LOG".to_owned(), log),
         ("JETCRAWL_LOG_FORMAT".to_owned(), "json".to_owned()),
     ]);

@@ -48,7 +48,17 @@ async fn quick_mode_reports_every_scenario_against_its_baseline() {
 
     let scenarios = json["scenarios"].as_array().expect("scenarios");
     let ids: Vec<&str> = scenarios.iter().filter_map(|s| s["id"].as_str()).collect();
-    assert_eq!(ids, ["submit", "durability", "projector", "workers", "e2e"]);
+    assert_eq!(
+        ids,
+        [
+            "submit",
+            "durability",
+            "cluster",
+            "projector",
+            "workers",
+            "e2e"
+        ]
+    );
     for scenario in scenarios {
         let id = scenario["id"].as_str().unwrap_or_default();
         assert!(
@@ -73,10 +83,51 @@ async fn quick_mode_reports_every_scenario_against_its_baseline() {
             assert!(throughput > 0.0, "{id}: {} did no work: {row}", row["key"]);
         }
     }
+    assert_cluster_beside_single_node(scenarios, &markdown);
     let errors: f64 = scenarios
         .iter()
         .flat_map(|s| s["rows"].as_array().into_iter().flatten())
         .filter_map(|r| r["median"]["errors"].as_f64())
         .sum();
     assert_eq!(errors, 0.0, "requests failed: {json}");
+}
+
+/// The cluster scenario ran the submit path and the worker on the R3 cluster with no
+/// error, and the report sets them beside the single-node rows of the same run.
+fn assert_cluster_beside_single_node(scenarios: &[serde_json::Value], markdown: &str) {
+    let cluster = scenarios
+        .iter()
+        .find(|s| s["id"] == "cluster")
+        .expect("cluster scenario");
+    let rows = cluster["rows"].as_array().expect("cluster rows");
+    let keys: Vec<&str> = rows.iter().filter_map(|r| r["key"].as_str()).collect();
+    for key in [
+        "r3.raw_publish",
+        "r3.submit.c20",
+        "r3.submit_sat.c20",
+        "r3.topology.worker_http",
+        "sync.topology.worker_http",
+    ] {
+        assert!(keys.contains(&key), "cluster has no {key} row: {keys:?}");
+    }
+    // The raw publish ceiling stops the run at its first error instead of counting.
+    for row in rows.iter().filter(|r| r["key"] != "r3.raw_publish") {
+        assert_eq!(
+            row["median"]["errors"].as_f64(),
+            Some(0.0),
+            "errors on the cluster: {row}"
+        );
+    }
+    let table = markdown
+        .split("### Durability per topology")
+        .nth(1)
+        .expect("the per-topology table");
+    assert!(
+        table.contains("| SubmitJob, 20 clients, 1000 in flight | throughput_per_s |"),
+        "{table}"
+    );
+    assert!(
+        !table.contains("not run"),
+        "a deployment is missing: {table}"
+    );
 }

@@ -13,6 +13,7 @@ use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 
 use crate::args::Sizes;
+use crate::deployment::{BenchNats, Deployment};
 use crate::report::{Measured, THROUGHPUT};
 use crate::stack::BenchStack;
 
@@ -21,9 +22,8 @@ static NEXT_DB: AtomicU32 = AtomicU32::new(1);
 
 /// Runs the raw insert, the replay and the live-lag phase once.
 pub async fn run(stack: &BenchStack, sizes: &Sizes) -> anyhow::Result<Vec<Measured>> {
-    let nats = stack.nats(false).await?;
-    let (_client, js) = jetcrawl_streams::connect(&nats.url(), "jetcrawl-bench").await?;
-    jetcrawl_streams::Topology::default().apply(&js).await?;
+    let nats = BenchNats::start(Deployment::Single).await?;
+    let (_client, js) = jetcrawl_streams::connect(nats.url(), "jetcrawl-bench").await?;
     let url = stack.site.url("/static");
     let total = sizes.projector_events;
     let recorded = events::publish(&js, events::generate(total, &url))
@@ -40,13 +40,13 @@ pub async fn run(stack: &BenchStack, sizes: &Sizes) -> anyhow::Result<Vec<Measur
 
     // Like for like with the raw insert: the projection that writes the same two tables.
     let (pool, url_db) = fresh_database(stack).await?;
-    let running = replay::start(&nats.url(), &url_db, "jobs", sizes.projector_batch);
+    let running = replay::start(nats.url(), &url_db, "jobs", sizes.projector_batch);
     let seconds = replay::caught_up(&pool, &running, &[Projection::Jobs], last).await?;
     running.stop().await.context("the projector failed")?;
     pool.close().await;
     // What a deployment runs: every read model and the audit chain at once.
     let (pool, url_db) = fresh_database(stack).await?;
-    let running = replay::start(&nats.url(), &url_db, "all", sizes.projector_batch);
+    let running = replay::start(nats.url(), &url_db, "all", sizes.projector_batch);
     let seconds_all = replay::caught_up(&pool, &running, &Projection::ALL, last).await?;
     let mut lag = replay::live_lag(&js, &pool, &url, sizes.lag_rate, sizes.lag_phase).await?;
     running.stop().await.context("the projector failed")?;

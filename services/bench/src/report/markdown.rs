@@ -41,6 +41,16 @@ fn intro(id: &str) -> &'static str {
              sync_interval: always }`: every acknowledged publish is fsynced. Baselines are raw \
              publishes to that same server."
         }
+        "cluster" => {
+            "ADR 29's cluster: three nodes on loopback (one zone each), every stream and bucket \
+             R3, default sync interval; the services run with `JETCRAWL_REPLICAS=3`. The \
+             submit rows repeat the submit scenario against it, with raw publishes to the \
+             cluster as baselines. The worker rows run the worker in http mode over the same \
+             pages on a fresh single node (default sync), a single node with `sync_interval: \
+             always`, and the cluster, compared with the first. All three nodes share this \
+             machine's cores and disk, so replication costs CPU here that separate machines \
+             would spread."
+        }
         "projector" => {
             "The projector (in-process `jetcrawl_projector::run`, default batch 500 / 50 ms) \
              replays a JOBS stream of pre-published events into fresh tables. Baseline: the \
@@ -107,6 +117,7 @@ pub fn render(report: &Report) -> String {
         render_scenario(&mut out, report, scenario);
     }
     render_durability_cost(&mut out, report);
+    super::topology::render(&mut out, report);
     out
 }
 
@@ -197,7 +208,7 @@ fn render_durability_cost(out: &mut String, report: &Report) {
     let _ = writeln!(out);
 }
 
-fn number(v: f64) -> String {
+pub(super) fn number(v: f64) -> String {
     if (v.fract() == 0.0 && v.abs() < 1e12) || v.abs() >= 100.0 {
         format!("{v:.0}")
     } else if v.abs() >= 1.0 {

@@ -4,6 +4,7 @@
 mod collect;
 mod markdown;
 mod targets;
+mod topology;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -49,7 +50,7 @@ impl Row {
 /// One scenario's rows.
 #[derive(Debug, Clone, Serialize)]
 pub struct Scenario {
-    /// `submit`, `durability`, `projector`, `workers` or `e2e`.
+    /// `submit`, `durability`, `cluster`, `projector`, `workers` or `e2e`.
     pub id: String,
     /// Its rows, in the order measured.
     pub rows: Vec<Row>,

@@ -1,6 +1,7 @@
-//! Scenario 1 (and 5): the submit path through the gateway process against raw
-//! publishes to the same stream; with `durable`, against a nats-server that fsyncs
-//! every acknowledged write.
+//! Scenarios 1 and 5, and the cluster's submit half: the submit path through the
+//! gateway process against raw publishes to the same stream, on one [`Deployment`]
+//! (the default single node, a single node that fsyncs every acknowledged write, or an
+//! R3 cluster).
 
 mod grpc;
 mod raw;
@@ -8,25 +9,23 @@ mod raw;
 use anyhow::Context as _;
 
 use crate::args::Sizes;
+use crate::deployment::{BenchNats, Deployment};
 use crate::load::{self, Outcome};
 use crate::procfs::{ProcSampler, ProcUsage};
 use crate::report::{Measured, THROUGHPUT};
 use crate::stack::{self, BenchStack, GatewayProcess};
 
-/// Runs the raw baselines, then every client count (open model, then saturation).
+/// Runs the raw baselines, then every client count (open model, then saturation), on a
+/// fresh `deployment`.
 pub async fn run(
     stack: &BenchStack,
     sizes: &Sizes,
-    durable: bool,
+    deployment: Deployment,
 ) -> anyhow::Result<Vec<Measured>> {
-    let (scenario, prefix) = if durable {
-        ("durability", "sync.")
-    } else {
-        ("submit", "")
-    };
-    let nats = stack.nats(durable).await?;
+    let (scenario, prefix) = (deployment.scenario(), deployment.prefix());
+    let nats = BenchNats::start(deployment).await?;
     let gateway = stack.spawn_gateway(&nats).await?;
-    let js = raw::context(&nats.url()).await?;
+    let js = raw::context(nats.url()).await?;
     let url = stack.site.url("/static");
     let (rate, phase) = (sizes.submit_rate, sizes.submit_phase);
     let mut rows = Vec::new();

@@ -8,10 +8,10 @@ mod service;
 use service::WorkerRun;
 
 use async_nats::jetstream::Context;
-use jetcrawl_local::NatsServer;
 use jetcrawl_proto::v1::RenderMode;
 
 use crate::args::Sizes;
+use crate::deployment::{BenchNats, Deployment};
 use crate::jobs::{self, Page};
 use crate::report::{Measured, THROUGHPUT};
 use crate::stack::BenchStack;
@@ -23,7 +23,7 @@ pub use service::queue;
 /// What every worker run shares.
 struct Ctx<'a> {
     stack: &'a BenchStack,
-    nats: &'a NatsServer,
+    nats: &'a BenchNats,
     client: &'a async_nats::Client,
     js: &'a Context,
     pages: &'a [Page],
@@ -52,17 +52,16 @@ impl Ctx<'_> {
             concurrency,
         )
         .await?;
-        let key = format!("workers.{name}");
-        let row = worker_row(&key, labels.1, concurrency, &run);
+        let row = Measured::new("workers", format!("workers.{name}"), labels.1);
+        let row = worker_row(row, concurrency, &run);
         Ok([base_row, row.against(base_key, THROUGHPUT)])
     }
 }
 
 /// Runs every mode and its baseline once.
 pub async fn run(stack: &BenchStack, sizes: &Sizes) -> anyhow::Result<Vec<Measured>> {
-    let nats = stack.nats(false).await?;
-    let (client, js) = jetcrawl_streams::connect(&nats.url(), "jetcrawl-bench").await?;
-    jetcrawl_streams::Topology::default().apply(&js).await?;
+    let nats = BenchNats::start(Deployment::Single).await?;
+    let (client, js) = jetcrawl_streams::connect(nats.url(), "jetcrawl-bench").await?;
     let pages = jobs::fixture_pages(&stack.site, sizes.pages);
     let ctx = Ctx {
         stack,
@@ -108,6 +107,22 @@ pub async fn run(stack: &BenchStack, sizes: &Sizes) -> anyhow::Result<Vec<Measur
     Ok(rows)
 }
 
+/// The worker in http mode over `pages` on a fresh `deployment`, with no baseline loop:
+/// `row` names the result (scenario, key, label) and receives the worker's metrics.
+pub async fn http_on(
+    stack: &BenchStack,
+    deployment: Deployment,
+    pages: &[Page],
+    concurrency: usize,
+    row: Measured,
+) -> anyhow::Result<Measured> {
+    let nats = BenchNats::start(deployment).await?;
+    let (client, js) = jetcrawl_streams::connect(nats.url(), "jetcrawl-bench").await?;
+    let mode = RenderMode::Http;
+    let run = service::run(stack, &nats, &client, &js, pages, mode, concurrency).await?;
+    Ok(worker_row(row, concurrency, &run))
+}
+
 /// Static pages over reqwest, then JavaScript pages in the browser: the least an auto
 /// crawler must do.
 async fn auto_baseline(pages: &[Page], concurrency: usize) -> anyhow::Result<Bare> {
@@ -135,10 +150,10 @@ fn bare_row(key: &str, label: String, concurrency: usize, bare: &Bare) -> Measur
     row
 }
 
-fn worker_row(key: &str, label: String, concurrency: usize, run: &WorkerRun) -> Measured {
+fn worker_row(row: Measured, concurrency: usize, run: &WorkerRun) -> Measured {
     let seen = &run.observed;
     let mut times = seen.page_times.clone();
-    let row = Measured::new("workers", key, label)
+    let row = row
         .with("concurrency", concurrency as f64)
         .with(THROUGHPUT, seen.throughput())
         .with("p50_ms", times.quantile_ms(0.5))

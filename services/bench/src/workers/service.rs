@@ -8,13 +8,13 @@ use async_nats::jetstream::Context;
 use async_nats::jetstream::message::PublishMessage;
 use futures::StreamExt as _;
 use futures::stream::FuturesUnordered;
-use jetcrawl_local::NatsServer;
 use jetcrawl_proto::v1::RenderMode;
 use jetcrawl_streams::EventKind;
 use jetcrawl_streams::envelope::encode;
 use jetcrawl_streams::subjects::event_subject;
 
 use super::observe::{Observed, Observer};
+use crate::deployment::BenchNats;
 use crate::jobs::{self, Page};
 use crate::procfs::{ProcSampler, ProcUsage};
 use crate::stack::{self, BenchStack};
@@ -37,7 +37,7 @@ pub struct WorkerRun {
 /// Queues one job per page, then runs a worker with `tabs` until every job ended.
 pub async fn run(
     stack: &BenchStack,
-    nats: &NatsServer,
+    nats: &BenchNats,
     client: &async_nats::Client,
     js: &Context,
     pages: &[Page],
