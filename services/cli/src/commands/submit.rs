@@ -77,7 +77,8 @@ async fn submit_with_retries(
     request: SubmitJobRequest,
 ) -> anyhow::Result<SubmitJobResponse> {
     let mut wait = FIRST_RETRY;
-    for attempt in 1..=SUBMIT_ATTEMPTS {
+    let mut attempt = 1;
+    loop {
         match jobs.submit_job(request.clone()).await {
             Ok(answer) => return Ok(answer.into_inner()),
             Err(status) if status.code() == Code::Unavailable && attempt < SUBMIT_ATTEMPTS => {
@@ -88,11 +89,11 @@ async fn submit_with_retries(
                 );
                 tokio::time::sleep(wait).await;
                 wait *= 2;
+                attempt += 1;
             }
             Err(status) => return Err(status_error(status)),
         }
     }
-    unreachable!("the last attempt returns")
 }
 
 fn spec_from(args: &SubmitArgs) -> anyhow::Result<JobSpec> {
