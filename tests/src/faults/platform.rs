@@ -111,7 +111,9 @@ impl FaultPlatform {
 
     async fn start(nats: EventLog, replicas: usize) -> anyhow::Result<Self> {
         let site = FixtureSite::start()?;
-        let postgres = Postgres::start(PostgresOptions::for_tests()).await?;
+        // Durable, as in production: the tests' fsync-off, asynchronous-commit Postgres
+        // forgets its last commits on a kill -9, which no projector can make up for.
+        let postgres = Postgres::start(PostgresOptions::default()).await?;
         let topology = Topology {
             replicas,
             worker_ack_wait: WORKER_ACK_WAIT,
