@@ -36,6 +36,13 @@ async fn a_lost_publish_ack_is_an_unknown_outcome_and_the_keyed_retry_makes_one_
         idempotency_key: "lost-ack-1".to_owned(),
     };
 
+    // Authentication reads the key from NATS once, then from its cache: warm it, so the
+    // lost reply below is the append's and not the key lookup's.
+    let mut warm = request.clone();
+    warm.idempotency_key = "lost-ack-warm-up".to_owned();
+    let warmed = submit_once(&gateway.grpc_url, &gateway.api_key, warm).await;
+    assert!(matches!(warmed, Outcome::Ok(_)), "{warmed:?}");
+
     proxy.drop_replies(true);
     let first = submit_once(&gateway.grpc_url, &gateway.api_key, request.clone()).await;
     proxy.drop_replies(false);
