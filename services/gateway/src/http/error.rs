@@ -82,6 +82,15 @@ impl IntoResponse for ApiError {
                 axum::http::HeaderValue::from_static("Bearer"),
             );
         }
+        if matches!(err, GatewayError::TooLarge(_)) {
+            // The rest of an oversized body is never read, so this connection cannot
+            // carry another request. Saying so keeps clients from reusing it and
+            // failing their next call with a truncated response.
+            headers.insert(
+                axum::http::header::CONNECTION,
+                axum::http::HeaderValue::from_static("close"),
+            );
+        }
         response
     }
 }
