@@ -146,7 +146,7 @@ async fn fold_jobs(
 }
 
 /// Creates the checkpoint at 0 when missing and returns it, locked until commit.
-pub(crate) async fn lock_checkpoint(
+pub async fn lock_checkpoint(
     conn: &mut PgConnection,
     projection: &str,
 ) -> Result<u64, ProjectionError> {

@@ -35,7 +35,9 @@ mod stream_message;
 mod usage;
 mod write;
 
-pub use apply::{apply_batch, apply_messages, apply_stream_messages, record_checkpoint_identity};
+pub use apply::{
+    apply_batch, apply_messages, apply_stream_messages, lock_checkpoint, record_checkpoint_identity,
+};
 pub use counters::{Counts, ROBOTS_DISALLOWED};
 pub use dead_letter_queries::{DeadLetterFilter, DeadLetterRow, list_dead_letters};
 pub use dead_letters::apply_dead_letters;

@@ -1,7 +1,5 @@
 //! [`ResultStore`] on the JetStream Object Store bucket `RESULTS`.
 
-use std::time::Duration;
-
 use async_nats::jetstream::Context;
 use async_nats::jetstream::object_store::{DeleteErrorKind, GetErrorKind, ObjectStore};
 use async_trait::async_trait;
@@ -39,25 +37,6 @@ impl JetStreamResults {
             ))
         })?;
         Ok(Self { bucket })
-    }
-
-    /// Sets the bucket's own max age (the TTL backstop behind the purge job) when it
-    /// differs from `max_age`; returns true when it changed it.
-    pub async fn ensure_max_age(js: &Context, max_age: Duration) -> Result<bool, ResultStoreError> {
-        let mut stream = js.get_stream(RESULTS_STREAM).await.map_err(unavailable)?;
-        let mut config = stream.info().await.map_err(unavailable)?.config.clone();
-        if config.max_age == max_age {
-            return Ok(false);
-        }
-        tracing::info!(
-            bucket = RESULTS_BUCKET,
-            running_secs = config.max_age.as_secs(),
-            wanted_secs = max_age.as_secs(),
-            "setting the results bucket's max age"
-        );
-        config.max_age = max_age;
-        js.update_stream(&config).await.map_err(unavailable)?;
-        Ok(true)
     }
 }
 

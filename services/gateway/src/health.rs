@@ -33,8 +33,9 @@ pub struct Dependencies {
 pub type Check = Result<(), String>;
 
 impl Dependencies {
-    /// NATS: connected, and the JOBS stream answers (a cluster without a quorum for
-    /// it can record nothing, so it counts as down).
+    /// NATS: connected, and the JOBS stream answers with a leader and a majority of its
+    /// replicas up (a cluster without a quorum for it can record nothing, so it counts
+    /// as down, even while a leader that lost its peers still answers).
     pub async fn nats(&self) -> Check {
         if let other @ (async_nats::connection::State::Disconnected
         | async_nats::connection::State::Pending) = self.nats.connection_state()
@@ -49,7 +50,7 @@ impl Dependencies {
         )
         .await
         {
-            Ok(Ok(_)) => Ok(()),
+            Ok(Ok(stream)) => jetcrawl_streams::topology::has_quorum(stream.cached_info()),
             Ok(Err(err)) => Err(format!(
                 "the JOBS stream does not answer ({err}); on a cluster, check that a quorum of nodes is up"
             )),

@@ -106,11 +106,6 @@ impl NotifierConfig {
         Duration::from_secs(self.retry_window_secs)
     }
 
-    /// The ack wait (at least a second).
-    pub fn ack_wait(&self) -> Duration {
-        self.topology.topology().notifier_ack_wait
-    }
-
     /// One attempt's deadline.
     pub fn request_timeout(&self) -> Duration {
         Duration::from_millis(self.request_timeout_ms.max(100))

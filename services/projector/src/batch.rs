@@ -9,7 +9,8 @@ use anyhow::Context as _;
 use async_nats::jetstream;
 use chrono::{DateTime, Utc};
 use jetcrawl_projections::{
-    CheckpointIdentity, Projection, StreamMessage, UNDECODABLE, record_checkpoint_identity,
+    CheckpointIdentity, Projection, StreamMessage, UNDECODABLE, lock_checkpoint,
+    record_checkpoint_identity,
 };
 use jetcrawl_streams::envelope::decode;
 use jetcrawl_streams::headers;
@@ -29,15 +30,31 @@ pub(crate) struct Applied {
     pub pending: u64,
 }
 
+/// What became of a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// Committed and acknowledged.
+    Applied(Applied),
+    /// Nothing applied: Postgres holds a checkpoint older than the one the session
+    /// committed last (it lost commits, or was restored from a backup). Applying the
+    /// batch would leave a hole; the session re-projects from `checkpoint` instead.
+    Behind {
+        /// The checkpoint Postgres holds.
+        checkpoint: u64,
+    },
+}
+
 /// Applies `batch` (in stream order, contiguous after the checkpoint) of the stream
-/// created at `stream_created`, and acks it.
+/// created at `stream_created`, and acks it. `committed` is the checkpoint the session
+/// last read or wrote; Postgres holding an older one means the read model lost rows.
 pub(crate) async fn apply(
     pool: &PgPool,
     projection: Projection,
     failpoint: &Failpoint,
     batch: &[jetstream::Message],
     stream_created: DateTime<Utc>,
-) -> anyhow::Result<Applied> {
+    committed: u64,
+) -> anyhow::Result<Outcome> {
     let (Some(first), Some(last)) = (batch.first(), batch.last()) else {
         anyhow::bail!("empty batch");
     };
@@ -60,6 +77,12 @@ pub(crate) async fn apply(
             .begin()
             .await
             .context("opening the projection transaction")?;
+        let held = lock_checkpoint(&mut tx, projection.name()).await?;
+        if held < committed {
+            tx.rollback().await.context("rolling back a refused batch")?;
+            metrics::rewound(projection);
+            return Ok(Outcome::Behind { checkpoint: held });
+        }
         let checkpoint = projection
             .apply(&mut tx, &messages)
             .await
@@ -88,10 +111,10 @@ pub(crate) async fn apply(
             pending,
             newest,
         );
-        Ok(Applied {
+        Ok(Outcome::Applied(Applied {
             checkpoint,
             pending,
-        })
+        }))
     }
     .instrument(span)
     .await

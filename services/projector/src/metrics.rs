@@ -23,6 +23,10 @@ pub const LEADER: &str = "jetcrawl_projector_leader";
 /// checkpoint counts in (behind it, recreated, or reusing its sequences); 0 when checked
 /// healthy. Alert on it: nothing is projected meanwhile.
 pub const STREAM_BEHIND: &str = "jetcrawl_projector_stream_behind";
+/// Batches refused because the read model's checkpoint was behind what this projector
+/// had applied (Postgres lost commits, or was restored from a backup): the projection
+/// re-projects from the checkpoint Postgres holds.
+pub const REWOUND_TOTAL: &str = "jetcrawl_projector_rewound_total";
 /// The checkpoint when the stream was last checked against it.
 pub const CHECKPOINT_SEQUENCE: &str = "jetcrawl_projector_checkpoint_sequence";
 /// The stream's last sequence when it was last checked against the checkpoint.
@@ -53,6 +57,11 @@ pub(crate) fn batch_applied(
         let lag = (Utc::now() - newest).num_milliseconds().max(0) as f64 / 1000.0;
         gauge!(LAG_SECONDS, "projection" => name).set(lag);
     }
+}
+
+/// Records a batch refused because the read model was behind the session.
+pub(crate) fn rewound(projection: Projection) {
+    counter!(REWOUND_TOTAL, "projection" => projection.name()).increment(1);
 }
 
 /// Records whether this instance leads.

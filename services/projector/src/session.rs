@@ -40,7 +40,8 @@ const RECONNECT_WATCH: Duration = Duration::from_secs(1);
 pub(crate) enum Stop {
     /// Told to stop (shutdown, lost lock, or another projection failed).
     Stopped,
-    /// A message arrived out of order: reposition the consumer at the checkpoint.
+    /// A message arrived out of order, or Postgres holds an older checkpoint than the
+    /// session committed: reposition the consumer at the checkpoint Postgres holds.
     Gap,
     /// The stream is no longer the one the checkpoint counts in; the alarm is raised.
     Halted(Finding),
@@ -70,6 +71,9 @@ pub(crate) struct Session<'a> {
 /// Messages gathered for the next batch, contiguous after the checkpoint.
 struct Pending {
     applied: u64,
+    /// The checkpoint last read from or committed to Postgres (below `applied` after
+    /// messages the stream no longer holds were skipped).
+    committed: u64,
     messages: Vec<jetstream::Message>,
     deadline: Option<Instant>,
     /// Creation time of the stream checked at the session's start, recorded with each
@@ -161,6 +165,7 @@ impl Session<'_> {
         info!(projection = name, checkpoint = applied, "projecting");
         let mut pending = Pending {
             applied,
+            committed: applied,
             messages: Vec::with_capacity(size),
             deadline: None,
             stream_created: finding.stream.created,
@@ -181,8 +186,8 @@ impl Session<'_> {
                     return Ok(Stop::Stopped);
                 }
                 () = sleep_until(deadline), if pending.deadline.is_some() => {
-                    if let Some(finding) = self.flush(&mut pending).await? {
-                        return Ok(Stop::Halted(finding));
+                    if let Some(stop) = self.flush(&mut pending).await? {
+                        return Ok(stop);
                     }
                 }
                 // Periodic checks also keep the stream gauges current. A halt drops what
@@ -223,9 +228,9 @@ impl Session<'_> {
         };
         let full = pending.messages.len() >= self.config.batch_size.max(1);
         if (gap || full)
-            && let Some(finding) = self.flush(pending).await?
+            && let Some(stop) = self.flush(pending).await?
         {
-            return Ok(Some(Stop::Halted(finding)));
+            return Ok(Some(stop));
         }
         Ok(gap.then_some(Stop::Gap))
     }
@@ -284,8 +289,10 @@ impl Session<'_> {
     /// Applies and acks what is gathered. When NATS reconnected since the last check
     /// (the server may have restarted after losing messages, and a consumer past the
     /// checkpoint would deliver reused sequences as the next ones), checks first; on a
-    /// halt nothing is applied and the finding is returned.
-    async fn flush(&self, pending: &mut Pending) -> anyhow::Result<Option<Finding>> {
+    /// halt nothing is applied and the session halts. When Postgres holds an older
+    /// checkpoint than the session committed, nothing is applied and the session
+    /// re-projects from it (a gap).
+    async fn flush(&self, pending: &mut Pending) -> anyhow::Result<Option<Stop>> {
         pending.deadline = None;
         if pending.messages.is_empty() {
             return Ok(None);
@@ -293,18 +300,33 @@ impl Session<'_> {
         if self.connects() != pending.connects
             && let Some(finding) = self.check(pending).await?
         {
-            return Ok(Some(finding));
+            return Ok(Some(Stop::Halted(finding)));
         }
-        let applied = batch::apply(
+        let outcome = batch::apply(
             self.pool,
             self.projection,
             self.failpoint,
             &pending.messages,
             pending.stream_created,
+            pending.committed,
         )
         .await?;
-        pending.applied = applied.checkpoint;
         pending.messages.clear();
-        Ok(None)
+        match outcome {
+            batch::Outcome::Applied(applied) => {
+                pending.applied = applied.checkpoint;
+                pending.committed = applied.checkpoint;
+                Ok(None)
+            }
+            batch::Outcome::Behind { checkpoint } => {
+                warn!(
+                    projection = self.projection.name(),
+                    held = checkpoint,
+                    committed = pending.committed,
+                    "Postgres holds an older checkpoint than this projector committed (lost commits, or a restored backup); re-projecting from it"
+                );
+                Ok(Some(Stop::Gap))
+            }
+        }
     }
 }

@@ -7,12 +7,14 @@ mod apply;
 mod catalog;
 mod compare;
 mod lookup;
+mod quorum;
 mod settings;
 mod streams;
 mod verify;
 
 pub use catalog::{ConsumerDef, Resource};
 pub use compare::Difference;
+pub use quorum::{PEER_SILENCE, has_quorum};
 pub use settings::{Storage, Topology, TopologyArgs};
 pub use streams::{
     DEADLETTER_CONSUMER, NOTIFIER_CONSUMER, PROJECTOR_CONSUMER, RESULTS_BUCKET, WORKERS_CONSUMER,

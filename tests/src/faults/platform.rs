@@ -10,6 +10,7 @@ use jetcrawl_local::{
     free_port,
 };
 use jetcrawl_streams::Topology;
+use jetcrawl_streams::topology::PEER_SILENCE;
 
 use crate::fixture::FixtureSite;
 use crate::readiness::{READY_TIMEOUT, wait_http_ok};
@@ -250,12 +251,36 @@ impl FaultPlatform {
             .unwrap_or_default()
     }
 
-    /// With no quorum, a submit fails fast with UNAVAILABLE instead of hanging.
-    ///
-    /// Not checked here: `/readyz` and gRPC health ask the JOBS stream for its info,
-    /// which a leader that has not yet noticed it lost its quorum still answers, so they
-    /// can say "ready" for a while (seen in the long form).
+    /// With no quorum, a submit fails fast with UNAVAILABLE instead of hanging, and the
+    /// gateway stops saying it is ready once the JOBS leader's peers have been silent
+    /// for [`PEER_SILENCE`] (a load balancer takes it out of rotation).
     pub async fn expect_no_quorum(&self) -> anyhow::Result<()> {
+        self.expect_submit_unavailable().await?;
+        let limit = PEER_SILENCE + Duration::from_secs(10);
+        let started = std::time::Instant::now();
+        let http = reqwest::Client::new();
+        let url = format!("{}/readyz", self.http_url);
+        loop {
+            let answer = http.get(&url).timeout(Duration::from_secs(5)).send().await;
+            if let Ok(response) = answer
+                && response.status() == reqwest::StatusCode::SERVICE_UNAVAILABLE
+            {
+                let body = response.text().await.unwrap_or_default();
+                anyhow::ensure!(
+                    body.contains("\"nats\""),
+                    "/readyz without a quorum blames something else: {body}"
+                );
+                return Ok(());
+            }
+            anyhow::ensure!(
+                started.elapsed() < limit,
+                "/readyz still answers ready {limit:?} after the quorum was lost"
+            );
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
+    async fn expect_submit_unavailable(&self) -> anyhow::Result<()> {
         let request = jetcrawl_proto::v1::SubmitJobRequest {
             spec: Some(jetcrawl_proto::v1::JobSpec {
                 urls: vec![self.site.url("/static?no-quorum")],
