@@ -13,6 +13,7 @@ pub mod audit;
 mod checkpointed;
 mod columns;
 mod counters;
+mod database;
 mod dead_letter_queries;
 mod dead_letters;
 mod domain_stats;
@@ -39,6 +40,7 @@ pub use apply::{
     apply_batch, apply_messages, apply_stream_messages, lock_checkpoint, record_checkpoint_identity,
 };
 pub use counters::{Counts, ROBOTS_DISALLOWED};
+pub use database::{DatabaseArgs, DatabaseArgsError};
 pub use dead_letter_queries::{DeadLetterFilter, DeadLetterRow, list_dead_letters};
 pub use dead_letters::apply_dead_letters;
 pub use domain_stats::{UNKNOWN_DOMAIN, apply_domain_stats};

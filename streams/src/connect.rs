@@ -30,21 +30,94 @@ pub async fn connect(url: &str, name: &str) -> Result<(async_nats::Client, Conte
     connect_secure(url, name, &NatsSecurity::default()).await
 }
 
-/// [`connect`], then verifies `topology`: how a service that needs the event log starts.
-/// A failure names the URL and the variable to check, or what differs and the command
-/// that fixes it.
-pub async fn connect_verified(
-    url: &str,
-    name: &str,
-    topology: &crate::Topology,
-) -> Result<(async_nats::Client, Context), StoreError> {
-    let (client, js) = connect(url, name).await.map_err(|err| {
-        StoreError::Unavailable(format!(
-            "connecting to NATS at {url} (check JETCRAWL_NATS_URL): {err}"
-        ))
-    })?;
-    topology.verify(&js).await?;
-    Ok((client, js))
+/// The NATS URL when none is configured.
+pub const DEFAULT_NATS_URL: &str = "nats://127.0.0.1:4222";
+
+/// How every service reaches NATS, declared once and flattened into each service's
+/// configuration: the URL and the files holding its credentials and TLS material.
+#[derive(Debug, Clone, clap::Args)]
+pub struct NatsArgs {
+    /// NATS server URL; for a cluster, its nodes' URLs separated by commas.
+    #[arg(
+        id = "nats_url",
+        long = "nats-url",
+        env = "JETCRAWL_NATS_URL",
+        default_value = DEFAULT_NATS_URL
+    )]
+    pub url: String,
+    /// NATS `.creds` file (user JWT and nkey seed).
+    #[arg(id = "nats_creds", long = "nats-creds", env = "JETCRAWL_NATS_CREDS")]
+    pub creds: Option<PathBuf>,
+    /// CA (PEM) of the NATS server certificate; turns TLS on.
+    #[arg(id = "nats_tls_ca", long = "nats-tls-ca", env = "JETCRAWL_NATS_TLS_CA")]
+    pub tls_ca: Option<PathBuf>,
+    /// Client certificate (PEM) for NATS mutual TLS.
+    #[arg(
+        id = "nats_tls_cert",
+        long = "nats-tls-cert",
+        env = "JETCRAWL_NATS_TLS_CERT"
+    )]
+    pub tls_cert: Option<PathBuf>,
+    /// Key (PEM) of `--nats-tls-cert`.
+    #[arg(
+        id = "nats_tls_key",
+        long = "nats-tls-key",
+        env = "JETCRAWL_NATS_TLS_KEY"
+    )]
+    pub tls_key: Option<PathBuf>,
+}
+
+impl Default for NatsArgs {
+    fn default() -> Self {
+        Self::new(DEFAULT_NATS_URL)
+    }
+}
+
+impl NatsArgs {
+    /// `url` without credentials or TLS.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            creds: None,
+            tls_ca: None,
+            tls_cert: None,
+            tls_key: None,
+        }
+    }
+
+    /// The credentials and TLS settings.
+    pub fn security(&self) -> NatsSecurity {
+        NatsSecurity {
+            creds_file: self.creds.clone(),
+            tls_ca_file: self.tls_ca.clone(),
+            tls_client_cert: self.tls_cert.clone(),
+            tls_client_key: self.tls_key.clone(),
+            require_tls: self.tls_ca.is_some(),
+        }
+    }
+
+    /// Connects as `name`.
+    pub async fn connect(&self, name: &str) -> Result<(async_nats::Client, Context), StoreError> {
+        connect_secure(&self.url, name, &self.security()).await
+    }
+
+    /// Connects as `name`, then verifies `topology`: how a service that needs the event
+    /// log starts. A failure names the URL and the variable to check, or what differs
+    /// and the command that fixes it.
+    pub async fn connect_verified(
+        &self,
+        name: &str,
+        topology: &crate::Topology,
+    ) -> Result<(async_nats::Client, Context), StoreError> {
+        let (client, js) = self.connect(name).await.map_err(|err| {
+            StoreError::Unavailable(format!(
+                "connecting to NATS at {} (check JETCRAWL_NATS_URL): {err}",
+                self.url
+            ))
+        })?;
+        topology.verify(&js).await?;
+        Ok((client, js))
+    }
 }
 
 /// [`connect`] with credentials and TLS taken from `security`.

@@ -12,6 +12,7 @@ pub mod error;
 pub mod execute;
 pub mod headers;
 pub mod job;
+pub mod pull;
 pub mod reports;
 pub mod security;
 pub mod store;
@@ -19,7 +20,7 @@ pub mod subjects;
 pub mod topology;
 pub mod webhooks;
 
-pub use connect::{NatsSecurity, connect, connect_secure, connect_verified};
+pub use connect::{DEFAULT_NATS_URL, NatsArgs, NatsSecurity, connect, connect_secure};
 pub use envelope::{EventKind, RecordedEvent, new_event};
 pub use error::StoreError;
 pub use execute::{ExecuteError, Executed};

@@ -95,7 +95,7 @@ async fn drain(
 ) -> anyhow::Result<f64> {
     let mut succeeded = js.client().subscribe("jobs.*.succeeded").await?;
     let mut config = WorkerConfig::defaults();
-    config.nats_url = stack.nats_url();
+    config.nats.url = stack.nats_url();
     config.allow_private_targets = true;
     config.worker_id = format!("overhead-{arm:?}");
     config.chromium_path = jetcrawl_local::chromium_path()?;

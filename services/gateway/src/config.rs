@@ -5,7 +5,10 @@ use std::time::Duration;
 
 use clap::Parser;
 
-pub use crate::security_config::{AuthConfig, BackendConfig, QuotaConfig, TlsConfig};
+use jetcrawl_projections::DatabaseArgs;
+use jetcrawl_streams::NatsArgs;
+
+pub use crate::security_config::{AuthConfig, QuotaConfig, TlsConfig};
 use crate::validate::Limits;
 use crate::validate::limits::DEFAULT_MAX_JOB_TIMEOUT_MS;
 
@@ -17,16 +20,12 @@ use crate::validate::limits::DEFAULT_MAX_JOB_TIMEOUT_MS;
     about = "Jetcrawl gateway: gRPC Jobs service and HTTP API"
 )]
 pub struct GatewayConfig {
-    /// NATS server URL.
-    #[arg(
-        long,
-        env = "JETCRAWL_NATS_URL",
-        default_value = "nats://127.0.0.1:4222"
-    )]
-    pub nats_url: String,
-    /// Postgres URL of the read models (ListJobs, readiness).
-    #[arg(long, env = "JETCRAWL_DATABASE_URL")]
-    pub database_url: String,
+    /// NATS: URL, credentials and TLS.
+    #[command(flatten)]
+    pub nats: NatsArgs,
+    /// Postgres of the read models (ListJobs, quotas, readiness).
+    #[command(flatten)]
+    pub database: DatabaseArgs,
     /// Address of the gRPC listener (port 0: any free port).
     #[arg(long, env = "JETCRAWL_GRPC_ADDR", default_value = "127.0.0.1:50051")]
     pub grpc_addr: SocketAddr,
@@ -73,9 +72,6 @@ pub struct GatewayConfig {
     /// Tenant quotas.
     #[command(flatten)]
     pub quota: QuotaConfig,
-    /// Credentials and TLS towards NATS and Postgres.
-    #[command(flatten)]
-    pub backends: BackendConfig,
     /// Signed result URLs (keys, lifetimes, public base URL).
     #[command(flatten)]
     pub signing: jetcrawl_results::SigningConfig,
@@ -89,8 +85,8 @@ impl GatewayConfig {
     /// by default, so set `tls` files or `tls.insecure_plaintext` before binding.
     pub fn new(nats_url: impl Into<String>, database_url: impl Into<String>) -> Self {
         Self {
-            nats_url: nats_url.into(),
-            database_url: database_url.into(),
+            nats: NatsArgs::new(nats_url),
+            database: DatabaseArgs::new(database_url),
             grpc_addr: SocketAddr::from(([127, 0, 0, 1], 50051)),
             http_addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             allow_private_targets: false,
@@ -105,7 +101,6 @@ impl GatewayConfig {
             auth: AuthConfig::default(),
             tls: TlsConfig::default(),
             quota: QuotaConfig::default(),
-            backends: BackendConfig::default(),
             signing: jetcrawl_results::SigningConfig {
                 url_ttl_secs: 900,
                 url_max_ttl_secs: 3600,

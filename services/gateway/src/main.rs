@@ -1,12 +1,14 @@
-//! `jetcrawl-gateway`: the gRPC Jobs service and the HTTP API.
+//! `jetcrawl-gateway`: the gRPC Jobs service and the HTTP API (which serves `/metrics`).
 
 use clap::Parser;
 use jetcrawl_gateway::GatewayConfig;
+use jetcrawl_telemetry::ServiceMain;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let config = GatewayConfig::parse();
-    jetcrawl_telemetry::init_tracing("gateway");
-    jetcrawl_telemetry::install_metrics();
-    jetcrawl_gateway::run(config, jetcrawl_telemetry::shutdown_signal()).await
+    ServiceMain::new("gateway")
+        .run(|shutdown| jetcrawl_gateway::run(config, shutdown))
+        .await?;
+    Ok(())
 }

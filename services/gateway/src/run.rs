@@ -45,22 +45,15 @@ pub async fn bind(config: GatewayConfig) -> anyhow::Result<BoundGateway> {
     let transport = config.tls.transport()?;
     let metrics = jetcrawl_telemetry::install_metrics();
     crate::metrics::describe();
-    let nats_security = config.backends.nats();
-    let (nats, js) =
-        jetcrawl_streams::connect_secure(&config.nats_url, "jetcrawl-gateway", &nats_security)
-            .await
-            .with_context(|| format!("connecting to NATS at {}", config.nats_url))?;
-    let topology = config.topology.topology();
-    topology.verify(&js).await.with_context(|| {
-        format!(
-            "verifying the JetStream topology at {}; is nats-server running with JetStream (-js)?",
-            config.nats_url
-        )
-    })?;
+    let (nats, js) = config
+        .nats
+        .connect_verified("jetcrawl-gateway", &config.topology.topology())
+        .await
+        .context("starting the gateway on the event log")?;
     let pool = PgPoolOptions::new()
         .max_connections(10)
         .acquire_timeout(Duration::from_secs(2))
-        .connect_lazy_with(config.backends.postgres(&config.database_url)?);
+        .connect_lazy_with(config.database.connect_options()?);
     let closing = CancellationToken::new();
     let guards = Guards::from_config(&config, &js, pool.clone(), closing.clone()).await?;
     let results = crate::results::open(&js, &config).await?;

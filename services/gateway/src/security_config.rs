@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
-use jetcrawl_streams::NatsSecurity;
 
 use crate::quota::QuotaLimits;
 
@@ -96,61 +95,5 @@ impl QuotaConfig {
             count_ttl: Duration::from_millis(self.quota_count_ttl_ms),
             count_budget: Duration::from_millis(self.quota_count_budget_ms.max(1)),
         }
-    }
-}
-
-/// Credentials and TLS towards NATS and Postgres.
-#[derive(Debug, Clone, Default, Args)]
-pub struct BackendConfig {
-    /// NATS `.creds` file.
-    #[arg(long, env = "JETCRAWL_NATS_CREDS")]
-    pub nats_creds: Option<PathBuf>,
-    /// CA (PEM) of the NATS server certificate; turns TLS on.
-    #[arg(long, env = "JETCRAWL_NATS_TLS_CA")]
-    pub nats_tls_ca: Option<PathBuf>,
-    /// Client certificate (PEM) for NATS mutual TLS.
-    #[arg(long, env = "JETCRAWL_NATS_TLS_CERT")]
-    pub nats_tls_cert: Option<PathBuf>,
-    /// Key (PEM) of `--nats-tls-cert`.
-    #[arg(long, env = "JETCRAWL_NATS_TLS_KEY")]
-    pub nats_tls_key: Option<PathBuf>,
-    /// File holding the Postgres password (overrides one in the URL).
-    #[arg(long, env = "JETCRAWL_DATABASE_PASSWORD_FILE")]
-    pub database_password_file: Option<PathBuf>,
-    /// CA (PEM) of the Postgres server certificate; turns on `sslmode=verify-full`.
-    #[arg(long, env = "JETCRAWL_DATABASE_TLS_CA")]
-    pub database_tls_ca: Option<PathBuf>,
-}
-
-impl BackendConfig {
-    /// The NATS connection options.
-    pub fn nats(&self) -> NatsSecurity {
-        NatsSecurity {
-            creds_file: self.nats_creds.clone(),
-            tls_ca_file: self.nats_tls_ca.clone(),
-            tls_client_cert: self.nats_tls_cert.clone(),
-            tls_client_key: self.nats_tls_key.clone(),
-            require_tls: self.nats_tls_ca.is_some(),
-        }
-    }
-
-    /// Postgres connect options from `url` plus the password and CA files.
-    pub fn postgres(&self, url: &str) -> anyhow::Result<sqlx::postgres::PgConnectOptions> {
-        use anyhow::Context as _;
-        use sqlx::postgres::{PgConnectOptions, PgSslMode};
-        // The URL may hold a password: never echo it.
-        let mut options: PgConnectOptions = url
-            .parse()
-            .map_err(|_| anyhow::anyhow!("JETCRAWL_DATABASE_URL is not a valid postgres:// URL"))?;
-        if let Some(path) = &self.database_password_file {
-            let password = std::fs::read_to_string(path).with_context(|| {
-                format!("cannot read the database password file {}", path.display())
-            })?;
-            options = options.password(password.trim_end_matches(['\r', '\n']));
-        }
-        if let Some(ca) = &self.database_tls_ca {
-            options = options.ssl_mode(PgSslMode::VerifyFull).ssl_root_cert(ca);
-        }
-        Ok(options)
     }
 }

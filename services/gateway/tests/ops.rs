@@ -264,7 +264,7 @@ async fn silent_listener() -> (std::net::SocketAddr, tokio::task::JoinHandle<()>
 async fn submits_succeed_while_postgres_hangs_and_the_caps_fail_open_counted() {
     let (addr, _silent) = silent_listener().await;
     let mut gw = common::start(|c| {
-        c.database_url = format!("postgres://postgres@{addr}/jetcrawl");
+        c.database.url = Some(format!("postgres://postgres@{addr}/jetcrawl"));
     })
     .await;
     let mut client = gw.grpc().await;

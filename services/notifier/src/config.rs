@@ -14,13 +14,9 @@ use jetcrawl_results::{RetentionConfig, SigningConfig};
     about = "Jetcrawl notifier: Standard Webhooks delivery and the results retention purge"
 )]
 pub struct NotifierConfig {
-    /// NATS server URL.
-    #[arg(
-        long,
-        env = "JETCRAWL_NATS_URL",
-        default_value = "nats://127.0.0.1:4222"
-    )]
-    pub nats_url: String,
+    /// NATS: URL, credentials and TLS.
+    #[command(flatten)]
+    pub nats: jetcrawl_streams::NatsArgs,
     /// Address of `/metrics` and `/healthz`.
     #[arg(long, env = "JETCRAWL_METRICS_ADDR", default_value = "127.0.0.1:9093")]
     pub metrics_addr: SocketAddr,
@@ -81,7 +77,7 @@ impl NotifierConfig {
     /// Defaults as the flags define them, against `nats_url`.
     pub fn new(nats_url: impl Into<String>) -> Self {
         Self {
-            nats_url: nats_url.into(),
+            nats: jetcrawl_streams::NatsArgs::new(nats_url),
             metrics_addr: SocketAddr::from(([127, 0, 0, 1], 9093)),
             allow_private_targets: false,
             retry_window_secs: 86_400,

@@ -9,12 +9,10 @@ use std::time::Duration;
 
 use async_nats::jetstream::AckKind;
 use async_nats::jetstream::Message;
-use async_nats::jetstream::consumer::{Consumer, pull};
-use futures::StreamExt;
+use async_nats::jetstream::consumer::{self, Consumer};
 use jetcrawl_streams::envelope::decode;
-use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
-use tracing::{info, warn};
+use jetcrawl_streams::pull::{self, PullOptions};
+use tracing::warn;
 
 use crate::handle::{Ack, Notifier};
 
@@ -22,62 +20,26 @@ use crate::handle::{Ack, Notifier};
 pub use jetcrawl_streams::topology::NOTIFIER_CONSUMER;
 /// Wait before retrying after the event log or a KV bucket failed.
 const STORE_RETRY: Duration = Duration::from_secs(1);
-/// How long one pull waits for messages.
-const FETCH_EXPIRES: Duration = Duration::from_secs(1);
 
 /// Delivers until `shutdown`, at most `concurrency` at once; in-flight deliveries get
 /// `grace` to finish, then are left to redelivery.
 pub async fn consume(
-    consumer: Consumer<pull::Config>,
+    consumer: Consumer<consumer::pull::Config>,
     notifier: Arc<Notifier>,
     concurrency: usize,
     shutdown: impl Future<Output = ()>,
     grace: Duration,
 ) {
-    let ack_wait = consumer.cached_info().config.ack_wait;
-    let slots = Arc::new(Semaphore::new(concurrency.max(1)));
-    let mut tasks = JoinSet::new();
-    tokio::pin!(shutdown);
-    loop {
-        let permit = tokio::select! {
-            () = &mut shutdown => break,
-            permit = slots.clone().acquire_owned() => match permit { Ok(p) => p, Err(_) => break },
-        };
-        let batch = tokio::select! {
-            () = &mut shutdown => break,
-            batch = consumer.fetch().max_messages(1).expires(FETCH_EXPIRES).messages() => batch,
-        };
-        let mut batch = match batch {
-            Ok(batch) => batch,
-            Err(err) => {
-                warn!(error = %err, "fetching terminal events failed; retrying");
-                tokio::time::sleep(STORE_RETRY).await;
-                continue;
-            }
-        };
-        if let Some(message) = batch.next().await {
-            match message {
-                Ok(message) => {
-                    let notifier = notifier.clone();
-                    tasks.spawn(async move {
-                        handle(&notifier, message, ack_wait).await;
-                        drop(permit);
-                    });
-                }
-                Err(err) => warn!(error = %err, "receiving a terminal event failed"),
-            }
-        }
-        while tasks.try_join_next().is_some() {}
-    }
-    if !tasks.is_empty() {
-        info!(in_flight = tasks.len(), "waiting for deliveries in flight");
-        if tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} })
-            .await
-            .is_err()
-        {
-            tasks.abort_all();
-        }
-    }
+    let options = PullOptions {
+        concurrency,
+        grace,
+        what: "terminal events",
+    };
+    pull::consume(consumer, options, shutdown, |message, ack_wait| {
+        let notifier = notifier.clone();
+        async move { handle(&notifier, message, ack_wait).await }
+    })
+    .await;
 }
 
 async fn handle(notifier: &Notifier, message: Message, ack_wait: Duration) {

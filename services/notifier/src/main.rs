@@ -1,18 +1,16 @@
 //! `jetcrawl-notifier`: delivers webhooks and purges expired results until SIGTERM or
 //! Ctrl-C.
 
-use anyhow::Context as _;
 use clap::Parser;
 use jetcrawl_notifier::NotifierConfig;
+use jetcrawl_telemetry::ServiceMain;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let config = NotifierConfig::parse();
-    let metrics_addr = config.metrics_addr;
-    jetcrawl_telemetry::run_service("notifier", metrics_addr, |shutdown| {
-        jetcrawl_notifier::run(config, shutdown)
-    })
-    .await
-    .map_err(|err| anyhow::anyhow!("{err:#}"))
-    .context("notifier failed")
+    ServiceMain::new("notifier")
+        .metrics_on(config.metrics_addr)
+        .run(|shutdown| jetcrawl_notifier::run(config, shutdown))
+        .await?;
+    Ok(())
 }

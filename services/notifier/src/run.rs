@@ -31,9 +31,10 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let shutdown = shutdown.boxed().shared();
     let topology = config.topology.topology();
-    let (client, js) =
-        jetcrawl_streams::connect_verified(&config.nats_url, "jetcrawl-notifier", &topology)
-            .await?;
+    let (client, js) = config
+        .nats
+        .connect_verified("jetcrawl-notifier", &topology)
+        .await?;
     let retention = config.retention.retention();
     let store = EventStore::open(js.clone())
         .await
@@ -118,14 +119,14 @@ async fn purge_loop(purge: Purge, every: Duration, shutdown: impl Future<Output 
 
 /// A lazy pool on the read models for retention, when a database URL is configured.
 fn retention_pool(config: &NotifierConfig) -> anyhow::Result<Option<sqlx::PgPool>> {
-    let Some(url) = &config.rgpd_retention.database_url else {
+    let database = &config.rgpd_retention.database;
+    if !database.is_set() {
         warn!("JETCRAWL_DATABASE_URL not set: retention removes expired results only");
         return Ok(None);
-    };
+    }
     let pool = sqlx::postgres::PgPoolOptions::new()
         .max_connections(2)
         .acquire_timeout(Duration::from_secs(5))
-        .connect_lazy(url)
-        .context("parsing JETCRAWL_DATABASE_URL")?;
+        .connect_lazy_with(database.connect_options()?);
     Ok(Some(pool))
 }

@@ -79,7 +79,9 @@ pub(crate) async fn apply(
             .context("opening the projection transaction")?;
         let held = lock_checkpoint(&mut tx, projection.name()).await?;
         if held < committed {
-            tx.rollback().await.context("rolling back a refused batch")?;
+            tx.rollback()
+                .await
+                .context("rolling back a refused batch")?;
             metrics::rewound(projection);
             return Ok(Outcome::Behind { checkpoint: held });
         }

@@ -8,16 +8,12 @@ use jetcrawl_projections::Projection;
 /// Settings of one projector instance.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ProjectorConfig {
-    /// NATS server URL.
-    #[arg(
-        long,
-        env = "JETCRAWL_NATS_URL",
-        default_value = "nats://127.0.0.1:4222"
-    )]
-    pub nats_url: String,
-    /// Postgres URL of the read models, e.g. postgres://user@host:5432/jetcrawl.
-    #[arg(long, env = "JETCRAWL_DATABASE_URL")]
-    pub database_url: String,
+    /// NATS: URL, credentials and TLS.
+    #[command(flatten)]
+    pub nats: jetcrawl_streams::NatsArgs,
+    /// Postgres of the read models.
+    #[command(flatten)]
+    pub database: jetcrawl_projections::DatabaseArgs,
     /// The JetStream topology this projector verifies at start.
     #[command(flatten)]
     pub topology: jetcrawl_streams::TopologyArgs,
@@ -46,8 +42,8 @@ impl ProjectorConfig {
     /// Defaults for everything but the two servers.
     pub fn new(nats_url: &str, database_url: &str) -> Self {
         Self {
-            nats_url: nats_url.to_owned(),
-            database_url: database_url.to_owned(),
+            nats: jetcrawl_streams::NatsArgs::new(nats_url),
+            database: jetcrawl_projections::DatabaseArgs::new(database_url),
             topology: jetcrawl_streams::TopologyArgs::default(),
             batch_size: 500,
             batch_wait_ms: 50,

@@ -5,6 +5,8 @@
 use std::time::Duration;
 
 use futures::future::Shared;
+use jetcrawl_projections::DatabaseArgs;
+use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection};
 use tracing::{info, warn};
 
@@ -22,7 +24,7 @@ pub(crate) struct LeaderLock {
 impl LeaderLock {
     /// Waits until this instance holds the lock; `None` when `shutdown` comes first.
     pub(crate) async fn acquire<F>(
-        database_url: &str,
+        database: &DatabaseArgs,
         projection: &str,
         retry: Duration,
         shutdown: Shared<F>,
@@ -31,10 +33,11 @@ impl LeaderLock {
         F: Future<Output = ()>,
     {
         let name = lock_name(projection);
+        let options = database.connect_options()?;
         let mut standing_by = false;
         let mut session: Option<PgConnection> = None;
         loop {
-            match try_lock(&mut session, database_url, &name).await {
+            match try_lock(&mut session, &options, &name).await {
                 Ok(true) => {
                     if let Some(conn) = session.take() {
                         info!(projection, lock = %name, "leader lock taken; this instance projects");
@@ -79,12 +82,12 @@ impl LeaderLock {
 /// Tries the lock on the session (opened if needed); true when it is now held.
 async fn try_lock(
     session: &mut Option<PgConnection>,
-    database_url: &str,
+    options: &PgConnectOptions,
     name: &str,
 ) -> Result<bool, sqlx::Error> {
     let conn = match session {
         Some(conn) => conn,
-        None => session.insert(PgConnection::connect(database_url).await?),
+        None => session.insert(PgConnection::connect_with(options).await?),
     };
     sqlx::query_scalar("SELECT pg_try_advisory_lock(hashtextextended($1, 0))")
         .bind(name)

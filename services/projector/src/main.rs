@@ -2,13 +2,9 @@
 
 use std::net::SocketAddr;
 
-use anyhow::Context as _;
 use clap::Parser;
-use futures::FutureExt as _;
 use jetcrawl_projector::{ProjectorConfig, ProjectorHealth, run_with_health};
-use jetcrawl_telemetry::{
-    init_tracing, install_metrics, router_with_health, serve, shutdown_signal,
-};
+use jetcrawl_telemetry::ServiceMain;
 
 /// Folds the JOBS stream into the Postgres read models.
 #[derive(Debug, Parser)]
@@ -24,23 +20,14 @@ struct Cli {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    init_tracing("projector");
-    let shutdown = shutdown_signal().shared();
-    let listener = tokio::net::TcpListener::bind(cli.metrics_addr)
-        .await
-        .with_context(|| {
-            format!(
-                "binding the metrics address {} (JETCRAWL_METRICS_ADDR)",
-                cli.metrics_addr
-            )
-        })?;
     let health = ProjectorHealth::default();
-    let router = router_with_health(install_metrics(), {
-        let health = health.clone();
-        move || health.check()
-    });
-    let metrics = tokio::spawn(serve(listener, router, shutdown.clone()));
-    let result = run_with_health(cli.projector, health, shutdown).await;
-    metrics.abort();
-    result
+    ServiceMain::new("projector")
+        .metrics_on(cli.metrics_addr)
+        .health({
+            let health = health.clone();
+            move || health.check()
+        })
+        .run(|shutdown| run_with_health(cli.projector, health, shutdown))
+        .await?;
+    Ok(())
 }

@@ -14,7 +14,7 @@ pub const BATCH_SECONDS: &str = "jetcrawl_projector_batch_seconds";
 /// The checkpoint: last stream sequence committed.
 pub const CHECKPOINT: &str = "jetcrawl_projector_checkpoint";
 /// Messages the consumer has not delivered yet.
-pub const CONSUMER_PENDING: &str = "jetcrawl_consumer_pending";
+pub const CONSUMER_PENDING: &str = jetcrawl_streams::pull::CONSUMER_PENDING;
 /// Age of the newest event applied, at the time it was applied.
 pub const LAG_SECONDS: &str = "jetcrawl_projector_lag_seconds";
 /// 1 while this instance holds the leader lock, 0 while it stands by.

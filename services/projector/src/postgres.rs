@@ -1,37 +1,25 @@
 //! Reaching Postgres: retried until it answers, so a projector may start first.
 
-use std::str::FromStr;
 use std::time::Duration;
 
-use anyhow::Context as _;
 use futures::future::Shared;
+use jetcrawl_projections::DatabaseArgs;
 use sqlx::PgPool;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::postgres::PgPoolOptions;
 use tracing::{info, warn};
 
 const RETRY: Duration = Duration::from_secs(1);
 
-/// Host and port of a database URL, for logs (never the password).
-pub(crate) fn describe(url: &str) -> String {
-    match PgConnectOptions::from_str(url) {
-        Ok(opts) => format!(
-            "{}:{}/{}",
-            opts.get_host(),
-            opts.get_port(),
-            opts.get_database().unwrap_or("")
-        ),
-        Err(_) => "<unparsable JETCRAWL_DATABASE_URL>".to_owned(),
-    }
-}
-
 /// A pool, once Postgres answers; `None` when `shutdown` comes first.
-pub(crate) async fn connect<F>(url: &str, shutdown: Shared<F>) -> anyhow::Result<Option<PgPool>>
+pub(crate) async fn connect<F>(
+    database: &DatabaseArgs,
+    shutdown: Shared<F>,
+) -> anyhow::Result<Option<PgPool>>
 where
     F: Future<Output = ()>,
 {
-    let opts = PgConnectOptions::from_str(url)
-        .context("JETCRAWL_DATABASE_URL is not a valid postgres:// URL")?;
-    let target = describe(url);
+    let opts = database.connect_options()?;
+    let target = database.describe();
     let mut attempts = 0u32;
     loop {
         let pool = PgPoolOptions::new()

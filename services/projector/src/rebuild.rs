@@ -17,8 +17,9 @@ use jetcrawl_projections::rebuild::{
     PREVIOUS_SCHEMA, freeze_live, live_schema, prepare_staging, staging_checkpoints, swap,
 };
 use jetcrawl_projections::{
-    CheckpointIdentity, Projection, record_checkpoint_identity, verify_schema,
+    CheckpointIdentity, DatabaseArgs, Projection, record_checkpoint_identity, verify_schema,
 };
+use jetcrawl_streams::NatsArgs;
 use jetcrawl_streams::subjects::JOBS_STREAM;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{PgPool, Postgres, Transaction};
@@ -73,17 +74,19 @@ pub struct RebuildReport {
 
 /// Rebuilds every read model from the stream and swaps them in.
 pub async fn rebuild(
-    nats_url: &str,
-    database_url: &str,
+    nats: &NatsArgs,
+    database: &DatabaseArgs,
     options: RebuildOptions,
 ) -> anyhow::Result<RebuildReport> {
     let started = Instant::now();
-    let (_client, js) = jetcrawl_streams::connect(nats_url, "jetcrawl-rebuild")
+    let (_client, js) = nats
+        .connect("jetcrawl-rebuild")
         .await
         .context("connecting to NATS (check JETCRAWL_NATS_URL)")?;
+    let connect = database.connect_options()?;
     let live_pool = PgPoolOptions::new()
         .max_connections(2)
-        .connect(database_url)
+        .connect_with(connect.clone())
         .await
         .context("connecting to Postgres (check JETCRAWL_DATABASE_URL)")?;
     verify_schema(&live_pool)
@@ -93,7 +96,7 @@ pub async fn rebuild(
     let before = identity::stream_state(&js, JOBS_STREAM).await?;
     let accepted = another_stream(&js, &live_pool, options.accept_stream).await?;
     prepare_staging(&live_pool, &live).await?;
-    let staging = staging_pool(database_url).await?;
+    let staging = staging_pool(connect).await?;
     let batch = options.batch_size.max(1);
     let replayed = replay_until(&js, &staging, before.last_sequence, batch).await?;
     info!(replayed = replayed.read, "staging copy caught up; swapping");

@@ -1,7 +1,6 @@
 //! Replaying the JOBS stream into the staging copies of the read models (an ordered
 //! consumer, the projections' own apply code, one transaction per batch).
 
-use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -40,10 +39,8 @@ impl Replayed {
 
 /// A pool whose connections see only the staging schema, with every read model's
 /// checkpoint row created (at 0), so a swap moves each one, even from an empty stream.
-pub(crate) async fn staging_pool(database_url: &str) -> anyhow::Result<PgPool> {
-    let options = PgConnectOptions::from_str(database_url)
-        .context("JETCRAWL_DATABASE_URL is not a valid postgres:// URL")?
-        .options([("search_path", STAGING_SCHEMA)]);
+pub(crate) async fn staging_pool(live: PgConnectOptions) -> anyhow::Result<PgPool> {
+    let options = live.options([("search_path", STAGING_SCHEMA)]);
     let pool = PgPoolOptions::new()
         .max_connections(1)
         .connect_with(options)

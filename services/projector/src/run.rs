@@ -59,13 +59,15 @@ pub async fn run_with_health(
     let projections = config.selected()?;
     let group = config.lock_group();
     let topology = config.topology.topology();
-    let (_client, js) = jetcrawl_streams::connect(&config.nats_url, "jetcrawl-projector")
+    let (_client, js) = config
+        .nats
+        .connect("jetcrawl-projector")
         .await
         .context("connecting to NATS (check JETCRAWL_NATS_URL)")?;
     if !verify_topology(&topology, &js, shutdown.clone()).await? {
         return Ok(());
     }
-    let Some(pool) = postgres::connect(&config.database_url, shutdown.clone()).await? else {
+    let Some(pool) = postgres::connect(&config.database, shutdown.clone()).await? else {
         return Ok(());
     };
     verify_schema(&pool)
@@ -83,8 +85,7 @@ pub async fn run_with_health(
     metrics::leader(false);
     loop {
         let retry = shared.config.lock_check();
-        let lock =
-            LeaderLock::acquire(&shared.config.database_url, &group, retry, shutdown.clone());
+        let lock = LeaderLock::acquire(&shared.config.database, &group, retry, shutdown.clone());
         let Some(mut lock) = lock.await? else {
             return Ok(());
         };

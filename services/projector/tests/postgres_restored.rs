@@ -74,7 +74,11 @@ async fn a_postgres_restored_from_a_backup_is_re_projected_from_its_checkpoint()
     infra.pg.stop().await.expect("postgres stops");
     std::fs::remove_dir_all(&pgdata).expect("the data directory is removed");
     copy_dir(&saved, &pgdata);
-    infra.pg.restart().await.expect("postgres starts from the backup");
+    infra
+        .pg
+        .restart()
+        .await
+        .expect("postgres starts from the backup");
     assert_eq!(
         rows_of(&infra.pool, "lost").await,
         0,
@@ -86,11 +90,12 @@ async fn a_postgres_restored_from_a_backup_is_re_projected_from_its_checkpoint()
     wait_projected(&infra, "the hole and the new jobs").await;
     assert_matches_stream(&infra.pool, &infra.js).await;
     assert!(rows_of(&infra.pool, "lost").await > 0, "the hole is filled");
-    let audited: i64 =
-        sqlx::query_scalar("SELECT count(DISTINCT stream_seq) FROM audit_log WHERE source = 'jobs'")
-        .fetch_one(&infra.pool)
-        .await
-        .expect("audit_log");
+    let audited: i64 = sqlx::query_scalar(
+        "SELECT count(DISTINCT stream_seq) FROM audit_log WHERE source = 'jobs'",
+    )
+    .fetch_one(&infra.pool)
+    .await
+    .expect("audit_log");
     assert_eq!(
         audited as u64,
         last_sequence(&infra.js).await,

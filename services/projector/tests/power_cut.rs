@@ -122,7 +122,7 @@ async fn a_power_cut_losing_applied_messages_halts_the_running_projector() {
         accept_stream: true,
         ..RebuildOptions::default()
     };
-    rebuild(&infra.nats.url(), &infra.pg.url(), accept)
+    rebuild(&nats_args(&infra), &database_args(&infra), accept)
         .await
         .expect("a rebuild accepting the stream");
     projector

@@ -33,7 +33,7 @@ async fn a_rebuild_swaps_in_identical_tables_while_readers_and_writers_go_on() {
     let live = tables_snapshot(&infra.pool).await;
 
     // 1. Quiet stream: the rebuilt tables equal the incrementally built ones.
-    let report = rebuild(&infra.nats.url(), &infra.pg.url(), batch(64))
+    let report = rebuild(&nats_args(&infra), &database_args(&infra), batch(64))
         .await
         .expect("rebuild");
     assert_eq!(report.schema, "public");
@@ -80,7 +80,7 @@ async fn a_rebuild_swaps_in_identical_tables_while_readers_and_writers_go_on() {
         })
     };
     tokio::time::sleep(Duration::from_millis(300)).await;
-    rebuild(&infra.nats.url(), &infra.pg.url(), batch(64))
+    rebuild(&nats_args(&infra), &database_args(&infra), batch(64))
         .await
         .expect("rebuild under load");
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -101,7 +101,7 @@ async fn a_rebuild_swaps_in_identical_tables_while_readers_and_writers_go_on() {
     let after_load = tables_snapshot(&infra.pool).await;
 
     // 3. Replaying again gives identical tables.
-    rebuild(&infra.nats.url(), &infra.pg.url(), batch(1000))
+    rebuild(&nats_args(&infra), &database_args(&infra), batch(1000))
         .await
         .expect("third rebuild");
     assert_eq!(

@@ -89,8 +89,8 @@ async fn a_stream_shorter_than_the_checkpoint_halts_the_projector_until_a_rebuil
 
     // A plain rebuild refuses another stream.
     let refused = rebuild(
-        &infra.nats.url(),
-        &infra.pg.url(),
+        &nats_args(&infra),
+        &database_args(&infra),
         RebuildOptions::default(),
     )
     .await
@@ -106,7 +106,7 @@ async fn a_stream_shorter_than_the_checkpoint_halts_the_projector_until_a_rebuil
         accept_stream: true,
         ..RebuildOptions::default()
     };
-    let report = rebuild(&infra.nats.url(), &infra.pg.url(), accept)
+    let report = rebuild(&nats_args(&infra), &database_args(&infra), accept)
         .await
         .expect("a rebuild accepting the stream");
     assert!(!report.accepted.is_empty(), "{report:?}");

@@ -108,7 +108,7 @@ async fn reused_sequences_halt_the_projector_rather_than_apply_after_the_checkpo
         accept_stream: true,
         ..RebuildOptions::default()
     };
-    let report = rebuild(&infra.nats.url(), &infra.pg.url(), accept)
+    let report = rebuild(&nats_args(&infra), &database_args(&infra), accept)
         .await
         .expect("a rebuild accepting the stream");
     assert!(!report.accepted.is_empty(), "{report:?}");

@@ -13,19 +13,15 @@ use clap::Parser;
     about = "Jetcrawl reporter: the monthly report, on schedule and on request"
 )]
 pub struct ReporterConfig {
-    /// NATS server URL.
-    #[arg(
-        long,
-        env = "JETCRAWL_NATS_URL",
-        default_value = "nats://127.0.0.1:4222"
-    )]
-    pub nats_url: String,
+    /// NATS: URL, credentials and TLS.
+    #[command(flatten)]
+    pub nats: jetcrawl_streams::NatsArgs,
     /// The JetStream topology this reporter verifies at start.
     #[command(flatten)]
     pub topology: jetcrawl_streams::TopologyArgs,
-    /// Postgres URL of the read models and the audit log.
-    #[arg(long, env = "JETCRAWL_DATABASE_URL")]
-    pub database_url: String,
+    /// Postgres of the read models and the audit log.
+    #[command(flatten)]
+    pub database: jetcrawl_projections::DatabaseArgs,
     /// Address of `/metrics` and `/healthz`.
     #[arg(long, env = "JETCRAWL_METRICS_ADDR", default_value = "127.0.0.1:9104")]
     pub metrics_addr: SocketAddr,
@@ -58,8 +54,8 @@ impl ReporterConfig {
     /// Defaults for everything but the two servers.
     pub fn new(nats_url: &str, database_url: &str) -> Self {
         Self {
-            nats_url: nats_url.to_owned(),
-            database_url: database_url.to_owned(),
+            nats: jetcrawl_streams::NatsArgs::new(nats_url),
+            database: jetcrawl_projections::DatabaseArgs::new(database_url),
             topology: jetcrawl_streams::TopologyArgs::default(),
             metrics_addr: SocketAddr::from(([127, 0, 0, 1], 9104)),
             check_interval_secs: 3600,

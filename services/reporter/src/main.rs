@@ -1,13 +1,15 @@
 //! `jetcrawl-reporter`: the monthly report, on schedule and on request, until SIGTERM.
 
 use clap::Parser;
-use jetcrawl_reporter::{ReporterConfig, run};
+use jetcrawl_reporter::ReporterConfig;
+use jetcrawl_telemetry::ServiceMain;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let config = ReporterConfig::parse();
-    let metrics_addr = config.metrics_addr;
-    jetcrawl_telemetry::run_service("reporter", metrics_addr, |shutdown| run(config, shutdown))
-        .await
-        .map_err(|err| anyhow::anyhow!("reporter failed: {err:#}"))
+    ServiceMain::new("reporter")
+        .metrics_on(config.metrics_addr)
+        .run(|shutdown| jetcrawl_reporter::run(config, shutdown))
+        .await?;
+    Ok(())
 }

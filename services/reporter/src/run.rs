@@ -24,16 +24,17 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let shutdown = shutdown.boxed().shared();
     let topology = config.topology.topology();
-    let (client, js) =
-        jetcrawl_streams::connect_verified(&config.nats_url, "jetcrawl-reporter", &topology)
-            .await?;
+    let (client, js) = config
+        .nats
+        .connect_verified("jetcrawl-reporter", &topology)
+        .await?;
     let bucket = bind_reports(&js)
         .await
         .context("opening the REPORTS bucket")?;
     let pool = PgPoolOptions::new()
         .max_connections(4)
         .acquire_timeout(Duration::from_secs(10))
-        .connect(&config.database_url)
+        .connect_with(config.database.connect_options()?)
         .await
         .context("connecting to Postgres (check JETCRAWL_DATABASE_URL)")?;
     jetcrawl_projections::verify_schema(&pool)

@@ -1,6 +1,6 @@
 //! Telemetry every Jetcrawl service shares: `tracing` set-up (JSON when not on a
 //! terminal), the Prometheus recorder, the `/metrics` + `/healthz` router, and the
-//! shutdown signal services run until, and [`run_service`], the body of a background
+//! shutdown signal services run until, and [`ServiceMain`], the body of every
 //! service's `main`.
 
 mod logging;
@@ -10,5 +10,5 @@ mod shutdown;
 
 pub use logging::init_tracing;
 pub use metrics_http::{install_metrics, router, router_with_health, serve};
-pub use service_main::{ServiceError, run_service};
+pub use service_main::{ServiceError, ServiceMain, Shutdown};
 pub use shutdown::shutdown_signal;

@@ -16,13 +16,9 @@ pub const DEFAULT_USER_AGENT: &str = "jetcrawl/0.1 (+https://jetcrawl.dev/bot)";
     about = "Runs Jetcrawl jobs over HTTP or in headless Chromium"
 )]
 pub struct WorkerConfig {
-    /// NATS server URL.
-    #[arg(
-        long,
-        env = "JETCRAWL_NATS_URL",
-        default_value = "nats://127.0.0.1:4222"
-    )]
-    pub nats_url: String,
+    /// NATS: URL, credentials and TLS.
+    #[command(flatten)]
+    pub nats: jetcrawl_streams::NatsArgs,
     /// Identity written into events as `worker:<id>`; hostname-pid when empty.
     #[arg(long, env = "JETCRAWL_WORKER_ID", default_value = "")]
     pub worker_id: String,

@@ -15,7 +15,6 @@
 pub mod attempt;
 pub mod backoff;
 pub mod config;
-pub mod consumer;
 pub mod crawl_config;
 pub mod deadletter;
 pub mod egress;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::jetstream::Context;
+use jetcrawl_streams::pull::{PullOptions, consume};
 use jetcrawl_streams::subjects::JOBS_STREAM;
 use jetcrawl_streams::topology::WORKERS_CONSUMER;
 use jetcrawl_streams::{EventStore, StoreError, topology};
@@ -13,7 +14,6 @@ use thiserror::Error;
 use tracing::{info, warn};
 
 use crate::config::WorkerConfig;
-use crate::consumer::consume;
 use crate::egress::Egress;
 use crate::error::JobError;
 use crate::execute::Executor;
@@ -40,9 +40,10 @@ pub async fn run(
     config: WorkerConfig,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), WorkerError> {
-    let (_client, js) =
-        jetcrawl_streams::connect_verified(&config.nats_url, "jetcrawl-worker", &config.topology())
-            .await?;
+    let (_client, js) = config
+        .nats
+        .connect_verified("jetcrawl-worker", &config.topology())
+        .await?;
     run_with(config, js, shutdown).await
 }
 
@@ -119,7 +120,18 @@ async fn run_with_parts(
         "worker running"
     );
     let grace = Duration::from_millis(config.shutdown_grace_ms);
-    consume(consumer, handler, config.job_concurrency(), shutdown, grace).await;
+    let options = PullOptions {
+        concurrency: config.job_concurrency(),
+        grace,
+        what: "jobs",
+    };
+    consume(consumer, options, shutdown, |message, ack_wait| {
+        let handler = handler.clone();
+        async move {
+            handler.handle(message, ack_wait).await;
+        }
+    })
+    .await;
     // An advisory being handled is acked only once handled; one cut short is redelivered.
     if let Some(dead_letters) = dead_letters {
         dead_letters.abort();

@@ -77,7 +77,7 @@ async fn deferrals_never_consume_attempts_nor_hold_a_slot() {
         .await
         .expect("connect");
     let mut config = config();
-    config.nats_url = nats.url();
+    config.nats.url = nats.url();
     config.worker_id = "polite".into();
     config.tabs = 1;
     config.backoff_base_ms = 50;

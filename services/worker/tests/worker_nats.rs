@@ -77,7 +77,7 @@ async fn jobs_end_with_a_stored_result_or_with_job_failed_after_retries() {
     let store = EventStore::open(js.clone()).await.expect("store");
 
     let mut config = config();
-    config.nats_url = nats.url();
+    config.nats.url = nats.url();
     config.worker_id = "test-worker".into();
     config.max_attempts = 2;
     config.backoff_base_ms = 50;

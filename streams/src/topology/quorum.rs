@@ -13,7 +13,11 @@ pub const PEER_SILENCE: Duration = Duration::from_secs(5);
 /// `Ok` when the stream of `info` has a leader and a majority of its replicas up;
 /// otherwise what is missing and what to do.
 pub fn has_quorum(info: &Info) -> Result<(), String> {
-    quorum_of(&info.config.name, info.config.num_replicas, info.cluster.as_ref())
+    quorum_of(
+        &info.config.name,
+        info.config.num_replicas,
+        info.cluster.as_ref(),
+    )
 }
 
 fn quorum_of(name: &str, replicas: usize, cluster: Option<&ClusterInfo>) -> Result<(), String> {
@@ -80,13 +84,19 @@ mod tests {
 
     #[test]
     fn a_leader_with_one_live_peer_of_three_records() {
-        let info = cluster(Some("n1"), &[("n2", true, false, 200), ("n3", false, true, 60_000)]);
+        let info = cluster(
+            Some("n1"),
+            &[("n2", true, false, 200), ("n3", false, true, 60_000)],
+        );
         assert_eq!(quorum_of("JOBS", 3, Some(&info)), Ok(()));
     }
 
     #[test]
     fn a_leader_whose_peers_are_offline_or_silent_does_not() {
-        let info = cluster(Some("n1"), &[("n2", true, false, 9_000), ("n3", false, true, 60_000)]);
+        let info = cluster(
+            Some("n1"),
+            &[("n2", true, false, 9_000), ("n3", false, true, 60_000)],
+        );
         let err = quorum_of("JOBS", 3, Some(&info)).expect_err("no majority");
         assert!(err.contains("1 of 3 replicas up"), "{err}");
         assert!(err.contains("n2, n3"), "{err}");

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
+use jetcrawl_projections::DatabaseArgs;
 use jetcrawl_results::RetentionConfig;
 use jetcrawl_streams::{Topology, TopologyArgs};
 use serde_json::json;
@@ -26,9 +27,9 @@ pub enum AdminCommand {
 /// What both commands read.
 #[derive(Debug, Args)]
 pub struct AdminArgs {
-    /// Postgres URL of the read models; the schema step is skipped without one.
-    #[arg(long, env = "JETCRAWL_DATABASE_URL", hide_env_values = true)]
-    pub database_url: Option<String>,
+    /// Postgres of the read models; the schema step is skipped without one.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
     #[command(flatten)]
     pub topology: TopologyArgs,
     #[command(flatten)]
@@ -66,8 +67,8 @@ pub async fn apply(nats_url: &str, args: &AdminArgs) -> anyhow::Result<Vec<Strin
         .apply(&js)
         .await
         .context("applying the JetStream topology")?;
-    if let Some(url) = &args.database_url {
-        let pool = pool(url).await?;
+    if args.database.is_set() {
+        let pool = pool(&args.database).await?;
         if jetcrawl_projections::verify_schema(&pool).await.is_err() {
             changes.push("Postgres schema: migrated".to_owned());
         }
@@ -83,18 +84,18 @@ async fn verify(nats_url: &str, args: &AdminArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("connecting to NATS at {nats_url} (check JETCRAWL_NATS_URL)"))?;
     args.topology().verify(&js).await?;
-    if let Some(url) = &args.database_url {
-        jetcrawl_projections::verify_schema(&pool(url).await?).await?;
+    if args.database.is_set() {
+        jetcrawl_projections::verify_schema(&pool(&args.database).await?).await?;
     }
     println!("the topology and the schema match this build");
     Ok(())
 }
 
-async fn pool(url: &str) -> anyhow::Result<sqlx::PgPool> {
+async fn pool(database: &DatabaseArgs) -> anyhow::Result<sqlx::PgPool> {
     PgPoolOptions::new()
         .max_connections(1)
         .acquire_timeout(Duration::from_secs(10))
-        .connect(url)
+        .connect_with(database.connect_options()?)
         .await
         .context("connecting to Postgres (check JETCRAWL_DATABASE_URL)")
 }

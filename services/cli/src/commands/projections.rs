@@ -16,9 +16,9 @@ pub enum ProjectionsCommand {
 
 #[derive(Debug, Args)]
 pub struct RebuildArgs {
-    /// Postgres URL of the read models.
-    #[arg(long, env = "JETCRAWL_DATABASE_URL", hide_env_values = true)]
-    pub database_url: String,
+    /// Postgres of the read models.
+    #[command(flatten)]
+    pub database: jetcrawl_projections::DatabaseArgs,
     /// Messages applied per transaction while replaying.
     #[arg(long, default_value_t = 2000)]
     pub batch: usize,
@@ -36,7 +36,8 @@ pub async fn run(global: &Global, command: ProjectionsCommand) -> anyhow::Result
         batch_size: args.batch,
         accept_stream: args.accept_stream,
     };
-    let report = jetcrawl_projector::rebuild(&global.nats_url, &args.database_url, options).await?;
+    let nats = jetcrawl_streams::NatsArgs::new(global.nats_url.clone());
+    let report = jetcrawl_projector::rebuild(&nats, &args.database, options).await?;
     match global.output {
         Output::Json => println!(
             "{}",

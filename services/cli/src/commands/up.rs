@@ -37,7 +37,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     .context("starting Postgres")?;
 
     let admin = super::admin::AdminArgs {
-        database_url: Some(postgres.url()),
+        database: jetcrawl_projections::DatabaseArgs::new(postgres.url()),
         topology: nats.topology(),
         retention: jetcrawl_results::RetentionConfig::default(),
     };
@@ -235,7 +235,7 @@ fn gateway_config(
 
 fn worker_config(args: &UpArgs, nats_url: &str, allow_private: bool) -> WorkerConfig {
     WorkerConfig {
-        nats_url: nats_url.to_owned(),
+        nats: jetcrawl_streams::NatsArgs::new(nats_url),
         worker_id: "up-worker-1".to_owned(),
         tabs: args.tabs,
         allow_private_targets: allow_private,

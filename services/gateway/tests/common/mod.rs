@@ -124,7 +124,9 @@ pub async fn start(tune: impl FnOnce(&mut GatewayConfig)) -> TestGateway {
 
 /// What `jetcrawl admin apply` does for `config`'s topology: the gateway only verifies.
 async fn admin_apply(config: &GatewayConfig, database_url: &str) {
-    let (_client, js) = jetcrawl_streams::connect(&config.nats_url, "test-admin")
+    let (_client, js) = config
+        .nats
+        .connect("test-admin")
         .await
         .expect("admin connects");
     config

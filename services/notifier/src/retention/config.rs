@@ -7,10 +7,10 @@ use clap::Args;
 /// How long audit and log rows are kept, and how often retention runs.
 #[derive(Debug, Clone, Args)]
 pub struct RetentionSettings {
-    /// Postgres URL of the read models and the audit log. Without it, retention runs only
+    /// Postgres of the read models and the audit log. Without it, retention runs only
     /// remove expired results.
-    #[arg(long, env = "JETCRAWL_DATABASE_URL")]
-    pub database_url: Option<String>,
+    #[command(flatten)]
+    pub database: jetcrawl_projections::DatabaseArgs,
     /// Days audit rows (audit_log) and log rows (job_events) are kept.
     #[arg(long, env = "JETCRAWL_AUDIT_RETENTION_DAYS", default_value_t = 180,
           value_parser = clap::value_parser!(u32).range(1..=3650))]
@@ -30,7 +30,10 @@ pub struct RetentionSettings {
 impl Default for RetentionSettings {
     fn default() -> Self {
         Self {
-            database_url: None,
+            database: jetcrawl_projections::DatabaseArgs {
+                url: None,
+                ..jetcrawl_projections::DatabaseArgs::new("")
+            },
             audit_retention_days: 180,
             dev_audit_retention_secs: None,
             retention_interval_ms: 3_600_000,

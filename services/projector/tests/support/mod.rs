@@ -92,6 +92,16 @@ where
     }
 }
 
+/// The NATS settings of `infra`, as a service or the CLI takes them.
+pub fn nats_args(infra: &Infra) -> jetcrawl_streams::NatsArgs {
+    jetcrawl_streams::NatsArgs::new(infra.nats.url())
+}
+
+/// The Postgres settings of `infra`.
+pub fn database_args(infra: &Infra) -> jetcrawl_projections::DatabaseArgs {
+    jetcrawl_projections::DatabaseArgs::new(infra.pg.url())
+}
+
 /// The projection's checkpoint, 0 while its tables do not exist yet.
 pub async fn projected(pool: &PgPool) -> u64 {
     checkpoint(pool, JOBS_PROJECTION).await.unwrap_or(0)
