@@ -99,7 +99,9 @@ impl FromStr for AllowEntry {
         };
         // An IPv4-mapped single address is the IPv4 address it carries.
         let net = match (net, canonical(net.addr())) {
-            (IpNet::V6(v6), IpAddr::V4(v4)) if v6.prefix_len() == 128 => IpNet::from(IpAddr::V4(v4)),
+            (IpNet::V6(v6), IpAddr::V4(v4)) if v6.prefix_len() == 128 => {
+                IpNet::from(IpAddr::V4(v4))
+            }
             _ => net,
         };
         Ok(Self { net, port })

@@ -40,7 +40,7 @@ pub use checked::CheckedResolver;
 pub use class::{Class, Embedding, Forbidden, classify, embedded_v4};
 pub use error::{chain, refusal_in};
 pub use host::{is_localhost, literal_ip, localhost_addresses};
-pub use pin::{CheckError, Pinned, check_scheme, pin};
+pub use pin::{CheckError, Pinned, check_literal, check_scheme, pin};
 pub use policy::{Refusal, Remedy, TargetPolicy};
 pub use resolve::{OverrideError, Resolver};
 pub use retry_after::parse_retry_after;

@@ -4,8 +4,9 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use url::Url;
+use url::{Host, Url};
 
+use crate::host::{is_localhost, localhost_addresses};
 use crate::policy::{Refusal, TargetPolicy};
 use crate::resolve::Resolver;
 
@@ -86,6 +87,23 @@ pub fn check_scheme(url: &Url) -> Result<(), CheckError> {
     }
 }
 
+/// The check that needs no DNS, for URLs at submit and redirect hops before any
+/// connection: an IP literal host (the URL parser has already turned decimal, octal and
+/// hex spellings into the address) or a `localhost` name, against `policy` with the
+/// URL's port. Other names pass here; they are checked when resolved.
+pub fn check_literal(url: &Url, policy: &TargetPolicy) -> Result<(), Refusal> {
+    let port = url.port_or_known_default().unwrap_or(80);
+    let host = url.host_str().unwrap_or_default();
+    let ips = match url.host() {
+        Some(Host::Ipv4(v4)) => vec![IpAddr::V4(v4)],
+        Some(Host::Ipv6(v6)) => vec![IpAddr::V6(v6)],
+        Some(Host::Domain(name)) if is_localhost(name) => localhost_addresses(),
+        _ => Vec::new(),
+    };
+    ips.into_iter()
+        .try_for_each(|ip| policy.check(host, ip, port))
+}
+
 /// Checks `url`'s scheme, resolves its host once with `resolver`, and checks every
 /// address with the URL's port against `policy`.
 pub async fn pin(
@@ -152,5 +170,21 @@ mod tests {
             .await
             .expect_err("scheme");
         assert!(matches!(err, CheckError::Scheme { .. }), "{err}");
+    }
+
+    #[test]
+    fn literals_and_localhost_are_checked_without_dns() {
+        let policy = TargetPolicy::default();
+        let url = |raw: &str| Url::parse(raw).expect("url");
+        for raw in [
+            "http://0x7f.1/",
+            "http://[::1]:8080/",
+            "http://a.localhost/",
+        ] {
+            let refusal = check_literal(&url(raw), &policy).expect_err(raw);
+            assert_eq!(refusal.class.class, Class::Loopback, "{raw}");
+        }
+        check_literal(&url("http://internal.test/"), &policy).expect("names wait for DNS");
+        check_literal(&url("http://8.8.8.8/"), &policy).expect("public");
     }
 }

@@ -57,8 +57,8 @@ impl fmt::Display for Refusal {
                  JETCRAWL_ALLOW_PRIVATE_TARGETS=true",
             ),
             Remedy::PublicOnly => f.write_str(
-                "; webhooks only go to public endpoints, never to loopback, private or \
-                 link-local networks",
+                "; webhooks go to public endpoints only (loopback is accepted with \
+                 JETCRAWL_ALLOW_PRIVATE_TARGETS=true, for development)",
             ),
         }
     }
@@ -210,8 +210,8 @@ mod tests {
             .expect_err("lo");
         assert_eq!(
             refusal.to_string(),
-            "127.0.0.1 is a loopback address; webhooks only go to public endpoints, never to \
-             loopback, private or link-local networks"
+            "127.0.0.1 is a loopback address; webhooks go to public endpoints only (loopback \
+             is accepted with JETCRAWL_ALLOW_PRIVATE_TARGETS=true, for development)"
         );
     }
 
