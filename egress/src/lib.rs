@@ -14,7 +14,7 @@
 //! - [`Backoff`] and [`parse_retry_after`]: retry delays that honour `Retry-After`.
 //! - [`refusal_in`] and [`chain`]: errors keep their causes; these read them back.
 //!
-//! See ADRs 0018, 0019 and 0031.
+//! See ADRs 0018, 0019 and 0032.
 
 #![forbid(unsafe_code)]
 

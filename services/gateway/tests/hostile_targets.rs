@@ -1,4 +1,4 @@
-//! The shared hostile-address table at submit (ADR 0031): every entry, as a job URL and
+//! The shared hostile-address table at submit (ADR 0032): every entry, as a job URL and
 //! as a webhook URL, is refused with INVALID_ARGUMENT, a field violation naming the
 //! field and the address class the worker and the notifier name for it, and nothing
 //! appended to the stream.

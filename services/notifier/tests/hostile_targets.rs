@@ -1,4 +1,4 @@
-//! The shared hostile-address table at delivery (ADR 0031): a webhook to any entry is
+//! The shared hostile-address table at delivery (ADR 0032): a webhook to any entry is
 //! refused before anything is sent, permanently, naming the class the gateway and the
 //! worker name for it. A loopback listener on the entries' port proves nothing left.
 

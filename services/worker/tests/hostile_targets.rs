@@ -1,4 +1,4 @@
-//! The shared hostile-address table in the worker (ADR 0031): every entry is refused
+//! The shared hostile-address table in the worker (ADR 0032): every entry is refused
 //! as a job URL (HTTP and browser), as a redirect hop (HTTP and browser) and as a
 //! browser subresource (a page script's `fetch`, through the egress proxy), each time
 //! naming the class the gateway and the notifier name for it. The worker allows the

@@ -4,7 +4,7 @@
 //! 169.254.169.254, the cluster's own 10.x network) are refused always. Loopback is
 //! accepted only where private targets are (`JETCRAWL_ALLOW_PRIVATE_TARGETS`, local
 //! development and tests). The classes are those of `jetcrawl-egress`; the notifier
-//! checks the resolved addresses again with the same policy (ADRs 0013 and 0031).
+//! checks the resolved addresses again with the same policy (ADRs 0013 and 0032).
 
 use jetcrawl_egress::{TargetPolicy, check_literal};
 use url::Url;

@@ -1,7 +1,7 @@
 //! How the worker reaches the outside. The rules (address classes, allow-list, resolver
 //! pinning, proxy pool) live in `jetcrawl-egress`; this module applies them to the
 //! worker's paths: the HTTP clients, the forward proxy the browser goes through, and the
-//! job errors a refusal becomes. See ADRs 0018, 0019 and 0031.
+//! job errors a refusal becomes. See ADRs 0018, 0019 and 0032.
 
 mod client;
 pub mod config;
