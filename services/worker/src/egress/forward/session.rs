@@ -12,7 +12,7 @@ use url::Url;
 
 use super::head::{Head, read_head};
 use super::upstream::{Dest, UpstreamError, basic_auth, open_http_proxy, open_tunnel};
-use crate::egress::Egress;
+use crate::egress::handle::Egress;
 use crate::error::ErrorClass;
 
 /// How long the browser may take to send a request head.
