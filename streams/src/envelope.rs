@@ -4,6 +4,7 @@
 use async_nats::HeaderMap;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
+pub use jetcrawl_job::RecordedEvent;
 use jetcrawl_proto::v1::{Event, event::Payload};
 use prost::Message;
 
@@ -173,31 +174,6 @@ impl EventKind {
     }
 }
 
-/// An event as stored: its stream sequence and decoded envelope.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RecordedEvent {
-    /// Stream sequence in `JOBS`.
-    pub sequence: u64,
-    /// The decoded envelope.
-    pub event: Event,
-}
-
-impl RecordedEvent {
-    /// The payload; absent only for an event type newer than this build.
-    pub fn payload(&self) -> Option<&Payload> {
-        self.event.payload.as_ref()
-    }
-
-    /// When the event happened, from the envelope.
-    pub fn occurred_at(&self) -> DateTime<Utc> {
-        self.event
-            .occurred_at
-            .as_ref()
-            .and_then(|t| DateTime::from_timestamp(t.seconds, t.nanos.max(0) as u32))
-            .unwrap_or(DateTime::UNIX_EPOCH)
-    }
-}
-
 /// Builds an envelope around `payload`, stamped now.
 pub fn new_event(
     job_id: &str,
@@ -206,16 +182,24 @@ pub fn new_event(
     traceparent: &str,
     payload: Payload,
 ) -> Event {
-    let now = Utc::now();
+    new_event_at(job_id, tenant, actor, traceparent, payload, Utc::now())
+}
+
+/// Builds an envelope around `payload` that happened at `now`.
+pub fn new_event_at(
+    job_id: &str,
+    tenant: &str,
+    actor: &str,
+    traceparent: &str,
+    payload: Payload,
+    now: DateTime<Utc>,
+) -> Event {
     Event {
         event_type: EventKind::of(&payload).type_name().to_owned(),
         schema_version: SCHEMA_VERSION,
         job_id: job_id.to_owned(),
         tenant: tenant.to_owned(),
-        occurred_at: Some(prost_types::Timestamp {
-            seconds: now.timestamp(),
-            nanos: now.timestamp_subsec_nanos() as i32,
-        }),
+        occurred_at: Some(jetcrawl_job::to_timestamp(now)),
         actor: actor.to_owned(),
         traceparent: traceparent.to_owned(),
         payload: Some(payload),

@@ -23,12 +23,21 @@ pub enum StoreError {
         /// Decoder message.
         reason: String,
     },
+    /// The caller asked for something impossible (zero events, an event without a
+    /// payload): a bug to fix, never worth retrying.
+    #[error("invalid append: {0}")]
+    Invalid(&'static str),
     /// JetStream did not answer or refused the request; retrying later may work.
     #[error("JetStream unavailable: {0}")]
     Unavailable(String),
 }
 
 impl StoreError {
+    /// True when trying the same request again later may succeed.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::Unavailable(_))
+    }
+
     /// Wraps any transport error as `Unavailable`.
     pub fn unavailable(err: impl std::fmt::Display) -> Self {
         Self::Unavailable(err.to_string())

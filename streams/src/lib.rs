@@ -1,6 +1,9 @@
 //! The JetStream side of Jetcrawl: the `JOBS` stream topology as code, the event
-//! envelope, per-job appends guarded by optimistic concurrency, history reads, and the
-//! pure job state machine (`decide`/`evolve`) that those reads fold into.
+//! envelope, per-job appends guarded by optimistic concurrency, history reads, and
+//! [`EventStore::execute`], the one way to write a job's events: load (or take a known
+//! state), `decide`, append at the expected sequence, retry on a concurrent change.
+//!
+//! The job state machine itself is the pure `jetcrawl-job` crate, re-exported as [`job`].
 //!
 //! Everything that knows a subject name or a header name lives here, so the subject
 //! scheme can change in one crate.
@@ -11,9 +14,10 @@ pub mod envelope;
 pub mod error;
 pub mod execute;
 pub mod headers;
-pub mod job;
+pub use jetcrawl_job as job;
 pub mod pull;
 pub mod reports;
+pub mod retry;
 pub mod security;
 pub mod store;
 pub mod subjects;
@@ -23,7 +27,8 @@ pub mod webhooks;
 pub use connect::{DEFAULT_NATS_URL, NatsArgs, NatsSecurity, connect, connect_secure};
 pub use envelope::{EventKind, RecordedEvent, new_event};
 pub use error::StoreError;
-pub use execute::{ExecuteError, Executed};
-pub use job::{Command, DecideError, Job, JobStatus, decide, evolve};
+pub use execute::{Basis, ExecuteError, Executed, Intent, Outcome};
+pub use job::{Admission, Command, DecideError, Job, JobStatus, decide, evolve};
+pub use retry::Retry;
 pub use store::{Appended, EventStore};
 pub use topology::{Topology, TopologyArgs, TopologyError};

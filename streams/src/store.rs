@@ -60,7 +60,7 @@ impl EventStore {
         events: &[Event],
     ) -> Result<Appended, StoreError> {
         match events {
-            [] => Err(StoreError::Unavailable("append of zero events".into())),
+            [] => Err(StoreError::Invalid("append of zero events")),
             [single] => self.append_one(expected_last, single).await,
             many => self.append_batch(expected_last, many).await,
         }
@@ -132,7 +132,7 @@ impl EventStore {
                 duplicate: ack.duplicate,
             });
         }
-        Err(StoreError::Unavailable("empty batch".into()))
+        Err(StoreError::Invalid("append of zero events"))
     }
 
     /// The job's whole history, oldest first; empty when the job does not exist.
@@ -274,7 +274,7 @@ fn subject_of(event: &Event) -> Result<String, StoreError> {
     let payload = event
         .payload
         .as_ref()
-        .ok_or_else(|| StoreError::Unavailable("event without payload".into()))?;
+        .ok_or(StoreError::Invalid("event without payload"))?;
     Ok(event_subject(&event.job_id, EventKind::of(payload)))
 }
 

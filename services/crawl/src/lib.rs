@@ -19,7 +19,6 @@ pub mod config;
 pub mod controller;
 pub mod domain;
 pub mod error;
-pub mod retry_after;
 pub mod robots;
 pub mod tenant;
 
@@ -29,6 +28,5 @@ pub use config::{
 pub use controller::{Admission, AttemptReport, Controller, DomainGrant, Grant, JobView};
 pub use domain::{BreakerState, Cause, DomainKey, DomainState, DomainStore, Health};
 pub use error::CrawlError;
-pub use retry_after::parse_retry_after;
 pub use robots::{PlainEgress, RobotsEgress};
 pub use tenant::{ROBOTS_OVERRIDE_KIND, TenantPolicies, TenantPolicy};

@@ -4,9 +4,8 @@ use std::time::{Duration, Instant};
 
 use url::Url;
 
-use crate::backoff::parse_retry_after;
 use crate::signature::sign;
-use crate::target::resolve;
+use crate::target::{describe, resolve};
 
 /// What one attempt came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,9 +67,9 @@ async fn send(
     allow_loopback: bool,
 ) -> Result<Outcome, Outcome> {
     let permanent = |error: String| Outcome::Permanent { status: 0, error };
-    let (host, addrs) = resolve(delivery.url, allow_loopback)
+    let pinned = resolve(delivery.url, allow_loopback)
         .await
-        .map_err(permanent)?;
+        .map_err(|err| permanent(describe(&err)))?;
     let timestamp = chrono::Utc::now().timestamp();
     let signature = sign(
         delivery.secret,
@@ -83,7 +82,7 @@ async fn send(
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(timeout)
-        .resolve_to_addrs(&host, &addrs)
+        .resolve_to_addrs(&pinned.host, &pinned.addrs)
         .user_agent(concat!("jetcrawl-notifier/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|err| permanent(format!("cannot build the HTTP client: {err}")))?;
@@ -122,7 +121,7 @@ fn classify(response: &reqwest::Response) -> Outcome {
             .headers()
             .get("retry-after")
             .and_then(|v| v.to_str().ok())
-            .and_then(parse_retry_after);
+            .and_then(|v| jetcrawl_egress::parse_retry_after(v, chrono::Utc::now()));
         return Outcome::Retry {
             status: code,
             error: format!("the endpoint answered {status}"),

@@ -63,9 +63,14 @@ async fn handle(notifier: &Notifier, message: Message, ack_wait: Duration) {
     let kind = match outcome {
         Ok(Ack::Done) => AckKind::Ack,
         Ok(Ack::RetryIn(delay)) => AckKind::Nak(Some(delay)),
-        Err(err) => {
+        Err(err) if err.is_transient() => {
             warn!(job_id = %event.event.job_id, error = %err, "notification not settled; retrying shortly");
             AckKind::Nak(Some(STORE_RETRY))
+        }
+        // A bug or corrupt data: retrying cannot help, and the error log alarms.
+        Err(err) => {
+            tracing::error!(job_id = %event.event.job_id, error = %err, "notification cannot be settled; dropping it");
+            AckKind::Term
         }
     };
     acknowledge(&message, kind).await;

@@ -12,14 +12,14 @@ use jetcrawl_proto::v1::{WebhookDelivered, WebhookFailed};
 use jetcrawl_results::artifacts::artifact_name;
 use jetcrawl_results::{SignedUrl, UrlSigner};
 use jetcrawl_streams::job::fold;
-use jetcrawl_streams::{EventStore, Job, RecordedEvent, StoreError};
+use jetcrawl_streams::{Command, EventStore, Job, RecordedEvent};
 use url::Url;
 
 use crate::attempt::{Delivery, Outcome, post};
 use crate::backoff::Backoff;
 use crate::disabled::DisabledEndpoints;
 use crate::payload::payload;
-use crate::record::append;
+use crate::record::{NotifyError, record};
 use crate::secrets::WebhookSecrets;
 
 /// What to do with the message after handling it.
@@ -96,7 +96,7 @@ impl Attempt<'_> {
 impl Notifier {
     /// Handles terminal event `terminal` of its job.
     #[tracing::instrument(name = "notify", skip_all, fields(job_id = %terminal.event.job_id, seq = terminal.sequence))]
-    pub async fn handle(&self, terminal: &RecordedEvent) -> Result<Ack, StoreError> {
+    pub async fn handle(&self, terminal: &RecordedEvent) -> Result<Ack, NotifyError> {
         let history = self.store.history(&terminal.event.job_id).await?;
         let job = fold(history.iter().filter(|e| e.sequence <= terminal.sequence));
         let raw_url = self.webhook_url(&job).await?;
@@ -128,7 +128,7 @@ impl Notifier {
             .disabled
             .is_disabled(&attempt.job.tenant, &attempt.raw_url)
             .await;
-        if disabled.map_err(StoreError::Unavailable)? {
+        if disabled.map_err(NotifyError::Disabled)? {
             let mut event = attempt.failed(
                 "the endpoint is disabled: it answered 410 Gone before".into(),
                 0,
@@ -147,19 +147,14 @@ impl Notifier {
         &self,
         attempt: &Attempt<'_>,
         url: &Url,
-    ) -> Result<(Outcome, u64), StoreError> {
+    ) -> Result<(Outcome, u64), NotifyError> {
         let job = &attempt.job;
-        let secret = self
-            .secrets
-            .get_or_create(&job.tenant)
-            .await
-            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let secret = self.secrets.get_or_create(&job.tenant).await?;
         let body = serde_json::to_vec(&payload(
             job,
             attempt.terminal,
             self.result_url(job).as_ref(),
-        ))
-        .map_err(|e| StoreError::Unavailable(format!("cannot encode the payload: {e}")))?;
+        ))?;
         let delivery = Delivery {
             url,
             webhook_id: &attempt.id,
@@ -176,7 +171,7 @@ impl Notifier {
         attempt: &Attempt<'_>,
         outcome: Outcome,
         duration_ms: u64,
-    ) -> Result<Ack, StoreError> {
+    ) -> Result<Ack, NotifyError> {
         let job = &attempt.job;
         let mut event = match outcome {
             Outcome::Delivered { status } => {
@@ -188,18 +183,14 @@ impl Notifier {
                     event_type: attempt.terminal.event.event_type.clone(),
                     endpoint_host: attempt.host.clone(),
                 };
-                let check = attempt.id.clone();
-                append(&self.store, &job.id, &job.tenant, Payload::WebhookDelivered(event), move |h| {
-                    h.iter().any(|e| matches!(e.payload(), Some(Payload::WebhookDelivered(d)) if d.webhook_id == check))
-                })
-                .await?;
+                record(&self.store, &job.id, Command::RecordDelivery(event)).await?;
                 return Ok(Ack::Done);
             }
             Outcome::Gone => {
                 self.disabled
                     .disable(&job.tenant, &attempt.raw_url, "answered 410 Gone")
                     .await
-                    .map_err(StoreError::Unavailable)?;
+                    .map_err(NotifyError::Disabled)?;
                 let mut event =
                     attempt.failed("the endpoint answered 410 Gone; it is disabled".into(), 410);
                 event.endpoint_disabled = true;
@@ -226,7 +217,7 @@ impl Notifier {
         attempt: &Attempt<'_>,
         mut event: WebhookFailed,
         retry_after: Option<Duration>,
-    ) -> Result<Ack, StoreError> {
+    ) -> Result<Ack, NotifyError> {
         let delay = self.backoff.delay(attempt.number, retry_after);
         let next = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
         let deadline = attempt.terminal.occurred_at()
@@ -248,12 +239,8 @@ impl Notifier {
         Ok(Ack::RetryIn(delay))
     }
 
-    async fn record_failed(&self, job: &Job, event: WebhookFailed) -> Result<Ack, StoreError> {
-        let (id, attempt) = (event.webhook_id.clone(), event.attempt);
-        append(&self.store, &job.id, &job.tenant, Payload::WebhookFailed(event), move |h| {
-            h.iter().any(|e| matches!(e.payload(), Some(Payload::WebhookFailed(f)) if f.webhook_id == id && f.attempt == attempt))
-        })
-        .await?;
+    async fn record_failed(&self, job: &Job, event: WebhookFailed) -> Result<Ack, NotifyError> {
+        record(&self.store, &job.id, Command::RecordDeliveryFailure(event)).await?;
         Ok(Ack::Done)
     }
 

@@ -8,14 +8,13 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use jetcrawl_proto::v1::ResultExpired;
-use jetcrawl_proto::v1::event::Payload;
 use jetcrawl_results::artifacts::job_of;
 use jetcrawl_results::{ObjectMeta, ResultStore, Retention};
 use jetcrawl_streams::job::fold;
-use jetcrawl_streams::{EventStore, JobStatus, RecordedEvent, StoreError};
+use jetcrawl_streams::{Command, EventStore, JobStatus};
 use tracing::{info, warn};
 
-use crate::record::append;
+use crate::record::{NotifyError, record};
 
 /// What one run did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -47,12 +46,8 @@ impl std::fmt::Debug for Purge {
 
 impl Purge {
     /// Removes every job's result stored more than the retention before `now`.
-    pub async fn run_once(&self, now: DateTime<Utc>) -> Result<PurgeReport, StoreError> {
-        let objects = self
-            .results
-            .list()
-            .await
-            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+    pub async fn run_once(&self, now: DateTime<Utc>) -> Result<PurgeReport, NotifyError> {
+        let objects = self.results.list().await?;
         let mut by_job: BTreeMap<String, Vec<ObjectMeta>> = BTreeMap::new();
         for object in objects {
             if let Some(job) = job_of(&object.key) {
@@ -87,7 +82,7 @@ impl Purge {
         job_id: &str,
         objects: Vec<ObjectMeta>,
         newest: DateTime<Utc>,
-    ) -> Result<usize, StoreError> {
+    ) -> Result<usize, NotifyError> {
         let history = self.store.history(job_id).await?;
         let job = fold(&history);
         if job.status != JobStatus::New {
@@ -100,14 +95,7 @@ impl Purge {
                     nanos: 0,
                 }),
             };
-            append(
-                &self.store,
-                job_id,
-                &job.tenant,
-                Payload::ResultExpired(event),
-                expired_since_success,
-            )
-            .await?;
+            record(&self.store, job_id, Command::ExpireResult(event)).await?;
         } else {
             warn!("stored objects of a job with no events; deleting them unrecorded");
         }
@@ -116,22 +104,9 @@ impl Purge {
             match self.results.delete(&object.key).await {
                 Ok(true) => deleted += 1,
                 Ok(false) => {}
-                Err(err) => return Err(StoreError::Unavailable(err.to_string())),
+                Err(err) => return Err(err.into()),
             }
         }
         Ok(deleted)
     }
-}
-
-/// True when the job's latest result already has its ResultExpired.
-fn expired_since_success(history: &[RecordedEvent]) -> bool {
-    history
-        .iter()
-        .rev()
-        .find_map(|e| match e.payload() {
-            Some(Payload::ResultExpired(_)) => Some(true),
-            Some(Payload::JobSucceeded(_)) => Some(false),
-            _ => None,
-        })
-        .unwrap_or(false)
 }

@@ -1,44 +1,70 @@
-//! Appending the notifier's events (WebhookDelivered, WebhookFailed, ResultExpired) to a
-//! job: re-read and retry when another writer appended first.
+//! Recording the notifier's facts on a job (webhook outcomes, result expiry) through the
+//! job's one write path: `execute` decides the command on the job's history, so a fact
+//! already recorded (an append that landed although its answer was lost) is not
+//! recorded twice, and a concurrent change is read and decided again.
 
-use jetcrawl_proto::v1::Event;
-use jetcrawl_proto::v1::event::Payload;
-use jetcrawl_streams::envelope::new_traceparent;
-use jetcrawl_streams::{EventStore, StoreError, new_event};
+use chrono::Utc;
+use jetcrawl_streams::{Basis, Command, EventStore, ExecuteError, Retry, StoreError};
+use thiserror::Error;
 
 /// Actor recorded on the notifier's events.
 pub const ACTOR: &str = "system:notifier";
 
-/// How often a conflicting append is retried.
-const ATTEMPTS: u32 = 8;
+/// Why a notification or a purge step did not settle; the message is tried again.
+#[derive(Debug, Error)]
+pub enum NotifyError {
+    /// Reading the job or a dependency failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Recording the outcome on the job failed.
+    #[error(transparent)]
+    Record(#[from] ExecuteError),
+    /// The result store failed (listing or deleting expired results).
+    #[error("result store: {0}")]
+    Results(#[from] jetcrawl_results::ResultStoreError),
+    /// The tenant's webhook secret could not be read or created.
+    #[error(transparent)]
+    Secrets(#[from] crate::secrets::SecretsError),
+    /// The disabled-endpoints bucket did not answer.
+    #[error("disabled endpoints: {0}")]
+    Disabled(String),
+    /// The job's sealed webhook URL could not be opened.
+    #[error("opening the webhook URL: {0}")]
+    Privacy(#[from] jetcrawl_privacy::PrivacyError),
+    /// The payload could not be encoded: a bug, not worth retrying.
+    #[error("cannot encode the webhook payload: {0}")]
+    Encode(#[from] serde_json::Error),
+}
 
-/// Appends `payload` to job `job_id` of `tenant`. `already` says, from a fresh history,
-/// whether the fact is recorded already (a retried append that did land): then nothing
-/// is appended.
-pub async fn append(
-    store: &EventStore,
-    job_id: &str,
-    tenant: &str,
-    payload: Payload,
-    already: impl Fn(&[jetcrawl_streams::RecordedEvent]) -> bool,
-) -> Result<(), StoreError> {
-    let mut last_err = None;
-    for _ in 0..ATTEMPTS {
-        let history = store.history(job_id).await?;
-        if already(&history) {
-            return Ok(());
-        }
-        let last = history.last().map_or(0, |e| e.sequence);
-        let event: Event = new_event(job_id, tenant, ACTOR, &new_traceparent(), payload.clone());
-        match store.append(last, &[event]).await {
-            // A duplicate means JetStream saw this (job, expected sequence) before: it
-            // may have been another writer's event, so check the history again.
-            Ok(appended) if appended.duplicate => continue,
-            Ok(_) => return Ok(()),
-            Err(err @ StoreError::Conflict { .. }) => last_err = Some(err),
-            Err(err) => return Err(err),
+impl NotifyError {
+    /// True when handling the message again later may succeed.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Store(err) => err.is_transient(),
+            Self::Record(err) => err.is_transient(),
+            Self::Privacy(err) => !matches!(err, jetcrawl_privacy::PrivacyError::Corrupt(_)),
+            Self::Encode(_) => false,
+            Self::Results(_) | Self::Secrets(_) | Self::Disabled(_) => true,
         }
     }
-    Err(last_err
-        .unwrap_or_else(|| StoreError::Unavailable(format!("could not append to job {job_id}"))))
+}
+
+/// Records `command` on job `job_id` (its events end up in the job's history, or are
+/// there already).
+pub async fn record(
+    store: &EventStore,
+    job_id: &str,
+    command: Command,
+) -> Result<(), ExecuteError> {
+    store
+        .execute(
+            job_id,
+            Basis::Load,
+            ACTOR,
+            command,
+            Utc::now(),
+            Retry::CONFLICTS_ONLY,
+        )
+        .await?;
+    Ok(())
 }

@@ -13,7 +13,7 @@ use futures::StreamExt;
 use jetcrawl_streams::job::reason;
 use jetcrawl_streams::subjects::{ADVISORIES_STREAM, JOBS_STREAM, job_id_of};
 use jetcrawl_streams::topology::{DEADLETTER_CONSUMER, WORKERS_CONSUMER, bind_consumer};
-use jetcrawl_streams::{Command, DecideError, EventStore, ExecuteError, StoreError};
+use jetcrawl_streams::{Basis, Command, DecideError, EventStore, ExecuteError, Retry, StoreError};
 use serde::Deserialize;
 use tracing::{Instrument, error, info, info_span, warn};
 
@@ -120,7 +120,17 @@ async fn dead_letter(
         reason: reason::MAX_DELIVERIES.to_owned(),
         work_sequence: advisory.stream_seq,
     };
-    match store.execute(&job_id, actor, command).await {
+    let executed = store
+        .execute(
+            &job_id,
+            Basis::Load,
+            actor,
+            command,
+            chrono::Utc::now(),
+            Retry::CONFLICTS_ONLY,
+        )
+        .await;
+    match executed {
         Ok(done) => {
             info!(
                 deliveries = advisory.deliveries,
@@ -133,6 +143,7 @@ async fn dead_letter(
             let benign = matches!(
                 error,
                 DecideError::Terminal { .. }
+                    | DecideError::StaleWork { .. }
                     | DecideError::InvalidTransition { .. }
                     | DecideError::NotFound
             );

@@ -28,7 +28,6 @@ pub mod phase;
 pub mod politeness;
 pub mod pool;
 pub mod results;
-pub mod ssrf;
 pub mod thumbnail;
 pub mod watch;
 pub mod worker;

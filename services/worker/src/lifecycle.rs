@@ -1,27 +1,27 @@
 //! Recording a job's attempt in its history: begin it (or defer it, or find there is
-//! nothing to do), then conclude it. Each append expects the job's last sequence; on a
-//! conflict the job is re-read and the command decided again, a bounded number of times.
+//! nothing to do), then conclude it. Both go through the job's one write path,
+//! `EventStore::execute`: `decide` on the job's state, append at its last sequence, and
+//! on a concurrent change read and decide again.
 
-use std::time::Duration;
+mod intent;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
+use jetcrawl_privacy::PrivacyError;
 use jetcrawl_proto::v1::event::Payload;
 use jetcrawl_streams::job::fold;
 use jetcrawl_streams::{
-    Command, DecideError, EventStore, Job, JobStatus, RecordedEvent, StoreError, decide,
+    Basis, Command, DecideError, EventStore, ExecuteError, Job, RecordedEvent, Retry,
 };
 
-use crate::gate::{AlwaysReady, AttemptOutcome, Slot, SlotGate};
-
-/// Appends tried before giving up on a job that keeps changing under us.
-const APPEND_TRIES: usize = 5;
+use crate::gate::{AlwaysReady, SlotGate};
+use intent::StartIntent;
 
 /// What beginning an attempt led to.
 #[derive(Debug)]
 pub enum Started {
     /// Run attempt `attempt`; `job` already includes the JobStarted event.
     Run {
-        /// The job after JobStarted.
+        /// The job after JobStarted, its spec opened.
         job: Box<Job>,
         /// The attempt number.
         attempt: u32,
@@ -34,10 +34,10 @@ pub enum Started {
     /// The gate asked to wait: JobDeferred was recorded; its own message carries on.
     Deferred {
         /// When the job may start.
-        not_before: DateTime<Utc>,
+        not_before: chrono::DateTime<Utc>,
     },
     /// The job is deferred until later: put the message back for this long.
-    Wait(Duration),
+    Wait(std::time::Duration),
     /// Nothing to do: the job ended already, does not exist, or this message is stale.
     Discard(String),
     /// robots.txt disallows one of the job's URLs: RobotsDisallowed, JobDeadLettered and
@@ -56,18 +56,18 @@ pub enum Concluded {
     Superseded(String),
 }
 
-/// Why a history write did not happen.
+/// Why a history write did not happen; the message is redelivered and tried again.
 #[derive(Debug, thiserror::Error)]
 pub enum RecordError {
-    /// The event log is unreachable; try again later.
+    /// Beginning the attempt failed (the event log, or opening the job's spec).
     #[error(transparent)]
-    Store(#[from] StoreError),
-    /// The job kept changing concurrently.
-    #[error("job {0} changed {APPEND_TRIES} times while recording; giving up for now")]
-    Contended(String),
+    Begin(#[from] ExecuteError<PrivacyError>),
+    /// Recording the attempt's outcome failed.
+    #[error(transparent)]
+    Conclude(#[from] ExecuteError),
 }
 
-/// Records events through `decide`, retrying on concurrent changes.
+/// Records a job's attempts as one worker.
 #[derive(Clone)]
 pub struct Recorder {
     /// The event log.
@@ -85,7 +85,7 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    /// Loads the job and records the start of its next attempt (no gate, any message).
+    /// Records the start of the job's next attempt (no gate, any message).
     pub async fn start(&self, job_id: &str) -> Result<Started, RecordError> {
         self.begin(job_id, 0, &AlwaysReady).await
     }
@@ -102,12 +102,9 @@ impl Recorder {
         self.begin_from(job_id, None, work_sequence, gate).await
     }
 
-    /// [`Self::begin`], starting from `submitted` when the work message is the job's
-    /// JobSubmitted: a job whose history is that one event (the usual first attempt)
-    /// then needs no read at all. The guess is safe because the append expects the
-    /// job's last sequence to be the JobSubmitted's: if anything was appended since, the
-    /// append is refused and the job is read and decided again. A decision not to append
-    /// is never taken on the guess.
+    /// [`Self::begin`], deciding first on the job as `submitted` leaves it when the work
+    /// message is the job's JobSubmitted: a job whose history is that one event (the
+    /// usual first attempt) then needs no read at all (`execute`'s fast path).
     pub async fn begin_from(
         &self,
         job_id: &str,
@@ -115,147 +112,95 @@ impl Recorder {
         work_sequence: u64,
         gate: &dyn SlotGate,
     ) -> Result<Started, RecordError> {
-        let (mut job, mut guessed) = match submitted {
+        let basis = match submitted {
             Some(event) if is_submitted_of(&event, job_id) => {
-                (self.open(fold([&event])).await?, true)
+                Basis::Guess(Box::new(fold([&event])))
             }
-            _ => (self.load(job_id).await?, false),
+            _ => Basis::Load,
         };
-        let mut slot = None;
-        for _ in 0..APPEND_TRIES {
-            if let Some(early) = precheck(&job, work_sequence) {
-                if std::mem::take(&mut guessed) {
-                    job = self.load(job_id).await?;
-                    continue;
-                }
-                release_unused(gate, &job, slot.as_ref()).await;
-                return Ok(early);
+        let mut intent = StartIntent {
+            recorder: self,
+            work_sequence,
+            gate,
+            slot: None,
+            opened: None,
+        };
+        let now = Utc::now();
+        let executed = self
+            .store
+            .execute(
+                job_id,
+                basis,
+                &self.actor,
+                &mut intent,
+                now,
+                Retry::CONFLICTS_ONLY,
+            )
+            .await;
+        let started = match executed {
+            Ok(done) => Ok(started(done.job, &done.payloads, intent.opened.take())),
+            Err(ExecuteError::Refused {
+                error: DecideError::NotYet { until },
+                ..
+            }) => Ok(Started::Wait((until - now).to_std().unwrap_or_default())),
+            Err(ExecuteError::Refused { error, .. }) => {
+                Ok(Started::Discard(discard_reason(&error)))
             }
-            let start = Command::Start {
-                worker_id: self.worker_id.clone(),
-                max_attempts: self.max_attempts,
-            };
-            let mut payloads = match decide(&job, start) {
-                Ok(payloads) => payloads,
-                Err(_) if std::mem::take(&mut guessed) => {
-                    job = self.load(job_id).await?;
-                    continue;
-                }
-                Err(err) => {
-                    release_unused(gate, &job, slot.as_ref()).await;
-                    return Ok(Started::Discard(discard_reason(&err)));
-                }
-            };
-            if matches!(payloads.first(), Some(Payload::JobStarted(_))) {
-                if slot.is_none() {
-                    slot = Some(gate.slot(&job).await);
-                }
-                if let Some(instead) = slot.as_ref().and_then(instead_of_start) {
-                    payloads = match decide(&job, instead) {
-                        Ok(payloads) => payloads,
-                        Err(_) if std::mem::take(&mut guessed) => {
-                            job = self.load(job_id).await?;
-                            continue;
-                        }
-                        Err(err) => return Ok(Started::Discard(discard_reason(&err))),
-                    };
-                }
-            }
-            if let (Some(egress), Some(Payload::JobStarted(started))) =
-                (&self.egress, payloads.first_mut())
-            {
-                started.proxy = egress.planned_proxy(&job);
-            }
-            match self.append(&job, &payloads).await {
-                Ok(after) => {
-                    let started = started(after, &payloads);
-                    if !matches!(started, Started::Run { .. }) {
-                        release_unused(gate, &job, slot.as_ref()).await;
-                    }
-                    return Ok(started);
-                }
-                Err(StoreError::Conflict { .. }) => {
-                    guessed = false;
-                    job = self.load(job_id).await?;
-                }
-                Err(err) => {
-                    release_unused(gate, &job, slot.as_ref()).await;
-                    return Err(err.into());
-                }
-            }
+            Err(err) => Err(err.into()),
+        };
+        if !matches!(started, Ok(Started::Run { .. })) {
+            intent.release_unused().await;
         }
-        release_unused(gate, &job, slot.as_ref()).await;
-        Err(RecordError::Contended(job_id.to_owned()))
+        started
     }
 
-    /// Records the end of the running attempt (`Succeed`, `FailAttempt` or `Cancel`).
+    /// Records the end of the running attempt (`Succeed`, `FailAttempt` or `Cancel`),
+    /// deciding first on the job as the attempt began.
     pub async fn conclude(&self, job: &Job, command: Command) -> Result<Concluded, RecordError> {
-        let mut job = job.clone();
-        for _ in 0..APPEND_TRIES {
-            let payloads = match decide(&job, command.clone()) {
-                Ok(payloads) => payloads,
-                Err(err @ DecideError::Terminal { .. }) => {
-                    return Ok(Concluded::Ended(discard_reason(&err)));
-                }
-                Err(err) => return Ok(Concluded::Superseded(discard_reason(&err))),
-            };
-            match self.append(&job, &payloads).await {
-                Ok(_) => return Ok(Concluded::Recorded(payloads)),
-                Err(StoreError::Conflict { .. }) => job = self.load(&job.id).await?,
-                Err(err) => return Err(err.into()),
+        let executed = self
+            .store
+            .execute(
+                &job.id,
+                Basis::Guess(Box::new(job.clone())),
+                &self.actor,
+                command,
+                Utc::now(),
+                Retry::CONFLICTS_ONLY,
+            )
+            .await;
+        match executed {
+            Ok(done) => Ok(Concluded::Recorded(done.payloads)),
+            Err(ExecuteError::Refused {
+                error: error @ DecideError::Terminal { .. },
+                ..
+            }) => Ok(Concluded::Ended(discard_reason(&error))),
+            Err(ExecuteError::Refused { error, .. }) => {
+                Ok(Concluded::Superseded(discard_reason(&error)))
             }
+            Err(err) => Err(err.into()),
         }
-        Err(RecordError::Contended(job.id.clone()))
     }
 
-    /// Loads the job with its spec opened: the worker's one decryption point, so the gate
-    /// and the executor see plain URLs (or `[erased]` once the subject was erased).
-    async fn load(&self, job_id: &str) -> Result<Job, StoreError> {
-        self.open(self.store.load(job_id).await?).await
-    }
-
-    /// Opens the job's sealed spec.
-    async fn open(&self, mut job: Job) -> Result<Job, StoreError> {
+    /// Opens the job's sealed spec: the worker's one decryption point, so the gate and
+    /// the executor see plain URLs (or `[erased]` once the subject was erased).
+    async fn open(&self, mut job: Job) -> Result<Job, PrivacyError> {
         if let (Some(privacy), Some(spec)) = (&self.privacy, &job.spec) {
-            let opened = privacy.open_spec(&job.tenant, spec).await.map_err(|err| {
-                if matches!(err, jetcrawl_privacy::PrivacyError::KeyMissing { .. }) {
+            let opened = privacy.open_spec(&job.tenant, spec).await.inspect_err(|err| {
+                if matches!(err, PrivacyError::KeyMissing { .. }) {
                     // Not an erasure: the job waits (redelivered) and an operator is alarmed.
                     metrics::counter!("jetcrawl_subject_key_missing_total").increment(1);
                     tracing::error!(job_id = %job.id, error = %err, "subject key missing without an erasure");
                 }
-                StoreError::Unavailable(err.to_string())
             })?;
             job.spec = Some(opened.spec);
         }
         Ok(job)
-    }
-
-    /// Appends `payloads` after the job's last event; returns the job with them applied.
-    async fn append(&self, job: &Job, payloads: &[Payload]) -> Result<Job, StoreError> {
-        self.store.append_decided(job, &self.actor, payloads).await
     }
 }
 
 /// True when `event` is the JobSubmitted of `job_id`.
 fn is_submitted_of(event: &RecordedEvent, job_id: &str) -> bool {
     event.event.job_id == job_id && matches!(event.payload(), Some(Payload::JobSubmitted(_)))
-}
-
-/// What to do before deciding a start: nothing left to do, a stale message, or a
-/// deferral still running.
-fn precheck(job: &Job, work_sequence: u64) -> Option<Started> {
-    if job.status == JobStatus::New || job.status.is_terminal() {
-        return None;
-    }
-    if work_sequence != 0 && job.work_sequence != work_sequence {
-        return Some(Started::Discard(format!(
-            "stale work message (stream sequence {work_sequence}); the job's current one is {}",
-            job.work_sequence
-        )));
-    }
-    let not_before = job.not_before.filter(|_| job.status == JobStatus::Queued)?;
-    let wait = (not_before - Utc::now()).to_std().ok()?;
-    (!wait.is_zero()).then_some(Started::Wait(wait))
 }
 
 impl std::fmt::Debug for Recorder {
@@ -267,49 +212,25 @@ impl std::fmt::Debug for Recorder {
     }
 }
 
-fn started(job: Job, payloads: &[Payload]) -> Started {
+/// What the recorded events mean for the message; a started job carries the spec
+/// opened for the slot (the recorded state holds it sealed).
+fn started(mut job: Job, payloads: &[Payload], opened: Option<Job>) -> Started {
     match payloads.first() {
-        Some(Payload::JobStarted(s)) => Started::Run {
-            attempt: s.attempt,
-            job: Box::new(job),
-        },
+        Some(Payload::JobStarted(s)) => {
+            if let Some(opened) = opened {
+                job.spec = opened.spec;
+            }
+            Started::Run {
+                attempt: s.attempt,
+                job: Box::new(job),
+            }
+        }
         Some(Payload::JobDeferred(_)) => Started::Deferred {
             not_before: job.not_before.unwrap_or_else(Utc::now),
         },
         Some(Payload::JobCancelled(_)) => Started::Cancelled,
         Some(Payload::RobotsDisallowed(refused)) => Started::Refused(refused.rule.clone()),
         _ => Started::Exhausted,
-    }
-}
-
-/// What the gate's answer records instead of a start, if anything.
-fn instead_of_start(slot: &Slot) -> Option<Command> {
-    match slot {
-        Slot::Ready => None,
-        Slot::Wait { not_before, reason } => Some(Command::Defer {
-            not_before: timestamp(*not_before),
-            reason: reason.clone(),
-        }),
-        Slot::Defer(deferred) => Some(Command::Wait(deferred.clone())),
-        Slot::Refuse(refused) => Some(Command::RefuseRobots(refused.clone())),
-    }
-}
-
-/// A granted slot whose attempt never started gives its leases back.
-async fn release_unused(gate: &dyn SlotGate, job: &Job, slot: Option<&Slot>) {
-    if slot == Some(&Slot::Ready) {
-        let unused = AttemptOutcome {
-            error: Some(crate::error::ErrorClass::Interrupted),
-            retry_after: None,
-        };
-        gate.finished(job, unused).await;
-    }
-}
-
-fn timestamp(at: DateTime<Utc>) -> prost_types::Timestamp {
-    prost_types::Timestamp {
-        seconds: at.timestamp(),
-        nanos: at.timestamp_subsec_nanos() as i32,
     }
 }
 

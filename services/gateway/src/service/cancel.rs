@@ -3,7 +3,7 @@
 //! FAILED_PRECONDITION naming its state.
 
 use jetcrawl_proto::v1::{CancelJobRequest, CancelJobResponse};
-use jetcrawl_streams::{Command, DecideError, ExecuteError, JobStatus};
+use jetcrawl_streams::{Basis, Command, DecideError, ExecuteError, JobStatus, Retry};
 use tracing::field;
 
 use super::get::{check_job_id, not_found, read_error};
@@ -29,7 +29,14 @@ impl Gateway {
         };
         let done = self
             .store
-            .execute(job_id, &caller.actor, command)
+            .execute(
+                job_id,
+                Basis::Load,
+                &caller.actor,
+                command,
+                chrono::Utc::now(),
+                Retry::CONFLICTS_ONLY,
+            )
             .await
             .map_err(|err| cancel_error(job_id, err))?;
         tracing::info!(state = done.job.status.as_str(), "cancel recorded");
@@ -59,9 +66,10 @@ fn cancel_error(job_id: &str, err: ExecuteError) -> GatewayError {
         ExecuteError::Refused { error, .. } => {
             GatewayError::FailedPrecondition(format!("job {job_id}: {error}"))
         }
-        ExecuteError::Store(err) => read_error(job_id, &err),
-        ExecuteError::Contended(_) => GatewayError::Unavailable(format!(
+        ExecuteError::Store { source, .. } => read_error(job_id, &source),
+        ExecuteError::Contended { .. } => GatewayError::Unavailable(format!(
             "job {job_id} kept changing while cancelling; retry"
         )),
+        ExecuteError::Intent(never) => match never {},
     }
 }

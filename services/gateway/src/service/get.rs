@@ -45,7 +45,9 @@ pub(crate) fn not_found(job_id: &str) -> GatewayError {
 
 pub(crate) fn read_error(job_id: &str, err: &StoreError) -> GatewayError {
     match err {
-        StoreError::Corrupt { .. } => GatewayError::Internal(format!("job {job_id}: {err}")),
+        StoreError::Corrupt { .. } | StoreError::Invalid(_) => {
+            GatewayError::Internal(format!("job {job_id}: {err}"))
+        }
         _ => {
             GatewayError::Unavailable(format!("could not read job {job_id}: {err}; retry shortly"))
         }

@@ -6,7 +6,7 @@ use jetcrawl_projections::list_dead_letters;
 use jetcrawl_proto::v1::{
     ReplayDeadLetterRequest, ReplayDeadLetterResponse, ReplaySkipped, ReplayedJob,
 };
-use jetcrawl_streams::{Command, DecideError, ExecuteError};
+use jetcrawl_streams::{Basis, Command, DecideError, ExecuteError, Retry};
 
 use super::dead_letters::{list_error, scoped_filter};
 use super::get::{check_job_id, not_found, read_error};
@@ -98,7 +98,17 @@ impl Gateway {
             by: caller.actor.clone(),
             reason: reason.to_owned(),
         };
-        let done = self.store.execute(job_id, &caller.actor, command).await?;
+        let done = self
+            .store
+            .execute(
+                job_id,
+                Basis::Load,
+                &caller.actor,
+                command,
+                chrono::Utc::now(),
+                Retry::CONFLICTS_ONLY,
+            )
+            .await?;
         tracing::info!(job_id, "job replayed");
         Ok(done.job.last_sequence)
     }
@@ -113,9 +123,10 @@ fn replay_error(job_id: &str, err: ExecuteError) -> GatewayError {
         ExecuteError::Refused { error, .. } => {
             GatewayError::FailedPrecondition(format!("job {job_id}: {error}"))
         }
-        ExecuteError::Store(err) => read_error(job_id, &err),
-        ExecuteError::Contended(_) => {
+        ExecuteError::Store { source, .. } => read_error(job_id, &source),
+        ExecuteError::Contended { .. } => {
             GatewayError::Unavailable(format!("job {job_id} kept changing while replaying; retry"))
         }
+        ExecuteError::Intent(never) => match never {},
     }
 }

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use jetcrawl_privacy::{Opened, PrivacyError, Subject, SubjectKeys, seal_spec};
 use jetcrawl_proto::v1::JobSpec;
-use jetcrawl_streams::Job;
+use jetcrawl_streams::{Job, Retry};
 
 use super::Gateway;
 use crate::error::GatewayError;
@@ -28,11 +28,6 @@ pub(crate) struct SealedSubmission {
     pub spec_sha256: String,
     pub subject_ref: String,
 }
-
-/// First pause before trying a refused key write again; doubles up to [`RETRY_MAX`].
-pub(crate) const RETRY_FIRST: std::time::Duration = std::time::Duration::from_millis(50);
-/// Longest pause between two tries; the submit budget bounds them all.
-pub(crate) const RETRY_MAX: std::time::Duration = std::time::Duration::from_millis(400);
 
 impl Gateway {
     /// Seals the personal fields of `valid` for job `job_id` of `tenant`, within what is
@@ -61,20 +56,18 @@ impl Gateway {
             // A job that is its own subject has a fresh reference: create, don't look.
             // A bucket electing a leader (a cluster node lost) refuses for a moment:
             // nothing was written, so trying again within the budget is safe.
-            let mut pause = RETRY_FIRST;
-            let key = loop {
-                let key = match valid.spec().data_subject.is_empty() {
-                    true => privacy.keys.create_or_get(tenant, &reference).await,
-                    false => privacy.keys.get_or_create(tenant, &reference).await,
-                };
-                match key {
-                    Err(PrivacyError::Unavailable(_)) => {
-                        tokio::time::sleep(pause).await;
-                        pause = (pause * 2).min(RETRY_MAX);
-                    }
-                    other => break other?,
-                }
-            };
+            let fresh = valid.spec().data_subject.is_empty();
+            let key = Retry::UNTIL_DEADLINE
+                .transient(
+                    || async {
+                        match fresh {
+                            true => privacy.keys.create_or_get(tenant, &reference).await,
+                            false => privacy.keys.get_or_create(tenant, &reference).await,
+                        }
+                    },
+                    |err| matches!(err, PrivacyError::Unavailable(_)),
+                )
+                .await?;
             Ok::<_, PrivacyError>(SealedSubmission {
                 spec: seal_spec(valid.spec(), &key, tenant, &reference)?,
                 spec_sha256: key.digest(&canonical_bytes(valid.spec())),

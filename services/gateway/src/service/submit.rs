@@ -1,15 +1,15 @@
-//! SubmitJob: validate, derive the job id, append `JobSubmitted` at expected subject
-//! sequence 0, and answer within the submit budget.
+//! SubmitJob: validate, derive the job id, execute `Command::Submit` on the fresh job
+//! (one append at expected subject sequence 0, no read), and answer within the submit
+//! budget.
 //!
 //! The expected-sequence check makes idempotency permanent: a repeat after JetStream's
 //! duplicate window still fails the append, and is then answered from the job's history.
 
 use std::time::Instant;
 
-use jetcrawl_proto::v1::event::Payload;
-use jetcrawl_proto::v1::{JobSubmitted, SubmitJobRequest, SubmitJobResponse};
+use jetcrawl_proto::v1::{SubmitJobRequest, SubmitJobResponse};
 use jetcrawl_streams::envelope::new_traceparent;
-use jetcrawl_streams::{StoreError, new_event};
+use jetcrawl_streams::{Basis, Command, DecideError, ExecuteError, Job, Outcome, Retry};
 use tracing::{Span, field};
 
 use super::{Caller, Gateway, job_id_for};
@@ -73,31 +73,48 @@ impl Gateway {
             key,
             spec_sha256: &spec_sha256,
         };
-        let payload = Payload::JobSubmitted(JobSubmitted {
-            spec: Some(sealed.spec),
+        let command = Command::Submit {
+            spec: sealed.spec,
             idempotency_key: key.unwrap_or_default().to_owned(),
             spec_sha256: spec_sha256.clone(),
             subject_ref: sealed.subject_ref,
             domain: valid.spec.domain().to_owned(),
-        });
-        let mut event = new_event(
-            &job_id,
-            &caller.tenant,
-            &caller.actor,
-            &new_traceparent(),
-            payload,
-        );
+        };
+        // A fresh job has no events: decide on that and append at expected sequence 0,
+        // one round trip. A repeated key is refused by the sequence check (or recognised
+        // by its message id), and the job is then read and decided again.
+        let fresh = Job {
+            id: job_id.clone(),
+            tenant: caller.tenant.clone(),
+            traceparent: new_traceparent(),
+            ..Job::default()
+        };
         // occurred_at is when the request arrived, so the projected submit-ACK latency
         // (JetStream's stored time minus occurred_at) covers validation and sealing too.
         let arrived_at =
             chrono::Utc::now() - chrono::Duration::from_std(arrived.elapsed()).unwrap_or_default();
-        event.occurred_at = Some(super::timestamp(arrived_at));
         let budget = self
             .settings
             .submit_budget
             .saturating_sub(arrived.elapsed());
-        match tokio::time::timeout(budget, self.append_submitted(&target, event)).await {
-            Ok(answer) => answer,
+        // A stream electing a leader refuses for a moment: the same events are sent
+        // again until the budget runs out; the message id and the expected sequence let
+        // at most one be stored.
+        let recording = self.store.execute(
+            &job_id,
+            Basis::Guess(Box::new(fresh)),
+            &caller.actor,
+            command,
+            arrived_at,
+            Retry::UNTIL_DEADLINE,
+        );
+        match tokio::time::timeout(budget, recording).await {
+            Ok(Ok(done)) => Ok(SubmitJobResponse {
+                job_id: job_id.clone(),
+                stream_sequence: done.job.submitted_sequence,
+                duplicate: done.duplicate,
+            }),
+            Ok(Err(err)) => existing_or_error(&target, err),
             Err(_) => Err(outcome_unknown(
                 &target,
                 &format!(
@@ -107,65 +124,61 @@ impl Gateway {
             )),
         }
     }
+}
 
-    async fn append_submitted(
-        &self,
-        target: &Target<'_>,
-        event: jetcrawl_proto::v1::Event,
-    ) -> Result<SubmitJobResponse, GatewayError> {
-        // A stream electing a leader refuses for a moment. Sending the same event again
-        // is safe whatever happened to the first: the message id and the expected
-        // sequence 0 let at most one be stored, and a repeat is answered from history.
-        let mut pause = super::seal::RETRY_FIRST;
-        let appended = loop {
-            match self.store.append(0, std::slice::from_ref(&event)).await {
-                Err(StoreError::Unavailable(_)) => {
-                    tokio::time::sleep(pause).await;
-                    pause = (pause * 2).min(super::seal::RETRY_MAX);
-                }
-                other => break other,
-            }
-        };
-        match appended {
-            Ok(appended) if !appended.duplicate => Ok(SubmitJobResponse {
-                job_id: target.job_id.to_owned(),
-                stream_sequence: appended.sequence,
-                duplicate: false,
-            }),
-            // Within the duplicate window JetStream answers a repeat itself; after it, the
-            // expected-sequence check refuses it. Either way the history decides.
-            Ok(_) | Err(StoreError::Conflict { .. }) => self.existing(target).await,
-            Err(err @ StoreError::Corrupt { .. }) => Err(unavailable(target.job_id, &err)),
-            Err(err) => Err(outcome_unknown(target, &err.to_string())),
+/// A repeated key is answered from the original job (read by `execute`); anything
+/// else says whether the job may have been recorded.
+fn existing_or_error(
+    target: &Target<'_>,
+    err: ExecuteError,
+) -> Result<SubmitJobResponse, GatewayError> {
+    let job_id = target.job_id;
+    match err {
+        ExecuteError::Refused {
+            job,
+            error: DecideError::AlreadySubmitted { .. },
+        } => existing(target, &job),
+        ExecuteError::Refused { error, .. } => Err(GatewayError::Internal(format!(
+            "job {job_id}: a submit was refused: {error}"
+        ))),
+        ExecuteError::Store { source, .. } if !source.is_transient() => {
+            Err(GatewayError::Internal(format!("job {job_id}: {source}")))
         }
+        ExecuteError::Store {
+            source,
+            outcome: Outcome::Unknown,
+            ..
+        } => Err(outcome_unknown(target, &source.to_string())),
+        ExecuteError::Store { source, .. } => Err(GatewayError::Unavailable(format!(
+            "job {job_id} was not recorded: {source}; retry with the same idempotency key"
+        ))),
+        ExecuteError::Contended { .. } => Err(GatewayError::Unavailable(format!(
+            "job {job_id} changed concurrently while recording; retry with the same idempotency key"
+        ))),
+        ExecuteError::Intent(never) => match never {},
     }
+}
 
-    /// Answers a repeated key from the original job's history.
-    async fn existing(&self, target: &Target<'_>) -> Result<SubmitJobResponse, GatewayError> {
-        let job_id = target.job_id;
-        let job = self
-            .store
-            .load(job_id)
-            .await
-            .map_err(|err| unavailable(job_id, &err))?;
-        if job.submitted_sequence == 0 {
-            return Err(GatewayError::Unavailable(format!(
-                "job {job_id} exists but its submission is not readable yet; retry with the same idempotency key"
-            )));
-        }
-        if job.tenant == target.tenant && job.spec_sha256 == target.spec_sha256 {
-            return Ok(SubmitJobResponse {
-                job_id: job_id.to_owned(),
-                stream_sequence: job.submitted_sequence,
-                duplicate: true,
-            });
-        }
-        Err(GatewayError::AlreadyExists(format!(
-            "idempotency key {:?} was already used for job {job_id} with a different spec; \
-             use a new key for a different job, or resend the original spec to get job {job_id} back",
-            target.key.unwrap_or_default()
-        )))
+/// Answers a repeated key from the original job.
+fn existing(target: &Target<'_>, job: &Job) -> Result<SubmitJobResponse, GatewayError> {
+    let job_id = target.job_id;
+    if job.submitted_sequence == 0 {
+        return Err(GatewayError::Unavailable(format!(
+            "job {job_id} exists but its submission is not readable yet; retry with the same idempotency key"
+        )));
     }
+    if job.tenant == target.tenant && job.spec_sha256 == target.spec_sha256 {
+        return Ok(SubmitJobResponse {
+            job_id: job_id.to_owned(),
+            stream_sequence: job.submitted_sequence,
+            duplicate: true,
+        });
+    }
+    Err(GatewayError::AlreadyExists(format!(
+        "idempotency key {:?} was already used for job {job_id} with a different spec; \
+         use a new key for a different job, or resend the original spec to get job {job_id} back",
+        target.key.unwrap_or_default()
+    )))
 }
 
 /// A submit whose append was sent but not confirmed: it may be stored (and will then
@@ -184,15 +197,6 @@ fn outcome_unknown(target: &Target<'_>, why: &str) -> GatewayError {
     GatewayError::Unavailable(format!(
         "outcome unknown: job {job_id} may or may not have been recorded ({why}); {retry}"
     ))
-}
-
-fn unavailable(job_id: &str, err: &StoreError) -> GatewayError {
-    match err {
-        StoreError::Corrupt { .. } => GatewayError::Internal(format!("job {job_id}: {err}")),
-        _ => GatewayError::Unavailable(format!(
-            "could not record job {job_id}: {err}; retry with the same idempotency key"
-        )),
-    }
 }
 
 fn record_submit(outcome: Result<(), &GatewayError>, arrived: Instant) {

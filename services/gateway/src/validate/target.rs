@@ -1,9 +1,9 @@
 //! Target URLs: absolute http(s) URLs without credentials, and not aimed at the
-//! gateway's own network unless the deployment allows it.
+//! gateway's own network unless the deployment allows it. The address classes are
+//! those of `jetcrawl-egress`, the same the worker applies after resolution.
 
-use std::net::{Ipv4Addr, Ipv6Addr};
-
-use url::{Host, Url};
+use jetcrawl_egress::{TargetPolicy, check_literal};
+use url::Url;
 
 use super::limits::{Limits, MAX_URL_CHARS, quote};
 
@@ -40,66 +40,15 @@ pub fn parse_target(raw: &str, limits: &Limits) -> Result<Url, String> {
                 .to_owned(),
         );
     }
-    let host = url.host().ok_or_else(|| {
-        format!(
+    if url.host().is_none() {
+        return Err(format!(
             "{} has no host; write it like https://example.com/page",
             quote(&shown)
-        )
-    })?;
-    if !limits.allow_private_targets
-        && let Some(kind) = private_kind(&host)
-    {
-        return Err(format!(
-            "host {host} is {kind}; private targets are refused unless the gateway runs with \
-             JETCRAWL_ALLOW_PRIVATE_TARGETS=true"
         ));
     }
+    let policy = TargetPolicy::submitted_targets(limits.allow_private_targets);
+    check_literal(&url, &policy).map_err(|refusal| format!("host {refusal}"))?;
     Ok(url)
-}
-
-/// Why `host` points into a private network, if it does.
-fn private_kind(host: &Host<&str>) -> Option<&'static str> {
-    match host {
-        Host::Domain(name) => {
-            let name = name.trim_end_matches('.');
-            (name == "localhost" || name.ends_with(".localhost")).then_some("localhost")
-        }
-        Host::Ipv4(ip) => private_v4(*ip),
-        Host::Ipv6(ip) => private_v6(*ip),
-    }
-}
-
-fn private_v4(ip: Ipv4Addr) -> Option<&'static str> {
-    if ip.is_loopback() {
-        Some("a loopback address")
-    } else if ip.is_private() {
-        Some("a private address")
-    } else if ip.is_link_local() {
-        Some("a link-local address")
-    } else if ip.is_unspecified() {
-        Some("the unspecified address")
-    } else if ip.is_broadcast() {
-        Some("the broadcast address")
-    } else {
-        None
-    }
-}
-
-fn private_v6(ip: Ipv6Addr) -> Option<&'static str> {
-    if let Some(v4) = ip.to_ipv4_mapped() {
-        return private_v4(v4);
-    }
-    if ip.is_loopback() {
-        Some("a loopback address")
-    } else if ip.is_unspecified() {
-        Some("the unspecified address")
-    } else if ip.is_unique_local() {
-        Some("a private (unique local) address")
-    } else if ip.is_unicast_link_local() {
-        Some("a link-local address")
-    } else {
-        None
-    }
 }
 
 /// `raw` with anything between `//` and `@` masked, so error messages never echo a

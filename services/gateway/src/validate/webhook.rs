@@ -3,11 +3,11 @@
 //! the platform itself makes, so private and link-local hosts (cloud metadata at
 //! 169.254.169.254, the cluster's own 10.x network) are refused always. Loopback is
 //! accepted only where private targets are (`JETCRAWL_ALLOW_PRIVATE_TARGETS`, local
-//! development and tests). The notifier checks the resolved addresses again (ADR 0013).
+//! development and tests). The classes are those of `jetcrawl-egress`; the notifier
+//! checks the resolved addresses again with the same policy (ADRs 0013 and 0032).
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-
-use url::{Host, Url};
+use jetcrawl_egress::{TargetPolicy, check_literal};
+use url::Url;
 
 use super::limits::Limits;
 use super::target::parse_target;
@@ -31,72 +31,9 @@ pub fn parse_webhook(raw: &str, limits: &Limits) -> Result<Url, String> {
         ..*limits
     };
     let url = parse_target(raw, &syntax_only)?;
-    let refusal = match url.host() {
-        Some(Host::Ipv4(ip)) => classify(IpAddr::V4(ip)),
-        Some(Host::Ipv6(ip)) => classify(IpAddr::V6(ip)),
-        Some(Host::Domain(name)) => {
-            let name = name.trim_end_matches('.').to_ascii_lowercase();
-            (name == "localhost" || name.ends_with(".localhost")).then_some(Class::Loopback)
-        }
-        None => None,
-    };
-    match refusal {
-        None => Ok(url),
-        Some(Class::Loopback) if limits.allow_private_targets => Ok(url),
-        Some(Class::Loopback) => Err(format!(
-            "webhook host {} is a loopback address; webhooks must reach a public endpoint",
-            url.host_str().unwrap_or_default()
-        )),
-        Some(Class::Internal(kind)) => Err(format!(
-            "webhook host {} is {kind}; webhooks never go to private or link-local networks \
-             (whatever JETCRAWL_ALLOW_PRIVATE_TARGETS says): use a public endpoint",
-            url.host_str().unwrap_or_default()
-        )),
-    }
-}
-
-enum Class {
-    Loopback,
-    Internal(&'static str),
-}
-
-fn classify(ip: IpAddr) -> Option<Class> {
-    match ip {
-        IpAddr::V4(v4) => classify_v4(v4),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => classify_v4(v4),
-            None => classify_v6(v6),
-        },
-    }
-}
-
-fn classify_v4(ip: Ipv4Addr) -> Option<Class> {
-    let [a, b, ..] = ip.octets();
-    if ip.is_loopback() {
-        Some(Class::Loopback)
-    } else if ip.is_link_local() {
-        Some(Class::Internal("a link-local address"))
-    } else if ip.is_private() || (a == 100 && (64..128).contains(&b)) {
-        Some(Class::Internal("a private address"))
-    } else if ip.is_unspecified() || a == 0 || ip.is_broadcast() || ip.is_multicast() {
-        Some(Class::Internal("not a unicast address"))
-    } else {
-        None
-    }
-}
-
-fn classify_v6(ip: Ipv6Addr) -> Option<Class> {
-    if ip.is_loopback() {
-        Some(Class::Loopback)
-    } else if ip.is_unicast_link_local() {
-        Some(Class::Internal("a link-local address"))
-    } else if ip.is_unique_local() {
-        Some(Class::Internal("a private (unique local) address"))
-    } else if ip.is_unspecified() || ip.is_multicast() {
-        Some(Class::Internal("not a unicast address"))
-    } else {
-        None
-    }
+    let policy = TargetPolicy::webhooks(limits.allow_private_targets);
+    check_literal(&url, &policy).map_err(|refusal| format!("webhook host {refusal}"))?;
+    Ok(url)
 }
 
 #[cfg(test)]
@@ -123,6 +60,8 @@ mod tests {
                 "[fe80::1]",
                 "[fd00::1]",
                 "[::ffff:10.0.0.1]",
+                "[64:ff9b::a9fe:a9fe]",
+                "[2002:7f00:1::]",
             ] {
                 let url = format!("http://{host}/hook");
                 assert!(

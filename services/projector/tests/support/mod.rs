@@ -10,15 +10,18 @@ pub mod recreate;
 use std::time::{Duration, Instant};
 
 use async_nats::jetstream::Context;
+use chrono::Utc;
 use jetcrawl_local::{NatsOptions, NatsServer, Postgres, PostgresOptions};
 use jetcrawl_projections::{
     JOBS_PROJECTION, JobRow, checkpoint, fold_rows, get_job_row, job_events_for,
 };
 use jetcrawl_proto::v1::{JobAttemptFailed, JobSpec, JobSucceeded};
-use jetcrawl_streams::envelope::{decode, new_event};
+use jetcrawl_streams::envelope::decode;
 use jetcrawl_streams::job::fold;
 use jetcrawl_streams::subjects::JOBS_STREAM;
-use jetcrawl_streams::{Command, EventStore, Job, RecordedEvent, Topology, decide, evolve};
+use jetcrawl_streams::{
+    Admission, Basis, Command, EventStore, Job, RecordedEvent, Retry, Topology,
+};
 use sqlx::PgPool;
 
 /// Attempts allowed per job in the generated load.
@@ -150,13 +153,19 @@ pub async fn drive_job(store: &EventStore, job_id: &str, tenant: &str, path: Pat
         urls: vec![url],
         ..Default::default()
     };
-    let mut job = Job::default();
+    let mut job = Job {
+        id: job_id.to_owned(),
+        tenant: tenant.to_owned(),
+        ..Job::default()
+    };
     let submit = Command::Submit {
         spec,
         idempotency_key: String::new(),
         spec_sha256: "sha".into(),
+        subject_ref: String::new(),
+        domain: format!("{tenant}.example"),
     };
-    step(store, &mut job, job_id, tenant, submit).await;
+    step(store, &mut job, job_id, submit).await;
     let steps: Vec<Command> = match path {
         Path::Succeeds => vec![start(), succeed(1)],
         Path::RetriesThenSucceeds => vec![start(), fail(1, true), start(), succeed(2)],
@@ -164,7 +173,7 @@ pub async fn drive_job(store: &EventStore, job_id: &str, tenant: &str, path: Pat
         Path::StaysQueued => vec![],
     };
     for command in steps {
-        step(store, &mut job, job_id, tenant, command).await;
+        step(store, &mut job, job_id, command).await;
     }
 }
 
@@ -172,6 +181,9 @@ fn start() -> Command {
     Command::Start {
         worker_id: "w1".into(),
         max_attempts: MAX_ATTEMPTS,
+        work_sequence: 0,
+        admission: Admission::Ready,
+        proxy: String::new(),
     }
 }
 
@@ -198,26 +210,21 @@ fn fail(attempt: u32, retryable: bool) -> Command {
     }
 }
 
-async fn step(store: &EventStore, job: &mut Job, id: &str, tenant: &str, command: Command) {
-    let payloads = decide(job, command).expect("command accepted");
-    let events: Vec<_> = payloads
-        .into_iter()
-        .map(|p| new_event(id, tenant, "test", "", p))
-        .collect();
-    let appended = store
-        .append(job.last_sequence, &events)
+/// Records `command` through the job's one write path, from the state known so far.
+async fn step(store: &EventStore, job: &mut Job, id: &str, command: Command) {
+    let basis = Basis::Guess(Box::new(std::mem::take(job)));
+    let done = store
+        .execute(
+            id,
+            basis,
+            "test",
+            command,
+            Utc::now(),
+            Retry::CONFLICTS_ONLY,
+        )
         .await
-        .expect("append");
-    let first = appended.sequence + 1 - events.len() as u64;
-    for (i, event) in events.into_iter().enumerate() {
-        *job = evolve(
-            std::mem::take(job),
-            &RecordedEvent {
-                sequence: first + i as u64,
-                event,
-            },
-        );
-    }
+        .expect("command recorded");
+    *job = done.job;
 }
 
 /// Every message of the stream, decoded, in order.

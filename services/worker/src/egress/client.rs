@@ -6,11 +6,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::redirect::{Attempt, Policy};
-use url::Host;
 
-use super::policy::{TargetPolicy, check_scheme};
-use super::proxies::ProxyEndpoint;
-use super::resolve::CheckedResolver;
+use jetcrawl_egress::proxy::ProxyEndpoint;
+use jetcrawl_egress::{CheckedResolver, TargetPolicy};
+
+use super::refusal::{check_scheme, refused};
 use crate::error::{ErrorClass, JobError};
 
 /// Redirect hops the shared client follows before giving up.
@@ -74,29 +74,20 @@ pub(crate) fn checked_redirects(policy: Arc<TargetPolicy>) -> Policy {
 }
 
 /// The checks a redirect hop gets before any connection: the scheme, and an IP literal
-/// host against the policy (with its port).
+/// or `localhost` host against the policy (with its port).
 pub(crate) fn hop_check(url: &url::Url, policy: &TargetPolicy) -> Result<(), JobError> {
     check_scheme(url)?;
-    let port = url.port_or_known_default().unwrap_or(80);
-    let ip = match url.host() {
-        Some(Host::Ipv4(v4)) => v4.into(),
-        Some(Host::Ipv6(v6)) => v6.into(),
-        _ => return Ok(()),
-    };
-    let host = url.host_str().unwrap_or_default();
-    policy
-        .check(host, ip, port)
-        .map_err(|refusal| refusal.for_url(url.as_str()))
+    jetcrawl_egress::check_literal(url, policy).map_err(|refusal| refused(url.as_str(), &refusal))
 }
 
 /// The job error inside a reqwest error, when our resolver or redirect policy refused.
 pub(crate) fn refusal_in(err: &reqwest::Error) -> Option<JobError> {
+    if let Some(refusal) = jetcrawl_egress::refusal_in(err) {
+        let url = err.url().map_or(refusal.host.as_str(), |u| u.as_str());
+        return Some(refused(url, refusal));
+    }
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(cause) = source {
-        if let Some(refusal) = cause.downcast_ref::<super::policy::Refusal>() {
-            let url = err.url().map(|u| u.as_str()).unwrap_or(&refusal.host);
-            return Some(refusal.for_url(url));
-        }
         if let Some(job) = cause.downcast_ref::<JobError>() {
             return Some(job.clone());
         }

@@ -2,10 +2,10 @@
 
 use std::time::Duration;
 
+use jetcrawl_egress::proxy::{PoolPolicy, parse_proxies};
+use jetcrawl_egress::{Resolver, TargetPolicy, parse_allow_list};
+
 use super::handle::EgressSettings;
-use super::policy::{TargetPolicy, parse_allow_list};
-use super::proxies::{PoolPolicy, parse_proxies};
-use super::resolve::Resolver;
 use crate::error::{ErrorClass, JobError};
 
 /// Allow-list, resolver overrides and the proxy pool.
@@ -57,8 +57,9 @@ impl EgressArgs {
         user_agent: &str,
     ) -> Result<EgressSettings, JobError> {
         let invalid = |message: String| JobError::new(ErrorClass::InvalidSpec, message);
-        let allowed = parse_allow_list(&self.allow_targets).map_err(invalid)?;
-        let resolver = Resolver::with_overrides(&self.resolve).map_err(invalid)?;
+        let allowed = parse_allow_list(&self.allow_targets).map_err(|e| invalid(e.to_string()))?;
+        let resolver =
+            Resolver::with_overrides(&self.resolve).map_err(|e| invalid(e.to_string()))?;
         let mut proxies = parse_proxies(&self.proxies).map_err(invalid)?;
         if let Some(path) = &self.proxies_file {
             let text = std::fs::read_to_string(path).map_err(|err| {

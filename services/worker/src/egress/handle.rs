@@ -8,10 +8,10 @@ use std::time::{Duration, Instant};
 
 use url::{Host, Url};
 
+use jetcrawl_egress::proxy::{PoolPolicy, ProxyEndpoint, ProxyPool, Route};
+use jetcrawl_egress::{CheckedResolver, Resolver, TargetPolicy};
+
 use super::client::{self, checked_redirects};
-use super::policy::TargetPolicy;
-use super::proxies::{PoolPolicy, ProxyEndpoint, ProxyPool, Route};
-use super::resolve::{CheckedResolver, Resolver};
 use crate::error::JobError;
 
 /// How to build an [`Egress`].
@@ -199,7 +199,8 @@ impl Egress {
 
     /// Checks `url`'s scheme, resolves it and checks every address with its port.
     pub async fn check_url(&self, url: &Url) -> Result<Vec<IpAddr>, JobError> {
-        self.inner.policy.check_url(url, &self.inner.resolver).await
+        let pinned = jetcrawl_egress::pin(url, &self.inner.policy, &self.inner.resolver).await?;
+        Ok(pinned.ips())
     }
 
     /// Whether a hop to `url` over `route` must be resolved and checked before sending:

@@ -78,7 +78,7 @@ impl HttpFetcher {
             if self.egress.needs_precheck(url, route) {
                 self.egress.check_url(url).await?;
             } else {
-                crate::egress::policy::check_scheme(url)?;
+                crate::egress::check_scheme(url)?;
             }
             EgressTrail::record(&self.egress.label(route));
             let remaining = deadline.saturating_duration_since(Instant::now());
@@ -119,7 +119,7 @@ fn retry_after(response: &reqwest::Response) -> Option<std::time::Duration> {
         return None;
     }
     let value = response.headers().get(reqwest::header::RETRY_AFTER)?;
-    jetcrawl_crawl::parse_retry_after(value.to_str().ok()?, chrono::Utc::now())
+    jetcrawl_egress::parse_retry_after(value.to_str().ok()?, chrono::Utc::now())
 }
 
 fn parse(url: &str) -> Result<Url, JobError> {

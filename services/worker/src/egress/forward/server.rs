@@ -6,7 +6,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use tokio::task::JoinHandle;
 
 use super::session;
-use crate::egress::Egress;
+use crate::egress::handle::Egress;
 use crate::error::{ErrorClass, JobError};
 
 /// A running forward proxy.

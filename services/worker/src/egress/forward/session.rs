@@ -5,14 +5,14 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
+use jetcrawl_egress::proxy::{ProxyKind, Route};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use url::Url;
 
 use super::head::{Head, read_head};
 use super::upstream::{Dest, UpstreamError, basic_auth, open_http_proxy, open_tunnel};
-use crate::egress::Egress;
-use crate::egress::proxies::{ProxyKind, Route};
+use crate::egress::handle::Egress;
 use crate::error::ErrorClass;
 
 /// How long the browser may take to send a request head.

@@ -6,11 +6,11 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use base64::Engine as _;
+use jetcrawl_egress::proxy::{ProxyEndpoint, ProxyKind};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::head::read_head;
-use crate::egress::proxies::{ProxyEndpoint, ProxyKind};
 
 /// How long connecting plus a proxy handshake may take.
 const OPEN_TIMEOUT: Duration = Duration::from_secs(10);

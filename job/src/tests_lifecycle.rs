@@ -7,8 +7,8 @@ use jetcrawl_proto::v1::{
     JobSucceeded,
 };
 
-use super::tests::{MAX, attempt_failed, failure, given, start, started, submitted};
-use super::{Command, DecideError, JobStatus, decide};
+use crate::tests::{MAX, attempt_failed, failure, given, start, started, submitted, when};
+use crate::{Admission, Command, DecideError, JobStatus};
 
 fn ts(seconds: i64) -> prost_types::Timestamp {
     prost_types::Timestamp { seconds, nanos: 0 }
@@ -29,7 +29,7 @@ fn dead_lettered_after_four() -> Vec<Payload> {
     }
     history.push(started(4));
     history.extend(
-        decide(
+        when(
             &given(history.clone()),
             Command::FailAttempt {
                 failure: failure(4, true),
@@ -39,6 +39,16 @@ fn dead_lettered_after_four() -> Vec<Payload> {
         .expect("last attempt fails"),
     );
     history
+}
+
+fn start_with(admission: Admission) -> Command {
+    Command::Start {
+        worker_id: "w2".into(),
+        max_attempts: MAX,
+        work_sequence: 0,
+        admission,
+        proxy: String::new(),
+    }
 }
 
 fn replay() -> Command {
@@ -61,7 +71,7 @@ fn given_dead_lettered_when_replayed_then_a_fresh_round_of_attempts_keeps_the_hi
     let job = given(history.clone());
     assert_eq!(job.status, JobStatus::Failed);
     assert!(job.dead_lettered);
-    let events = decide(&job, replay()).expect("replay accepted");
+    let events = when(&job, replay()).expect("replay accepted");
     assert!(
         matches!(events.as_slice(), [Payload::JobReplayed(JobReplayed { by, .. })] if by == "admin:ops")
     );
@@ -76,7 +86,7 @@ fn given_dead_lettered_when_replayed_then_a_fresh_round_of_attempts_keeps_the_hi
         "the JobReplayed message is the job's work message now"
     );
     assert_eq!(
-        decide(&replayed, start()),
+        when(&replayed, start()),
         Ok(vec![Payload::JobStarted(JobStarted {
             attempt: 1,
             worker_id: "w2".into(),
@@ -97,20 +107,20 @@ fn given_a_job_not_failed_when_replayed_then_refused_naming_its_state() {
             ..Default::default()
         }),
     ]);
-    let err = decide(&succeeded, replay()).expect_err("refused");
+    let err = when(&succeeded, replay()).expect_err("refused");
     assert_eq!(
         err.to_string(),
         "cannot replay a job that is succeeded; only a failed (dead-lettered) job can be replayed"
     );
     let running = given(vec![submitted(), started(1)]);
-    assert!(decide(&running, replay()).is_err());
-    assert_eq!(decide(&given(vec![]), replay()), Err(DecideError::NotFound));
+    assert!(when(&running, replay()).is_err());
+    assert_eq!(when(&given(vec![]), replay()), Err(DecideError::NotFound));
 }
 
 #[test]
 fn given_queued_when_a_cancel_is_requested_then_cancelled_at_once() {
     let job = given(vec![submitted()]);
-    let events = decide(&job, request_cancel()).expect("accepted");
+    let events = when(&job, request_cancel()).expect("accepted");
     match events.as_slice() {
         [Payload::JobCancelled(c)] => assert!(c.reason.contains("client:acme"), "{}", c.reason),
         other => panic!("expected JobCancelled, got {other:?}"),
@@ -120,7 +130,7 @@ fn given_queued_when_a_cancel_is_requested_then_cancelled_at_once() {
 #[test]
 fn given_running_when_a_cancel_is_requested_then_the_worker_is_asked_to_stop() {
     let job = given(vec![submitted(), started(1)]);
-    let events = decide(&job, request_cancel()).expect("accepted");
+    let events = when(&job, request_cancel()).expect("accepted");
     assert!(matches!(
         events.as_slice(),
         [Payload::JobCancelRequested(_)]
@@ -130,11 +140,11 @@ fn given_running_when_a_cancel_is_requested_then_the_worker_is_asked_to_stop() {
     let asked = given(history.clone());
     assert_eq!(asked.status, JobStatus::Running);
     assert_eq!(
-        decide(&asked, request_cancel()),
+        when(&asked, request_cancel()),
         Ok(vec![]),
         "a second request adds nothing"
     );
-    let stop = decide(
+    let stop = when(
         &asked,
         Command::Cancel {
             reason: "stopped at a step boundary".into(),
@@ -156,10 +166,10 @@ fn given_a_cancel_request_when_the_job_is_redelivered_or_fails_then_it_ends_canc
     ];
     let job = given(history);
     assert!(matches!(
-        decide(&job, start()).expect("decided").as_slice(),
+        when(&job, start()).expect("decided").as_slice(),
         [Payload::JobCancelled(_)]
     ));
-    let failed = decide(
+    let failed = when(
         &job,
         Command::FailAttempt {
             failure: failure(1, true),
@@ -178,7 +188,7 @@ fn given_a_cancel_request_when_the_job_is_redelivered_or_fails_then_it_ends_canc
 #[test]
 fn given_finished_when_a_cancel_is_requested_then_refused_with_its_state() {
     let job = given(dead_lettered_after_four());
-    let err = decide(&job, request_cancel()).expect_err("finished");
+    let err = when(&job, request_cancel()).expect_err("finished");
     assert_eq!(
         err,
         DecideError::Terminal {
@@ -202,7 +212,7 @@ fn given_many_deferrals_then_the_job_still_gets_all_its_attempts() {
     assert_eq!(job.status, JobStatus::Queued);
     assert_eq!(job.not_before.map(|t| t.timestamp()), Some(100));
     assert_eq!(
-        decide(&job, start()),
+        when(&job, start()),
         Ok(vec![Payload::JobStarted(JobStarted {
             attempt: 4,
             worker_id: "w2".into(),
@@ -214,26 +224,17 @@ fn given_many_deferrals_then_the_job_still_gets_all_its_attempts() {
 #[test]
 fn given_queued_when_deferred_then_job_deferred_and_the_deferral_is_the_work_message() {
     let job = given(vec![submitted()]);
-    let events = decide(
-        &job,
-        Command::Defer {
-            not_before: ts(100),
-            reason: "domain quota".into(),
-        },
-    )
-    .expect("accepted");
+    let wait = Admission::Wait {
+        not_before: crate::to_datetime(&ts(2_000)),
+        reason: "domain quota".into(),
+    };
+    let events = when(&job, start_with(wait.clone())).expect("accepted");
     assert!(matches!(events.as_slice(), [Payload::JobDeferred(_)]));
     let after = given(vec![submitted(), deferred()]);
     assert_eq!(after.work_sequence, 2);
-    assert!(
-        decide(
-            &given(vec![]),
-            Command::Defer {
-                not_before: ts(1),
-                reason: String::new()
-            }
-        )
-        .is_err()
+    assert_eq!(
+        when(&given(vec![]), start_with(wait)),
+        Err(DecideError::NotFound)
     );
 }
 
@@ -245,7 +246,7 @@ fn given_a_lost_last_attempt_when_deliveries_run_out_then_dead_lettered_with_eve
         attempt_failed(1, true),
         started(2),
     ]);
-    let events = decide(
+    let events = when(
         &job,
         Command::DeadLetter {
             reason: "max_deliveries".into(),
@@ -285,10 +286,10 @@ fn given_succeeded_when_anything_but_replay_then_refused_as_terminal() {
     ]);
     for command in [
         start(),
-        Command::Defer {
-            not_before: ts(1),
+        start_with(Admission::Wait {
+            not_before: crate::to_datetime(&ts(1)),
             reason: String::new(),
-        },
+        }),
         Command::DeadLetter {
             reason: "max_deliveries".into(),
             work_sequence: 0,
@@ -296,7 +297,7 @@ fn given_succeeded_when_anything_but_replay_then_refused_as_terminal() {
         request_cancel(),
     ] {
         assert_eq!(
-            decide(&job, command),
+            when(&job, command),
             Err(DecideError::Terminal {
                 status: JobStatus::Succeeded
             })
@@ -307,7 +308,7 @@ fn given_succeeded_when_anything_but_replay_then_refused_as_terminal() {
 #[test]
 fn given_a_newer_work_message_when_an_old_one_runs_out_of_deliveries_then_refused() {
     let job = given(vec![submitted(), deferred(), started(1)]);
-    let err = decide(
+    let err = when(
         &job,
         Command::DeadLetter {
             reason: "max_deliveries".into(),
@@ -315,9 +316,11 @@ fn given_a_newer_work_message_when_an_old_one_runs_out_of_deliveries_then_refuse
         },
     )
     .expect_err("stale");
-    assert!(
-        err.to_string()
-            .contains("work message 1 is stale, the job's is 2"),
-        "{err}"
+    assert_eq!(
+        err,
+        DecideError::StaleWork {
+            work_sequence: 1,
+            current: 2
+        }
     );
 }

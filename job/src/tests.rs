@@ -6,21 +6,54 @@ use jetcrawl_proto::v1::{
     JobAttemptFailed, JobFailed, JobSpec, JobStarted, JobSubmitted, JobSucceeded,
 };
 
-use super::{Command, DecideError, Job, JobStatus, decide, fold};
-use crate::envelope::{RecordedEvent, new_event};
+use chrono::{DateTime, Utc};
+use jetcrawl_proto::v1::Event;
+
+use crate::{Admission, Command, DecideError, Job, JobStatus, RecordedEvent, decide, fold};
 
 pub(super) const MAX: u32 = 4;
 
+/// The time every command is decided at: after every deferral the tests record.
+pub(super) fn now() -> DateTime<Utc> {
+    DateTime::from_timestamp(1_000, 0).expect("valid time")
+}
+
+/// The job these events (stream sequences 1, 2, ...) fold into.
 pub(super) fn given(payloads: Vec<Payload>) -> Job {
     let recorded: Vec<RecordedEvent> = payloads
         .into_iter()
         .enumerate()
-        .map(|(i, p)| RecordedEvent {
-            sequence: i as u64 + 1,
-            event: new_event("job-1", "acme", "test", "", p),
-        })
+        .map(|(i, p)| recorded(i as u64 + 1, p))
         .collect();
     fold(&recorded)
+}
+
+/// `payload` as job-1's event at stream sequence `sequence`.
+pub(super) fn recorded(sequence: u64, payload: Payload) -> RecordedEvent {
+    RecordedEvent {
+        sequence,
+        event: Event {
+            job_id: "job-1".into(),
+            tenant: "acme".into(),
+            actor: "test".into(),
+            occurred_at: Some(crate::to_timestamp(now())),
+            payload: Some(payload),
+            ..Default::default()
+        },
+    }
+}
+
+/// `command` decided on `job` now.
+pub(super) fn when(job: &Job, command: Command) -> Result<Vec<Payload>, DecideError> {
+    decide(job, command, now())
+}
+
+/// The job after `events` are recorded on top of it.
+pub(super) fn then(job: Job, events: &[Payload]) -> Job {
+    events.iter().fold(job, |job, payload| {
+        let sequence = job.last_sequence + 1;
+        crate::evolve(job, &recorded(sequence, payload.clone()))
+    })
 }
 
 pub(super) fn submitted() -> Payload {
@@ -66,6 +99,9 @@ pub(super) fn start() -> Command {
     Command::Start {
         worker_id: "w2".into(),
         max_attempts: MAX,
+        work_sequence: 0,
+        admission: Admission::Ready,
+        proxy: String::new(),
     }
 }
 
@@ -76,8 +112,10 @@ fn given_nothing_when_submitted_then_job_submitted() {
         spec: JobSpec::default(),
         idempotency_key: String::new(),
         spec_sha256: "x".into(),
+        subject_ref: String::new(),
+        domain: "example.com".into(),
     };
-    let events = decide(&job, cmd).expect("accepted");
+    let events = when(&job, cmd).expect("accepted");
     assert!(matches!(events.as_slice(), [Payload::JobSubmitted(_)]));
 }
 
@@ -88,9 +126,11 @@ fn given_submitted_when_submitted_again_then_refused_with_original_sequence() {
         spec: JobSpec::default(),
         idempotency_key: "k".into(),
         spec_sha256: "x".into(),
+        subject_ref: String::new(),
+        domain: "example.com".into(),
     };
     assert_eq!(
-        decide(&job, cmd),
+        when(&job, cmd),
         Err(DecideError::AlreadySubmitted { sequence: 1 })
     );
 }
@@ -99,19 +139,13 @@ fn given_submitted_when_submitted_again_then_refused_with_original_sequence() {
 fn given_submitted_when_started_then_attempt_one() {
     let job = given(vec![submitted()]);
     assert_eq!(job.status, JobStatus::Queued);
-    assert_eq!(
-        decide(&job, start()),
-        Ok(vec![started(1).with_worker("w2")])
-    );
+    assert_eq!(when(&job, start()), Ok(vec![started(1).with_worker("w2")]));
 }
 
 #[test]
 fn given_a_running_attempt_lost_when_started_again_then_the_next_attempt_counts_it() {
     let job = given(vec![submitted(), started(1)]);
-    assert_eq!(
-        decide(&job, start()),
-        Ok(vec![started(2).with_worker("w2")])
-    );
+    assert_eq!(when(&job, start()), Ok(vec![started(2).with_worker("w2")]));
 }
 
 #[test]
@@ -123,7 +157,7 @@ fn given_all_attempts_lost_when_started_then_the_job_fails() {
         started(3),
         started(4),
     ]);
-    let events = decide(&job, start()).expect("decided");
+    let events = when(&job, start()).expect("decided");
     match events.as_slice() {
         [
             Payload::JobDeadLettered(dead),
@@ -149,7 +183,7 @@ fn given_running_when_succeeded_then_job_succeeded() {
         result_key: "job-1/result.json".into(),
         ..Default::default()
     };
-    let events = decide(&job, Command::Succeed(result.clone())).expect("accepted");
+    let events = when(&job, Command::Succeed(result.clone())).expect("accepted");
     assert_eq!(events, vec![Payload::JobSucceeded(result)]);
 }
 
@@ -160,7 +194,7 @@ fn given_a_newer_attempt_when_a_stale_attempt_succeeds_then_refused() {
         attempt: 1,
         ..Default::default()
     };
-    let err = decide(&job, Command::Succeed(result)).expect_err("stale");
+    let err = when(&job, Command::Succeed(result)).expect_err("stale");
     assert!(
         err.to_string()
             .contains("attempt 1 is stale, attempt 2 is running"),
@@ -175,12 +209,12 @@ fn given_running_when_a_retryable_attempt_fails_then_queued_for_the_next() {
         failure: failure(1, true),
         max_attempts: MAX,
     };
-    let events = decide(&job, cmd).expect("accepted");
+    let events = when(&job, cmd).expect("accepted");
     assert_eq!(events, vec![attempt_failed(1, true)]);
     let after = given(vec![submitted(), started(1), attempt_failed(1, true)]);
     assert_eq!(after.status, JobStatus::Queued);
     assert_eq!(
-        decide(&after, start()),
+        when(&after, start()),
         Ok(vec![started(2).with_worker("w2")])
     );
 }
@@ -201,7 +235,7 @@ fn given_the_last_attempt_when_it_fails_then_attempt_failed_and_job_failed_toget
         failure: failure(4, true),
         max_attempts: MAX,
     };
-    let events = decide(&job, cmd).expect("accepted");
+    let events = when(&job, cmd).expect("accepted");
     match events.as_slice() {
         [
             Payload::JobAttemptFailed(last),
@@ -227,7 +261,7 @@ fn given_running_when_a_non_retryable_error_then_the_job_fails_at_once() {
         failure: failure(1, false),
         max_attempts: MAX,
     };
-    let events = decide(&job, cmd).expect("accepted");
+    let events = when(&job, cmd).expect("accepted");
     assert!(matches!(
         events.as_slice(),
         [
@@ -249,7 +283,7 @@ fn given_succeeded_when_started_then_refused_as_terminal() {
         }),
     ]);
     assert_eq!(job.status, JobStatus::Succeeded);
-    let err = decide(&job, start()).expect_err("terminal");
+    let err = when(&job, start()).expect_err("terminal");
     assert_eq!(
         err,
         DecideError::Terminal {
@@ -261,13 +295,13 @@ fn given_succeeded_when_started_then_refused_as_terminal() {
 
 #[test]
 fn given_nothing_when_started_then_not_found() {
-    assert_eq!(decide(&given(vec![]), start()), Err(DecideError::NotFound));
+    assert_eq!(when(&given(vec![]), start()), Err(DecideError::NotFound));
 }
 
 #[test]
 fn given_queued_when_cancelled_then_job_cancelled() {
     let job = given(vec![submitted()]);
-    let events = decide(
+    let events = when(
         &job,
         Command::Cancel {
             reason: "client".into(),

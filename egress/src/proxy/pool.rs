@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-pub use super::endpoint::{ProxyEndpoint, ProxyKind, parse_proxies};
+use super::endpoint::ProxyEndpoint;
 
 /// Where a request goes out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -1,14 +1,14 @@
-//! The rules of attempts: starting one (and counting a lost one), concluding it, and the
+//! The rules of attempts: concluding one, and the
 //! dead-letter batch that ends a job whose attempts are used up.
 
 use jetcrawl_proto::v1::event::Payload;
 use jetcrawl_proto::v1::{
-    AttemptError, JobAttemptFailed, JobCancelled, JobDeadLettered, JobFailed, JobStarted,
-    JobSucceeded,
+    AttemptError, JobAttemptFailed, JobCancelled, JobDeadLettered, JobFailed, JobSucceeded,
 };
 
-use super::decide::DecideError;
-use super::state::Job;
+use crate::error::DecideError;
+use crate::evolve::apply;
+use crate::state::Job;
 
 /// Dead-letter reasons.
 pub mod reason {
@@ -25,28 +25,7 @@ pub mod reason {
 /// Error class of an attempt that never reported back.
 pub const WORKER_LOST_CLASS: &str = "worker_lost";
 
-/// A start from `Running` means the previous attempt's worker vanished (its message was
-/// redelivered): that attempt counts, and the next one begins if any is left. A start
-/// after a cancel request ends the job as cancelled instead.
-pub(super) fn start(job: &Job, worker_id: String, max_attempts: u32) -> Vec<Payload> {
-    if let Some(requested) = &job.cancel_requested {
-        return vec![Payload::JobCancelled(JobCancelled {
-            reason: cancel_reason(&requested.by, &requested.reason),
-        })];
-    }
-    let attempt = job.attempts + 1;
-    if attempt > max_attempts {
-        return dead_letter(job, reason::WORKER_LOST.to_owned());
-    }
-    vec![Payload::JobStarted(JobStarted {
-        attempt,
-        worker_id,
-        // The worker fills in the egress proxy it chose (ADR 0019).
-        proxy: String::new(),
-    })]
-}
-
-pub(super) fn succeed(job: &Job, mut succeeded: JobSucceeded) -> Result<Vec<Payload>, DecideError> {
+pub(crate) fn succeed(job: &Job, mut succeeded: JobSucceeded) -> Result<Vec<Payload>, DecideError> {
     let attempt = running_attempt(job, "complete", succeeded.attempt)?;
     succeeded.attempt = attempt;
     Ok(vec![Payload::JobSucceeded(succeeded)])
@@ -54,7 +33,7 @@ pub(super) fn succeed(job: &Job, mut succeeded: JobSucceeded) -> Result<Vec<Payl
 
 /// A failed attempt; the last one (no attempt left, or not retryable) also dead-letters
 /// and fails the job in the same batch. After a cancel request nothing is retried.
-pub(super) fn fail_attempt(
+pub(crate) fn fail_attempt(
     job: &Job,
     mut failure: JobAttemptFailed,
     max_attempts: u32,
@@ -73,10 +52,8 @@ pub(super) fn fail_attempt(
             reason: cancel_reason(&requested.by, &requested.reason),
         }));
     } else if last {
-        let mut after = job.clone();
-        after.running_attempt = None;
-        after.attempt_errors.push(attempt_error(&failure));
-        after.last_error = Some(failure);
+        // Dead-lettered as the job stands once this failure is recorded.
+        let after = apply(job.clone(), &Payload::JobAttemptFailed(failure));
         let why = if retryable {
             reason::ATTEMPTS_EXHAUSTED
         } else {
@@ -89,7 +66,7 @@ pub(super) fn fail_attempt(
 
 /// JobDeadLettered (with every attempt's error) then JobFailed: one atomic batch, the
 /// terminal event last so a watcher that stops at it has seen both.
-pub(super) fn dead_letter(job: &Job, reason: String) -> Vec<Payload> {
+pub(crate) fn dead_letter(job: &Job, reason: String) -> Vec<Payload> {
     let attempts = attempt_errors(job);
     let (error_class, message) = final_error(job, &reason);
     vec![
@@ -108,7 +85,7 @@ pub(super) fn dead_letter(job: &Job, reason: String) -> Vec<Payload> {
 }
 
 /// One error per attempt of this round; an attempt without a recorded failure was lost.
-pub(super) fn attempt_errors(job: &Job) -> Vec<AttemptError> {
+pub(crate) fn attempt_errors(job: &Job) -> Vec<AttemptError> {
     (1..=job.attempts)
         .map(|n| {
             job.attempt_errors
@@ -156,14 +133,6 @@ fn attempts_used(attempts: u32) -> String {
     match attempts {
         1 => "failed after 1 attempt".to_owned(),
         n => format!("failed after {n} attempts"),
-    }
-}
-
-fn attempt_error(failure: &JobAttemptFailed) -> AttemptError {
-    AttemptError {
-        attempt: failure.attempt,
-        error_class: failure.error_class.clone(),
-        message: failure.message.clone(),
     }
 }
 

@@ -107,4 +107,19 @@ pub struct Job {
     pub dead_lettered: bool,
     /// How often the job was replayed.
     pub replays: u32,
+    /// Set once retention removed the latest result (cleared by a new success).
+    pub result_expired: bool,
+    /// Recorded webhook delivery attempts, in order.
+    pub webhooks: Vec<WebhookOutcome>,
+}
+
+/// One recorded webhook delivery attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookOutcome {
+    /// The notification (`msg_<job>_<terminal sequence>`).
+    pub webhook_id: String,
+    /// Its attempt number.
+    pub attempt: u32,
+    /// Delivered (WebhookDelivered) or failed (WebhookFailed).
+    pub delivered: bool,
 }
