@@ -81,6 +81,16 @@ if ! cargo nextest --version >/dev/null 2>&1; then
     cargo install cargo-nextest --locked
 fi
 
+# The test command checks formatting and lints first.
+for tool in rustfmt clippy; do
+    if ! cargo "${tool/rustfmt/fmt}" --version >/dev/null 2>&1; then
+        command -v rustup >/dev/null ||
+            die "cargo $tool is missing and rustup is not there to add it: install the $tool component"
+        log "installing the $tool component"
+        rustup component add "$tool"
+    fi
+done
+
 # --- Report -----------------------------------------------------------------------
 
 pg_bin=$(compgen -G '/usr/lib/postgresql/*/bin' | sort -V | tail -n 1 || true)

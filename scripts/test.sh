@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# What CI runs: install what is missing, build every binary (end-to-end tests spawn
-# them), then run the whole test suite with nextest. Extra arguments go to nextest.
-# Exits with nextest's exit code.
+# What CI runs: install what is missing, check formatting and lints, build every
+# binary (end-to-end tests spawn them), then run the whole test suite with nextest.
+# Extra arguments go to nextest. Exits with nextest's exit code.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash scripts/setup.sh
+
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
 
 cargo build --workspace --bins --examples --locked
 
