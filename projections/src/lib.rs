@@ -31,6 +31,7 @@ mod payload_json_rgpd;
 mod projection;
 mod queries;
 pub mod rebuild;
+pub mod reports;
 mod rows;
 mod stream_message;
 mod usage;

@@ -18,8 +18,6 @@ pub mod error;
 mod event;
 pub mod figures;
 pub mod generate;
-pub mod index;
-pub mod month;
 pub mod query;
 pub mod render;
 pub mod requests;
@@ -27,7 +25,8 @@ pub mod run;
 pub mod schedule;
 pub mod scope;
 mod store;
-pub mod summary;
+
+pub use jetcrawl_projections::reports::{index, month, summary};
 
 pub use config::ReporterConfig;
 pub use error::ReportError;

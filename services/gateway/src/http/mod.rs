@@ -1,9 +1,12 @@
-//! The HTTP API (axum): job submit and lookup, readiness, metrics and liveness.
+//! The HTTP API (axum): job submit and lookup, results, signed downloads of results
+//! and reports, readiness, metrics and liveness.
 
+mod download;
 pub mod dto;
 pub mod error;
 mod jobs;
 mod ready;
+mod results;
 
 use std::sync::Arc;
 
@@ -34,15 +37,9 @@ pub fn router(state: AppState, metrics: PrometheusHandle) -> Router {
             post(jobs::submit).layer(DefaultBodyLimit::max(limit)),
         )
         .route("/v1/jobs/{id}", get(jobs::get))
-        .route("/v1/jobs/{id}/result", get(crate::results::get_result))
-        .route(
-            "/results/{job_id}/{artifact}",
-            get(crate::results::download),
-        )
-        .route(
-            "/reports/{month}/{revision}/{file}",
-            get(crate::service::download_report),
-        )
+        .route("/v1/jobs/{id}/result", get(results::get_result))
+        .route("/results/{job_id}/{artifact}", get(download::result))
+        .route("/reports/{month}/{revision}/{file}", get(download::report))
         .route("/readyz", get(ready::readyz))
         .with_state(state)
         .merge(jetcrawl_telemetry::router(metrics))

@@ -1,16 +1,12 @@
-//! Result downloads: what the gateway needs to mint signed URLs (GetResult) and to
-//! serve them (`GET /results/{job_id}/{artifact}`), and the HTTP handlers of both.
+//! Result objects: what the gateway needs to mint signed URLs (GetResult) and to serve
+//! them (the handlers are in [`crate::http`]).
 
-mod download;
-mod http;
 mod objects;
 
 use std::sync::Arc;
 
 use jetcrawl_results::{ResultStore, Retention, UrlSigner};
 
-pub use download::download;
-pub use http::get_result;
 pub use objects::{Downloadable, downloadables};
 
 /// The result store, the URL signer and the retention in force.

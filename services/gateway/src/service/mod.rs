@@ -27,7 +27,7 @@ pub use convert::{job_to_proto, timestamp};
 pub use gateway::{Gateway, Settings};
 pub use guards::Guards;
 pub use ids::{IDEMPOTENCY_NAMESPACE, job_id_for};
-pub use reports_files::download_report;
+pub(crate) use reports_files::{content_type, report_error, report_path};
 pub(crate) use result::gone;
 pub use result::{ResultView, result_view};
 pub use seal::PrivacyAccess;

@@ -9,15 +9,15 @@
 use std::time::Duration;
 
 use chrono::Utc;
+use jetcrawl_projections::reports::Month;
+use jetcrawl_projections::reports::index::{self, FileRow};
+use jetcrawl_projections::reports::summary::summary;
 use jetcrawl_proto::v1::generate_report_reply::Outcome;
 use jetcrawl_proto::v1::report_failure::Code;
 use jetcrawl_proto::v1::{
     AccessDenied, GenerateMonthlyReportRequest, GenerateMonthlyReportResponse,
     GenerateReportCommand, GenerateReportReply, GetReportRequest, GetReportResponse, ReportFile,
 };
-use jetcrawl_reporter::Month;
-use jetcrawl_reporter::index::{self, FileRow};
-use jetcrawl_reporter::summary::summary;
 use jetcrawl_streams::reports::{PLATFORM_SCOPE, REPORTS_GENERATE_SUBJECT};
 use prost::Message as _;
 

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::{PgExecutor, PgPool, Postgres, Transaction};
 
-use crate::error::ReportError;
+use crate::error::ProjectionError;
 
 /// One generation of a month's report.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -51,14 +51,14 @@ const REPORT_COLUMNS: &str = "month, revision, generated_at, generated_by, event
 pub async fn latest(
     db: impl PgExecutor<'_>,
     month: &str,
-) -> Result<Option<ReportRow>, ReportError> {
+) -> Result<Option<ReportRow>, ProjectionError> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {REPORT_COLUMNS} FROM reports WHERE month = $1 ORDER BY revision DESC LIMIT 1"
     )))
     .bind(month)
     .fetch_optional(db)
     .await
-    .map_err(ReportError::db("reading the reports index"))
+    .map_err(ProjectionError::db("reading the reports index"))
 }
 
 /// One revision of the month (`0`: the latest).
@@ -66,7 +66,7 @@ pub async fn revision(
     pool: &PgPool,
     month: &str,
     revision: u32,
-) -> Result<Option<ReportRow>, ReportError> {
+) -> Result<Option<ReportRow>, ProjectionError> {
     if revision == 0 {
         return latest(pool, month).await;
     }
@@ -77,11 +77,15 @@ pub async fn revision(
     .bind(i32::try_from(revision).unwrap_or(i32::MAX))
     .fetch_optional(pool)
     .await
-    .map_err(ReportError::db("reading the reports index"))
+    .map_err(ProjectionError::db("reading the reports index"))
 }
 
 /// The files of one revision.
-pub async fn files(pool: &PgPool, month: &str, revision: i32) -> Result<Vec<FileRow>, ReportError> {
+pub async fn files(
+    pool: &PgPool,
+    month: &str,
+    revision: i32,
+) -> Result<Vec<FileRow>, ProjectionError> {
     sqlx::query_as(
         "SELECT tenant, format, name, object_key, size_bytes, sha256 FROM report_files \
          WHERE month = $1 AND revision = $2 ORDER BY tenant, format",
@@ -90,7 +94,7 @@ pub async fn files(pool: &PgPool, month: &str, revision: i32) -> Result<Vec<File
     .bind(revision)
     .fetch_all(pool)
     .await
-    .map_err(ReportError::db("reading the report files"))
+    .map_err(ProjectionError::db("reading the report files"))
 }
 
 /// Records a generation and its files in `tx`.
@@ -98,7 +102,7 @@ pub async fn insert(
     tx: &mut Transaction<'_, Postgres>,
     row: &ReportRow,
     files: &[FileRow],
-) -> Result<(), ReportError> {
+) -> Result<(), ProjectionError> {
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "INSERT INTO reports ({REPORT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
     )))
@@ -112,7 +116,7 @@ pub async fn insert(
     .bind(&row.audit_head_hash)
     .execute(&mut **tx)
     .await
-    .map_err(ReportError::db("recording the report"))?;
+    .map_err(ProjectionError::db("recording the report"))?;
     for file in files {
         sqlx::query(
             "INSERT INTO report_files (month, revision, tenant, format, name, object_key, \
@@ -128,7 +132,7 @@ pub async fn insert(
         .bind(&file.sha256)
         .execute(&mut **tx)
         .await
-        .map_err(ReportError::db("recording a report file"))?;
+        .map_err(ProjectionError::db("recording a report file"))?;
     }
     Ok(())
 }

@@ -2,7 +2,7 @@
 
 use jetcrawl_proto::v1::{GenerateMonthlyReportResponse, ReportSummary};
 
-use crate::index::ReportRow;
+use super::index::ReportRow;
 
 /// The summary of one generation.
 pub fn summary(row: &ReportRow) -> ReportSummary {
