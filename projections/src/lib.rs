@@ -28,6 +28,7 @@ mod payload_json_crawl;
 mod payload_json_keys;
 mod payload_json_report;
 mod payload_json_rgpd;
+mod payload_time;
 mod projection;
 mod queries;
 pub mod rebuild;

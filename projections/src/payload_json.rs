@@ -13,6 +13,8 @@ use jetcrawl_proto::v1::{
 };
 use serde_json::{Map, Value, json};
 
+use crate::payload_time::rfc3339;
+
 /// The JSON rendering of a payload; `{}` when the payload is of a type newer than this
 /// build (the envelope fields are in their own columns).
 pub fn payload_json(payload: Option<&Payload>) -> Value {
@@ -147,12 +149,6 @@ fn artifact(a: &Artifact) -> Value {
         "content_type": a.content_type,
         "size": a.size,
         "sha256": a.sha256,
-    })
-}
-
-pub(crate) fn rfc3339(t: Option<&prost_types::Timestamp>) -> Option<String> {
-    t.and_then(|t| {
-        chrono::DateTime::from_timestamp(t.seconds, t.nanos.max(0) as u32).map(|d| d.to_rfc3339())
     })
 }
 

@@ -5,7 +5,7 @@
 use jetcrawl_proto::v1::{RetentionRemoval, RetentionRun, SubjectDataExported, SubjectErased};
 use serde_json::{Value, json};
 
-use crate::payload_json::rfc3339;
+use crate::payload_time::rfc3339;
 
 pub(crate) fn subject_erased(p: &SubjectErased) -> Value {
     json!({

@@ -3,13 +3,12 @@
 //! serves), and the core-NATS subject on which the gateway asks a reporter to generate.
 
 use async_nats::jetstream::Context;
-use async_nats::jetstream::object_store::{self, ObjectStore};
+use async_nats::jetstream::object_store::ObjectStore;
 
 use crate::error::StoreError;
-use crate::topology::Topology;
 
-/// Object Store bucket holding the report files.
-pub const REPORTS_BUCKET: &str = "REPORTS";
+pub use crate::topology::definitions::{REPORTS_BUCKET, reports_bucket};
+
 /// Core-NATS request subject: "generate this month's report" (a `GenerateReportCommand`).
 pub const REPORTS_GENERATE_SUBJECT: &str = "jetcrawl.reports.generate";
 /// Queue group of the reporters: one of them answers each request.
@@ -20,18 +19,6 @@ pub const REPORT_AUDIT_KIND: &str = "report";
 pub const ALL_TENANTS: &str = "_all";
 /// Scope name of the platform report (every tenant) in file names.
 pub const PLATFORM_SCOPE: &str = "all";
-
-/// The bucket's definition. Reports hold aggregates only (no personal data), so they are
-/// kept until removed by hand.
-pub fn reports_bucket(topology: &Topology) -> object_store::Config {
-    object_store::Config {
-        bucket: REPORTS_BUCKET.to_owned(),
-        description: Some("Jetcrawl monthly reports (HTML and JSON)".to_owned()),
-        storage: topology.storage,
-        num_replicas: topology.replicas,
-        ..Default::default()
-    }
-}
 
 /// Binds to the bucket, which `jetcrawl admin apply` created.
 pub async fn bind_reports(js: &Context) -> Result<ObjectStore, StoreError> {

@@ -1,5 +1,6 @@
 //! `jetcrawl`: run the platform locally, submit jobs and inspect them.
 
+mod args;
 mod cli;
 mod commands;
 mod output;

@@ -1,7 +1,6 @@
 //! The notifier's metrics.
 
 use crate::attempt::Outcome;
-use crate::purge::PurgeReport;
 
 /// Counts one delivery attempt by outcome.
 pub fn attempt(outcome: &Outcome) {
@@ -15,7 +14,7 @@ pub fn attempt(outcome: &Outcome) {
 }
 
 /// Counts what a purge run removed.
-pub fn purged(report: PurgeReport) {
-    metrics::counter!("jetcrawl_results_expired_jobs_total").increment(report.jobs as u64);
-    metrics::counter!("jetcrawl_results_expired_objects_total").increment(report.objects as u64);
+pub fn purged(jobs: usize, objects: usize) {
+    metrics::counter!("jetcrawl_results_expired_jobs_total").increment(jobs as u64);
+    metrics::counter!("jetcrawl_results_expired_objects_total").increment(objects as u64);
 }

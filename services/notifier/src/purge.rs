@@ -72,7 +72,7 @@ impl Purge {
                 "expired results purged"
             );
         }
-        crate::metrics::purged(report);
+        crate::metrics::purged(report.jobs, report.objects);
         Ok(report)
     }
 

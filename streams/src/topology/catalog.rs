@@ -6,7 +6,7 @@ use async_nats::jetstream::consumer::pull;
 use async_nats::jetstream::stream;
 use async_nats::jetstream::{kv, object_store};
 
-use super::Topology;
+use super::{Topology, definitions};
 use crate::subjects::{ADVISORIES_STREAM, JOBS_STREAM};
 
 /// One stream or bucket of the topology.
@@ -66,16 +66,16 @@ impl Topology {
         vec![
             Resource::Stream(Box::new(self.jobs_stream())),
             Resource::Stream(Box::new(self.advisories_stream())),
-            Resource::Stream(Box::new(crate::security::audit_actions_stream(self))),
-            Resource::KeyValue(crate::security::subject_keys_bucket(self)),
-            Resource::KeyValue(crate::security::api_keys_bucket(self)),
-            Resource::KeyValue(crate::crawl::robots_bucket(self)),
-            Resource::KeyValue(crate::crawl::domains_bucket(self)),
-            Resource::KeyValue(crate::crawl::tenant_policy_bucket(self)),
-            Resource::KeyValue(crate::webhooks::secrets_bucket(self)),
-            Resource::KeyValue(crate::webhooks::disabled_bucket(self)),
+            Resource::Stream(Box::new(definitions::audit_actions_stream(self))),
+            Resource::KeyValue(definitions::subject_keys_bucket(self)),
+            Resource::KeyValue(definitions::api_keys_bucket(self)),
+            Resource::KeyValue(definitions::robots_bucket(self)),
+            Resource::KeyValue(definitions::domains_bucket(self)),
+            Resource::KeyValue(definitions::tenant_policy_bucket(self)),
+            Resource::KeyValue(definitions::secrets_bucket(self)),
+            Resource::KeyValue(definitions::disabled_bucket(self)),
             Resource::Objects(self.results_bucket()),
-            Resource::Objects(crate::reports::reports_bucket(self)),
+            Resource::Objects(definitions::reports_bucket(self)),
         ]
     }
 

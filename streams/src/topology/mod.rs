@@ -6,6 +6,7 @@
 mod apply;
 mod catalog;
 mod compare;
+pub mod definitions;
 mod lookup;
 mod quorum;
 mod settings;

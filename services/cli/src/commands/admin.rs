@@ -13,7 +13,7 @@ use jetcrawl_streams::{Topology, TopologyArgs};
 use serde_json::json;
 use sqlx::postgres::PgPoolOptions;
 
-use crate::cli::{Global, Output};
+use crate::args::{Global, Output};
 
 /// Infrastructure commands (talk to NATS and Postgres directly: an operator's tool).
 #[derive(Debug, Subcommand)]

@@ -12,7 +12,7 @@ use jetcrawl_proto::v1::{
 use serde_json::{Value, json};
 
 use super::{Bearer, channel, status_error};
-use crate::cli::{Global, Output};
+use crate::args::{Global, Output};
 
 /// Audit log commands.
 #[derive(Debug, Subcommand)]

@@ -10,7 +10,7 @@ use axum::response::Html;
 use axum::routing::get;
 
 use super::submit;
-use crate::cli::{Global, Output, Render, SubmitArgs, UpArgs};
+use crate::args::{Global, Output, Render, SubmitArgs, UpArgs};
 
 const PAGE: &str = r#"<!doctype html>
 <html><head><title>Jetcrawl demo</title></head>

@@ -9,7 +9,7 @@ use jetcrawl_proto::v1::{
 use serde_json::{Value, json};
 
 use super::{client, status_error};
-use crate::cli::{Global, Output};
+use crate::args::{Global, Output};
 
 /// Dead-letter queue commands.
 #[derive(Debug, Subcommand)]

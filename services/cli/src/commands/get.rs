@@ -3,7 +3,7 @@
 use jetcrawl_proto::v1::GetJobRequest;
 
 use super::{client, status_error};
-use crate::cli::{Global, JobArgs, Output};
+use crate::args::{Global, JobArgs, Output};
 use crate::output;
 
 pub async fn run(global: &Global, args: JobArgs) -> anyhow::Result<()> {

@@ -9,7 +9,7 @@ use jetcrawl_proto::v1::event::Payload;
 use jetcrawl_proto::v1::{ApiKeyIssued, ApiKeyRevoked};
 
 use super::key_audit;
-use crate::cli::{Global, KeyCreateArgs, KeyRevokeArgs, KeysCommand, Output};
+use crate::args::{Global, KeyCreateArgs, KeyRevokeArgs, KeysCommand, Output};
 
 pub async fn run(global: &Global, command: KeysCommand) -> anyhow::Result<()> {
     let (_client, js) = jetcrawl_streams::connect(&global.nats_url, "jetcrawl-keys")

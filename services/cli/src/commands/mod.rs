@@ -27,7 +27,7 @@ use tonic::metadata::{Ascii, MetadataValue};
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
 
-use crate::cli::Global;
+use crate::args::Global;
 
 /// A Jobs client that sends the credential with every call.
 pub type Jobs = JobsClient<InterceptedService<Channel, Bearer>>;

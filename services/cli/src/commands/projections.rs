@@ -5,7 +5,7 @@
 use clap::{Args, Subcommand};
 use serde_json::json;
 
-use crate::cli::{Global, Output};
+use crate::args::{Global, Output};
 
 /// Read-model commands.
 #[derive(Debug, Subcommand)]

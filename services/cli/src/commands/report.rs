@@ -10,7 +10,7 @@ use jetcrawl_proto::v1::{
 use serde_json::{Value, json};
 
 use super::{Bearer, channel, status_error};
-use crate::cli::{Global, Output};
+use crate::args::{Global, Output};
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {

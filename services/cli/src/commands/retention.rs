@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 use jetcrawl_notifier::retention::RUN_NOW_SUBJECT;
 use serde_json::Value;
 
-use crate::cli::{Global, Output};
+use crate::args::{Global, Output};
 
 /// `jetcrawl retention …`.
 #[derive(Debug, Subcommand)]

@@ -10,7 +10,7 @@ use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
 use super::{Bearer, channel, status_error};
-use crate::cli::{Global, Output};
+use crate::args::{Global, Output};
 
 type Crawl = CrawlClient<InterceptedService<Channel, Bearer>>;
 

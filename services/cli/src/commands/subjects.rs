@@ -12,7 +12,7 @@ use jetcrawl_proto::v1::{EraseSubjectRequest, ExportSubjectDataRequest};
 use serde_json::json;
 
 use super::{Bearer, channel, status_error};
-use crate::cli::{Global, Output};
+use crate::args::{Global, Output};
 
 /// `jetcrawl subjects …`.
 #[derive(Debug, Subcommand)]

@@ -11,7 +11,7 @@ use serde_json::json;
 use tonic::Code;
 
 use super::{client, result, status_error, watch};
-use crate::cli::{Global, Output, Render, SubmitArgs};
+use crate::args::{Global, Output, Render, SubmitArgs};
 use crate::output;
 
 /// Attempts of one submit while the gateway answers UNAVAILABLE (an outcome it could

@@ -15,7 +15,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use super::{demo, dev_keys, result_keys};
-use crate::cli::UpArgs;
+use crate::args::UpArgs;
 
 pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     jetcrawl_telemetry::init_tracing("jetcrawl-up");

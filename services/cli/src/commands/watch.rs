@@ -4,7 +4,7 @@ use futures::StreamExt;
 use jetcrawl_proto::v1::WatchJobRequest;
 
 use super::{client, status_error};
-use crate::cli::{Global, JobArgs, Output};
+use crate::args::{Global, JobArgs, Output};
 use crate::output;
 
 pub async fn run(global: &Global, args: JobArgs) -> anyhow::Result<()> {

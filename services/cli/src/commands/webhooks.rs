@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 use jetcrawl_notifier::WebhookSecrets;
 use jetcrawl_notifier::disabled::DisabledEndpoints;
 
-use crate::cli::{Global, Output};
+use crate::args::{Global, Output};
 
 /// `jetcrawl webhooks …`.
 #[derive(Debug, Subcommand)]

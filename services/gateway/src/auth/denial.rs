@@ -32,7 +32,7 @@ impl DenialRecorder {
     /// recorded is logged (without any credential) and the refusal still stands.
     pub async fn record(&self, mut denial: AccessDenied) {
         denial.schema_version = ACCESS_DENIED_SCHEMA;
-        denial.occurred_at = Some(crate::service::timestamp(chrono::Utc::now()));
+        denial.occurred_at = Some(jetcrawl_streams::job::to_timestamp(chrono::Utc::now()));
         if denial.traceparent.is_empty() {
             denial.traceparent = new_traceparent();
         }
