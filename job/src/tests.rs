@@ -116,7 +116,20 @@ fn given_nothing_when_submitted_then_job_submitted() {
         domain: "example.com".into(),
     };
     let events = when(&job, cmd).expect("accepted");
-    assert!(matches!(events.as_slice(), [Payload::JobSubmitted(_)]));
+    let [Payload::JobSubmitted(submitted)] = events.as_slice() else {
+        panic!("expected JobSubmitted, got {events:?}");
+    };
+    assert_eq!(submitted.spec_sha256, "x");
+    assert_eq!(
+        submitted.domain, "example.com",
+        "the domain rides on the event"
+    );
+    let after = then(job, &events);
+    assert_eq!(after.status, JobStatus::Queued);
+    assert_eq!(
+        after.work_sequence, 1,
+        "JobSubmitted is the first work message"
+    );
 }
 
 #[test]

@@ -157,34 +157,28 @@ impl EventStore {
         now: DateTime<Utc>,
         retry: Retry,
     ) -> Result<Executed, ExecuteError<I::Error>> {
-        let mut outcome = Outcome::NotRecorded;
-        let failed = |source, outcome| ExecuteError::Store {
-            job_id: job_id.to_owned(),
-            source,
-            outcome,
-        };
-        let identity = Job {
-            id: job_id.to_owned(),
-            ..Job::default()
+        let mut write = Write {
+            store: self,
+            job_id,
+            actor,
+            now,
+            retry,
+            outcome: Outcome::NotRecorded,
         };
         let (mut job, mut guessed) = match basis {
             Basis::Guess(job) => (*job, true),
-            Basis::Load => {
-                let loaded = self.load_retrying(&identity, retry).await;
-                (loaded.map_err(|err| failed(err, outcome))?, false)
-            }
+            Basis::Load => (write.load(&Job::default()).await?, false),
         };
         for _ in 0..retry.decisions {
             let command = intent
                 .command(&job, now)
                 .await
                 .map_err(ExecuteError::Intent)?;
-            let decided = decide(&job, command, now);
-            let payloads = match decided {
+            let payloads = match decide(&job, command, now) {
                 Ok(payloads) if !payloads.is_empty() => payloads,
+                // Neither a refusal nor "nothing to do" is taken on a guess.
                 _ if std::mem::take(&mut guessed) => {
-                    let loaded = self.load_retrying(&job, retry).await;
-                    job = loaded.map_err(|err| failed(err, outcome))?;
+                    job = write.load(&job).await?;
                     continue;
                 }
                 Ok(payloads) => {
@@ -195,33 +189,23 @@ impl EventStore {
                     });
                 }
                 Err(error) => {
-                    return Err(ExecuteError::Refused {
-                        job: Box::new(job),
-                        error,
-                    });
+                    let job = Box::new(job);
+                    return Err(ExecuteError::Refused { job, error });
                 }
             };
-            let events: Vec<_> = payloads
-                .iter()
-                .map(|p| new_event_at(job_id, &job.tenant, actor, &job.traceparent, p.clone(), now))
-                .collect();
-            match self
-                .append_retrying(job.last_sequence, &events, retry, &mut outcome)
-                .await
-            {
-                Ok(appended) => {
+            match write.append(&job, &payloads).await {
+                Ok((job, duplicate)) => {
                     return Ok(Executed {
-                        job: recorded(job, events, appended),
+                        job,
                         payloads,
-                        duplicate: appended.duplicate,
+                        duplicate,
                     });
                 }
                 Err(StoreError::Conflict { .. }) => {
                     guessed = false;
-                    let loaded = self.load_retrying(&job, retry).await;
-                    job = loaded.map_err(|err| failed(err, outcome))?;
+                    job = write.load(&job).await?;
                 }
-                Err(err) => return Err(failed(err, outcome)),
+                Err(err) => return Err(write.failed(err)),
             }
         }
         Err(ExecuteError::Contended {
@@ -229,16 +213,42 @@ impl EventStore {
             decisions: retry.decisions,
         })
     }
+}
+
+/// One `execute` call's reads and appends.
+struct Write<'a> {
+    store: &'a EventStore,
+    job_id: &'a str,
+    actor: &'a str,
+    now: DateTime<Utc>,
+    retry: Retry,
+    /// Whether an append may have been stored although it failed.
+    outcome: Outcome,
+}
+
+impl Write<'_> {
+    fn failed<E: std::error::Error + 'static>(&self, source: StoreError) -> ExecuteError<E> {
+        ExecuteError::Store {
+            job_id: self.job_id.to_owned(),
+            source,
+            outcome: self.outcome,
+        }
+    }
 
     /// The job read from the log. A job with no events keeps the identity of `known`
-    /// (id, tenant, trace), which its first event's envelope needs.
-    async fn load_retrying(&self, known: &Job, retry: Retry) -> Result<Job, StoreError> {
-        let loaded = retry
-            .transient(|| self.load(&known.id), StoreError::is_transient)
-            .await?;
+    /// (tenant, trace), which its first event's envelope needs.
+    async fn load<E: std::error::Error + 'static>(
+        &self,
+        known: &Job,
+    ) -> Result<Job, ExecuteError<E>> {
+        let loaded = self
+            .retry
+            .transient(|| self.store.load(self.job_id), StoreError::is_transient)
+            .await
+            .map_err(|err| self.failed(err))?;
         Ok(match loaded.status {
             JobStatus::New => Job {
-                id: known.id.clone(),
+                id: self.job_id.to_owned(),
                 tenant: known.tenant.clone(),
                 traceparent: known.traceparent.clone(),
                 ..loaded
@@ -247,20 +257,23 @@ impl EventStore {
         })
     }
 
-    /// Appends the same events (same bytes, so JetStream's message id recognises a
-    /// repeat) until stored or refused for good.
-    async fn append_retrying(
-        &self,
-        expected_last: u64,
-        events: &[jetcrawl_proto::v1::Event],
-        retry: Retry,
-        outcome: &mut Outcome,
-    ) -> Result<Appended, StoreError> {
+    /// Appends `payloads` after `job`'s last event; the job with them applied, and
+    /// whether JetStream recognised them as a repeat. The same bytes are sent on every
+    /// try, so JetStream's message id recognises a repeat of one that landed.
+    async fn append(&mut self, job: &Job, payloads: &[Payload]) -> Result<(Job, bool), StoreError> {
+        let events: Vec<_> = payloads
+            .iter()
+            .map(|p| {
+                let (tenant, trace) = (&job.tenant, &job.traceparent);
+                new_event_at(self.job_id, tenant, self.actor, trace, p.clone(), self.now)
+            })
+            .collect();
         // Every transient failure is seen here: the append was sent and may be stored.
         let unconfirmed = AtomicBool::new(false);
-        let appended = retry
+        let appended = self
+            .retry
             .transient(
-                || self.append(expected_last, events),
+                || self.store.append(job.last_sequence, &events),
                 |err: &StoreError| {
                     let transient = err.is_transient();
                     unconfirmed.fetch_or(transient, Ordering::Relaxed);
@@ -269,9 +282,10 @@ impl EventStore {
             )
             .await;
         if unconfirmed.into_inner() {
-            *outcome = Outcome::Unknown;
+            self.outcome = Outcome::Unknown;
         }
-        appended
+        let appended = appended?;
+        Ok((recorded(job.clone(), events, appended), appended.duplicate))
     }
 }
 

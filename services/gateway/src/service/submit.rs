@@ -80,11 +80,23 @@ impl Gateway {
             subject_ref: sealed.subject_ref,
             domain: valid.spec.domain().to_owned(),
         };
+        self.record(caller, &target, command, arrived).await
+    }
+
+    /// Executes `command` on the fresh job `target`, within what is left of the submit
+    /// budget.
+    async fn record(
+        &self,
+        caller: &Caller,
+        target: &Target<'_>,
+        command: Command,
+        arrived: Instant,
+    ) -> Result<SubmitJobResponse, GatewayError> {
         // A fresh job has no events: decide on that and append at expected sequence 0,
         // one round trip. A repeated key is refused by the sequence check (or recognised
         // by its message id), and the job is then read and decided again.
         let fresh = Job {
-            id: job_id.clone(),
+            id: target.job_id.to_owned(),
             tenant: caller.tenant.clone(),
             traceparent: new_traceparent(),
             ..Job::default()
@@ -101,7 +113,7 @@ impl Gateway {
         // again until the budget runs out; the message id and the expected sequence let
         // at most one be stored.
         let recording = self.store.execute(
-            &job_id,
+            target.job_id,
             Basis::Guess(Box::new(fresh)),
             &caller.actor,
             command,
@@ -110,13 +122,13 @@ impl Gateway {
         );
         match tokio::time::timeout(budget, recording).await {
             Ok(Ok(done)) => Ok(SubmitJobResponse {
-                job_id: job_id.clone(),
+                job_id: target.job_id.to_owned(),
                 stream_sequence: done.job.submitted_sequence,
                 duplicate: done.duplicate,
             }),
-            Ok(Err(err)) => existing_or_error(&target, err),
+            Ok(Err(err)) => existing_or_error(target, err),
             Err(_) => Err(outcome_unknown(
-                &target,
+                target,
                 &format!(
                     "JetStream did not confirm it within the {} ms submit budget",
                     self.settings.submit_budget.as_millis()
