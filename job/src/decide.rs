@@ -6,7 +6,7 @@ use jetcrawl_proto::v1::JobSubmitted;
 use jetcrawl_proto::v1::event::Payload;
 
 use crate::attempt::{dead_letter, fail_attempt, succeed};
-use crate::command::Command;
+use crate::command::{Admission, Command};
 use crate::control::{cancel, replay, request_cancel};
 use crate::error::DecideError;
 use crate::outputs::{expire_result, record_delivery, record_delivery_failure};
@@ -97,4 +97,20 @@ fn current_work(job: &Job, work_sequence: u64) -> Result<(), DecideError> {
         });
     }
     Ok(())
+}
+
+/// True when `decide` would start an attempt given a ready admission: the one case
+/// where the crawl controller has to be asked (its answer leases a slot).
+pub fn would_start(job: &Job, max_attempts: u32, work_sequence: u64, now: DateTime<Utc>) -> bool {
+    let ready = Command::Start {
+        worker_id: String::new(),
+        max_attempts,
+        work_sequence,
+        admission: Admission::Ready,
+        proxy: String::new(),
+    };
+    matches!(
+        decide(job, ready, now).as_deref(),
+        Ok([Payload::JobStarted(_)])
+    )
 }

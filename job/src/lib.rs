@@ -31,10 +31,9 @@ mod tests_start;
 
 pub use attempt::{WORKER_LOST_CLASS, cancel_reason, reason};
 pub use command::{Admission, Command};
-pub use decide::decide;
+pub use decide::{decide, would_start};
 pub use error::DecideError;
 pub use evolve::{evolve, fold};
 pub use recorded::{RecordedEvent, to_datetime, to_timestamp};
 pub use robots::ROBOTS_DISALLOWED_CLASS;
-pub use start::would_start;
 pub use state::{Job, JobStatus, WebhookOutcome};

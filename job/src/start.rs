@@ -54,19 +54,3 @@ pub(crate) fn start(
         Admission::Refuse(refused) => refuse_robots(job, refused),
     })
 }
-
-/// True when `decide` would start an attempt given a ready admission: the one case
-/// where the crawl controller has to be asked (its answer leases a slot).
-pub fn would_start(job: &Job, max_attempts: u32, work_sequence: u64, now: DateTime<Utc>) -> bool {
-    let ready = crate::Command::Start {
-        worker_id: String::new(),
-        max_attempts,
-        work_sequence,
-        admission: Admission::Ready,
-        proxy: String::new(),
-    };
-    matches!(
-        crate::decide(job, ready, now).as_deref(),
-        Ok([Payload::JobStarted(_)])
-    )
-}

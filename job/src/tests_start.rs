@@ -5,7 +5,7 @@ use chrono::Duration;
 use jetcrawl_proto::v1::event::Payload;
 use jetcrawl_proto::v1::{JobCancelRequested, JobDeferred, JobStarted, RobotsDisallowed};
 
-use crate::start::would_start;
+use crate::decide::would_start;
 use crate::tests::{MAX, attempt_failed, given, now, started, submitted, then, when};
 use crate::{Admission, Command, DecideError, JobStatus, ROBOTS_DISALLOWED_CLASS, reason};
 
