@@ -47,6 +47,8 @@ impl Backoff {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand::SeedableRng;
+    use rand::rngs::StdRng;
 
     #[test]
     fn waits_double_within_jitter_and_honour_retry_after() {
@@ -73,5 +75,51 @@ mod tests {
         );
         let short = backoff.delay(4, Some(Duration::from_millis(1)));
         assert!(short >= Duration::from_millis(400), "{short:?}");
+    }
+
+    const BACKOFF: Backoff = Backoff {
+        base: Duration::from_secs(2),
+        cap: Duration::from_secs(300),
+    };
+
+    #[test]
+    fn delays_double_per_attempt_within_the_jitter_band() {
+        let mut rng = StdRng::seed_from_u64(7);
+        for attempt in 1..=7 {
+            let ceiling = Duration::from_secs(2 << (attempt - 1));
+            for _ in 0..200 {
+                let delay = BACKOFF.delay_with(attempt, None, &mut rng);
+                assert!(
+                    delay <= ceiling,
+                    "attempt {attempt}: {delay:?} above {ceiling:?}"
+                );
+                assert!(
+                    delay >= ceiling / 2,
+                    "attempt {attempt}: {delay:?} below half of {ceiling:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn delays_never_exceed_the_cap() {
+        let mut rng = StdRng::seed_from_u64(11);
+        for attempt in [9, 10, 20, 64, u32::MAX] {
+            assert_eq!(BACKOFF.ceiling(attempt), Duration::from_secs(300));
+            let delay = BACKOFF.delay_with(attempt, None, &mut rng);
+            assert!(delay <= Duration::from_secs(300) && delay >= Duration::from_secs(150));
+        }
+    }
+
+    #[test]
+    fn jitter_spreads_delays() {
+        let mut rng = StdRng::seed_from_u64(3);
+        let delays: std::collections::HashSet<_> = (0..50)
+            .map(|_| BACKOFF.delay_with(4, None, &mut rng))
+            .collect();
+        assert!(
+            delays.len() > 10,
+            "jitter should spread delays, got {delays:?}"
+        );
     }
 }

@@ -178,7 +178,7 @@ impl Handler {
         duration_ms: u64,
         proxy: String,
     ) -> Outcome {
-        let delay = self.backoff.delay(attempt, &mut rand::rng());
+        let delay = self.backoff.delay(attempt, None);
         let next_at = chrono::Utc::now()
             + chrono::Duration::milliseconds(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX));
         let failure = JobAttemptFailed {

@@ -8,29 +8,13 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use chrono::{DateTime, Utc};
-use jetcrawl_proto::v1::{CrawlDelayCapped, JobDeferred, RobotsDisallowed};
+use jetcrawl_proto::v1::CrawlDelayCapped;
 use jetcrawl_streams::Job;
 
 use crate::error::ErrorClass;
 
-/// The gate's answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Slot {
-    /// Start now.
-    Ready,
-    /// Not before `not_before`.
-    Wait {
-        /// When the job may start.
-        not_before: DateTime<Utc>,
-        /// Why, e.g. "crawl-delay of example.com is 10 s".
-        reason: String,
-    },
-    /// Not before `not_before` of this deferral (with its domain and cause).
-    Defer(JobDeferred),
-    /// robots.txt disallows one of the job's URLs: end the job without an attempt.
-    Refuse(RobotsDisallowed),
-}
+/// The gate's answer: the job crate's [`Admission`], which `decide` takes as it is.
+pub use jetcrawl_streams::job::Admission as Slot;
 
 /// How the attempt a [`Slot::Ready`] let start ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -34,7 +34,7 @@ impl Intent for StartIntent<'_> {
             if self.slot.is_none() {
                 self.slot = Some(self.gate.slot(&opened).await);
             }
-            admission = self.slot.as_ref().map_or(Admission::Ready, admission_of);
+            admission = self.slot.clone().unwrap_or_default();
             if let Some(egress) = &recorder.egress {
                 proxy = egress.planned_proxy(&opened);
             }
@@ -60,17 +60,5 @@ impl StartIntent<'_> {
             };
             self.gate.finished(job, unused).await;
         }
-    }
-}
-
-fn admission_of(slot: &Slot) -> Admission {
-    match slot {
-        Slot::Ready => Admission::Ready,
-        Slot::Wait { not_before, reason } => Admission::Wait {
-            not_before: *not_before,
-            reason: reason.clone(),
-        },
-        Slot::Defer(deferred) => Admission::Defer(deferred.clone()),
-        Slot::Refuse(refused) => Admission::Refuse(refused.clone()),
     }
 }
