@@ -14,7 +14,7 @@ use crate::backoff::Backoff;
 use crate::config::WorkerConfig;
 use crate::execute::Executor;
 use crate::gate::SlotGate;
-use crate::hold::{Heartbeat, InFlight};
+use crate::hold::{Claimed, Heartbeat, InFlight};
 use crate::lifecycle::{Recorder, Started};
 use crate::phase::Phase;
 use crate::results::ResultStore;
@@ -96,14 +96,20 @@ impl Handler {
             return Outcome::Discarded;
         };
         Span::current().record("job_id", job_id);
-        let Some(_claim) = self.in_flight.claim(job_id) else {
-            // Ours already: its ack wait ran out while we handle it. The running
-            // handling settles the message; starting again would run the job twice.
-            info!("this worker already handles the job; leaving this delivery to it");
-            return Outcome::Discarded;
-        };
-        let mut heartbeat = Heartbeat::start(message, ack_wait);
         let sequence = message.info().map(|i| i.stream_sequence).unwrap_or(0);
+        // Beats while a newer message of a job in hand waits for the claim, too.
+        let mut heartbeat = Heartbeat::start(message, ack_wait);
+        let _claim = match self.in_flight.claim(job_id, sequence).await {
+            Claimed::Now(claim) => claim,
+            Claimed::Duplicate => {
+                // This very message, ours already: its ack wait ran out while we handle
+                // it. The running handling settles it; starting again would run the job
+                // twice.
+                heartbeat.stop();
+                info!("this worker already handles this message; leaving the redelivery to it");
+                return Outcome::Discarded;
+            }
+        };
         let began = Instant::now();
         // The work message is an event; when it is the job's JobSubmitted it is the
         // likely whole history, which spares reading it (see `begin_from`).
