@@ -53,9 +53,10 @@ pub struct UpArgs {
     /// nats-server client port.
     #[arg(long, default_value_t = 4222)]
     pub nats_port: u16,
-    /// Browser tabs of the worker.
-    #[arg(long, default_value_t = 2)]
-    pub tabs: usize,
+    /// Browser tabs of the worker (default: `JETCRAWL_BROWSER_TABS`, else 2). Every
+    /// service reads its other `JETCRAWL_*` variables as when it runs alone.
+    #[arg(long)]
+    pub tabs: Option<usize>,
     /// Serve a demo page, run one browser job against it and print the result.
     #[arg(long)]
     pub demo: bool,

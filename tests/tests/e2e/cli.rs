@@ -51,3 +51,109 @@ async fn up_with_demo_runs_a_browser_job_end_to_end() {
     );
     assert!(log.contains("stopped."), "it stops cleanly:\n{log}");
 }
+
+/// `jetcrawl up` flags for a run on free ports in `data`.
+fn up_args(data: &std::path::Path) -> (Vec<String>, String) {
+    let port = || free_port().expect("free port").to_string();
+    let http = format!("127.0.0.1:{}", port());
+    let args = vec![
+        "up".to_owned(),
+        "--data-dir".to_owned(),
+        data.display().to_string(),
+        "--grpc-addr".to_owned(),
+        format!("127.0.0.1:{}", port()),
+        "--http-addr".to_owned(),
+        http.clone(),
+        "--nats-port".to_owned(),
+        port(),
+    ];
+    (args, format!("http://{http}"))
+}
+
+/// Bug: under `up` the gateway was built from code defaults, so `JETCRAWL_QUOTA_*` and
+/// `JETCRAWL_ALLOW_PRIVATE_TARGETS` did nothing there while they worked on the gateway
+/// run alone. Every service under `up` reads the same variables as when run alone.
+#[tokio::test]
+async fn up_runs_every_service_with_its_settings_from_the_environment() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let (args, base) = up_args(data.path());
+    let env = [
+        ("JETCRAWL_LOG_FORMAT", "json"),
+        ("JETCRAWL_ALLOW_PRIVATE_TARGETS", "true"),
+        ("JETCRAWL_QUOTA_SUBMITS_PER_SEC", "1"),
+        ("JETCRAWL_QUOTA_SUBMIT_BURST", "1"),
+    ];
+    let mut up = ServiceProcess::spawn("jetcrawl", args, env).expect("jetcrawl up starts");
+    let key_file = data.path().join("dev-client.key");
+    eventually(Duration::from_secs(120), || {
+        let ready = key_file.exists();
+        let running = up.is_running();
+        async move {
+            match (running, ready) {
+                (false, _) => Err(anyhow::anyhow!("jetcrawl up exited")),
+                (true, true) => Ok(()),
+                (true, false) => bail!("not up yet"),
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|err| panic!("{err:#}:\n{}", up.log()));
+    let key = std::fs::read_to_string(&key_file).expect("dev key");
+    let http = jetcrawl_tests::http_client().expect("client");
+    let submit = |n: u32| {
+        let request = http
+            .post(format!("{base}/v1/jobs"))
+            .bearer_auth(key.trim())
+            .json(&serde_json::json!({
+                // Loopback: refused unless JETCRAWL_ALLOW_PRIVATE_TARGETS reaches the gateway.
+                "spec": {"urls": [format!("http://127.0.0.1:9/page-{n}")], "render": "http"}
+            }));
+        async move { request.send().await.expect("POST /v1/jobs") }
+    };
+
+    let first = submit(1).await;
+    let status = first.status();
+    let body = first.text().await.unwrap_or_default();
+    assert_eq!(
+        status, 202,
+        "a loopback target is accepted when the environment allows it: {body}"
+    );
+    let second = submit(2).await;
+    assert_eq!(
+        second.status(),
+        429,
+        "a burst of 1 submit from the environment is enforced: {}",
+        second.text().await.unwrap_or_default()
+    );
+    up.stop().await;
+}
+
+/// A bad value in the environment stops `up` before it starts anything, naming the
+/// service whose setting it is.
+#[tokio::test]
+async fn up_refuses_a_bad_setting_before_starting_anything() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let (args, _) = up_args(data.path());
+    let mut up = ServiceProcess::spawn(
+        "jetcrawl",
+        args,
+        [("JETCRAWL_QUOTA_SUBMITS_PER_SEC", "lots")],
+    )
+    .expect("jetcrawl up starts");
+    let status = eventually(Duration::from_secs(30), || {
+        let status = up.exit_status();
+        async move { status.ok_or_else(|| anyhow::anyhow!("still running")) }
+    })
+    .await
+    .expect("jetcrawl up exits");
+    let log = up.log();
+    assert!(!status.success(), "{log}");
+    assert!(
+        log.contains("jetcrawl-gateway settings") && log.contains("lots"),
+        "the error names the service and the value:\n{log}"
+    );
+    assert!(
+        !data.path().join("nats").exists() && !data.path().join("postgres").exists(),
+        "nothing was started"
+    );
+}

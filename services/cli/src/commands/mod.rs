@@ -18,6 +18,7 @@ pub mod robots;
 pub mod subjects;
 pub mod submit;
 pub mod up;
+pub mod up_settings;
 pub mod watch;
 pub mod webhooks;
 

@@ -9,9 +9,21 @@ use jetcrawl_results::SigningConfig;
 /// The file name of the keys in the data directory.
 pub const KEYS_FILE: &str = "result-signing.keys";
 
-/// Signing settings over the data directory's key file, creating it when missing;
-/// URLs are prefixed with `public_base_url`.
-pub fn ensure(data_dir: &Path, public_base_url: String) -> anyhow::Result<SigningConfig> {
+/// `configured` signing settings, over the data directory's key file (created when
+/// missing) unless keys are configured; URLs are prefixed with `public_base_url` unless
+/// one is configured.
+pub fn ensure(
+    data_dir: &Path,
+    configured: SigningConfig,
+    public_base_url: String,
+) -> anyhow::Result<SigningConfig> {
+    let mut signing = SigningConfig {
+        public_base_url: configured.public_base_url.clone().or(Some(public_base_url)),
+        ..configured
+    };
+    if signing.keys.is_some() || signing.keys_file.is_some() {
+        return Ok(signing);
+    }
     let path = data_dir.join(KEYS_FILE);
     if !path.exists() {
         let secret = jetcrawl_notifier::signature::new_secret();
@@ -23,13 +35,8 @@ pub fn ensure(data_dir: &Path, public_base_url: String) -> anyhow::Result<Signin
             .with_context(|| format!("writing the signing keys {}", path.display()))?;
         restrict(&path)?;
     }
-    Ok(SigningConfig {
-        keys_file: Some(path),
-        url_ttl_secs: 900,
-        url_max_ttl_secs: 3600,
-        public_base_url: Some(public_base_url),
-        ..SigningConfig::default()
-    })
+    signing.keys_file = Some(path);
+    Ok(signing)
 }
 
 #[cfg(unix)]

@@ -5,21 +5,20 @@
 use std::time::Duration;
 
 use anyhow::Context;
-use jetcrawl_gateway::GatewayConfig;
 use jetcrawl_local::{
     ClusterOptions, NatsCluster, NatsOptions, NatsServer, Postgres, PostgresOptions,
 };
-use jetcrawl_projector::ProjectorConfig;
-use jetcrawl_worker::WorkerConfig;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use super::{demo, dev_keys, result_keys};
+use super::up_settings::{Settings, Started};
+use super::{demo, dev_keys};
 use crate::args::UpArgs;
 
 pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     jetcrawl_telemetry::init_tracing("jetcrawl-up");
     jetcrawl_telemetry::install_metrics();
+    let mut settings = Settings::from_env(&args)?;
     std::fs::create_dir_all(&args.data_dir).with_context(|| {
         format!(
             "cannot create the data directory {}",
@@ -36,35 +35,30 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     .await
     .context("starting Postgres")?;
 
+    settings.point_at(&Started {
+        nats_url: &nats.url(),
+        database_url: &postgres.url(),
+        replicas: nats.replicas(),
+        data_dir: &data_dir,
+    })?;
+    let Settings {
+        gateway,
+        worker,
+        notifier,
+        projector,
+        reporter,
+    } = settings;
     let admin = super::admin::AdminArgs {
         database: jetcrawl_projections::DatabaseArgs::new(postgres.url()),
-        topology: nats.topology(),
-        retention: jetcrawl_results::RetentionConfig::default(),
+        topology: gateway.topology.clone(),
+        retention: gateway.retention.clone(),
     };
     for change in super::admin::apply(&nats.url(), &admin).await? {
         tracing::info!(%change, "jetcrawl admin apply");
     }
 
-    // The demo targets a page on loopback, which production refuses (SSRF defence).
-    let allow_private = args.demo;
     let stop = CancellationToken::new();
     let mut services = JoinSet::new();
-    let mut gateway = gateway_config(&args, &nats.url(), &postgres.url(), allow_private);
-    gateway.topology = nats.topology();
-    let signing = result_keys::ensure(&data_dir, format!("http://{}", args.http_addr))?;
-    gateway.signing = signing.clone();
-    let notifier = jetcrawl_notifier::NotifierConfig {
-        allow_private_targets: allow_private,
-        signing,
-        topology: nats.topology(),
-        ..jetcrawl_notifier::NotifierConfig::new(nats.url())
-    };
-    let mut worker = worker_config(&args, &nats.url(), allow_private);
-    worker.topology = nats.topology();
-    let mut projector = projector_config(&nats.url(), &postgres.url());
-    projector.topology = nats.topology();
-    let mut reporter = jetcrawl_reporter::ReporterConfig::new(&nats.url(), &postgres.url());
-    reporter.topology = nats.topology();
     let token = stop.clone();
     services.spawn(async move {
         jetcrawl_gateway::run(gateway, token.cancelled_owned())
@@ -177,14 +171,10 @@ impl EventLog {
         }
     }
 
-    fn topology(&self) -> jetcrawl_streams::TopologyArgs {
-        let replicas = match self {
+    fn replicas(&self) -> u8 {
+        match self {
             Self::Single(_) => 1,
             Self::Cluster(_) => 3,
-        };
-        jetcrawl_streams::TopologyArgs {
-            replicas,
-            ..Default::default()
         }
     }
 
@@ -213,36 +203,4 @@ fn print_addresses(
     );
     eprintln!("metrics   http://{}/metrics", args.http_addr);
     eprintln!("data      {}", data_dir.display());
-}
-
-fn gateway_config(
-    args: &UpArgs,
-    nats_url: &str,
-    database_url: &str,
-    allow_private: bool,
-) -> GatewayConfig {
-    let mut config = GatewayConfig {
-        grpc_addr: args.grpc_addr,
-        http_addr: args.http_addr,
-        allow_private_targets: allow_private,
-        // Local development: reflection for grpcurl, plaintext on loopback.
-        grpc_reflection: true,
-        ..GatewayConfig::new(nats_url, database_url)
-    };
-    config.tls.insecure_plaintext = true;
-    config
-}
-
-fn worker_config(args: &UpArgs, nats_url: &str, allow_private: bool) -> WorkerConfig {
-    WorkerConfig {
-        nats: jetcrawl_streams::NatsArgs::new(nats_url),
-        worker_id: "up-worker-1".to_owned(),
-        tabs: args.tabs,
-        allow_private_targets: allow_private,
-        ..WorkerConfig::defaults()
-    }
-}
-
-fn projector_config(nats_url: &str, database_url: &str) -> ProjectorConfig {
-    ProjectorConfig::new(nats_url, database_url)
 }
