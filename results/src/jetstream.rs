@@ -32,16 +32,17 @@ impl JetStreamResults {
     /// Binds to the bucket, which the topology must have created.
     pub async fn open(js: &Context) -> Result<Self, ResultStoreError> {
         let bucket = js.get_object_store(RESULTS_BUCKET).await.map_err(|err| {
-            ResultStoreError::Unavailable(format!(
-                "object store {RESULTS_BUCKET} is unavailable: {err}; apply the topology first"
-            ))
+            ResultStoreError::unavailable(
+                format!("object store {RESULTS_BUCKET} (apply the topology first)"),
+                err,
+            )
         })?;
         Ok(Self { bucket })
     }
 }
 
-fn unavailable(err: impl std::fmt::Display) -> ResultStoreError {
-    ResultStoreError::Unavailable(err.to_string())
+fn listing<E: std::error::Error + Send + Sync + 'static>(err: E) -> ResultStoreError {
+    ResultStoreError::unavailable(format!("cannot list {RESULTS_BUCKET}"), err)
 }
 
 #[async_trait]
@@ -49,7 +50,7 @@ impl ResultStore for JetStreamResults {
     async fn put(&self, key: &str, bytes: &[u8]) -> Result<StoredObject, ResultStoreError> {
         let mut reader = bytes;
         self.bucket.put(key, &mut reader).await.map_err(|err| {
-            ResultStoreError::Unavailable(format!("cannot store {key} in {RESULTS_BUCKET}: {err}"))
+            ResultStoreError::unavailable(format!("cannot store {key} in {RESULTS_BUCKET}"), err)
         })?;
         Ok(StoredObject {
             key: key.to_owned(),
@@ -67,9 +68,10 @@ impl ResultStore for JetStreamResults {
             Err(err) if err.kind() == GetErrorKind::NotFound => {
                 Err(ResultStoreError::NotFound(key.to_owned()))
             }
-            Err(err) => Err(ResultStoreError::Unavailable(format!(
-                "cannot read {key} from {RESULTS_BUCKET}: {err}"
-            ))),
+            Err(err) => Err(ResultStoreError::unavailable(
+                format!("cannot read {key} from {RESULTS_BUCKET}"),
+                err,
+            )),
         }
     }
 
@@ -77,9 +79,10 @@ impl ResultStore for JetStreamResults {
         match self.bucket.delete(key).await {
             Ok(()) => Ok(true),
             Err(err) if err.kind() == DeleteErrorKind::NotFound => Ok(false),
-            Err(err) => Err(ResultStoreError::Unavailable(format!(
-                "cannot delete {key} from {RESULTS_BUCKET}: {err}"
-            ))),
+            Err(err) => Err(ResultStoreError::unavailable(
+                format!("cannot delete {key} from {RESULTS_BUCKET}"),
+                err,
+            )),
         }
     }
 
@@ -88,10 +91,10 @@ impl ResultStore for JetStreamResults {
             .bucket
             .list()
             .await
-            .map_err(unavailable)?
+            .map_err(listing)?
             .try_collect()
             .await
-            .map_err(unavailable)?;
+            .map_err(listing)?;
         Ok(infos
             .into_iter()
             .map(|info| ObjectMeta {

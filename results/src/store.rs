@@ -14,8 +14,27 @@ pub enum ResultStoreError {
     #[error("no stored object {0}")]
     NotFound(String),
     /// The backend did not answer or refused; retrying later may work.
-    #[error("result store unavailable: {0}")]
-    Unavailable(String),
+    #[error("result store unavailable: {context}: {source}")]
+    Unavailable {
+        /// What was being done.
+        context: String,
+        /// The backend's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
+    },
+}
+
+impl ResultStoreError {
+    /// The backend failed while doing `context`.
+    pub fn unavailable(
+        context: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    ) -> Self {
+        Self::Unavailable {
+            context: context.into(),
+            source: source.into(),
+        }
+    }
 }
 
 /// An object as written: its size and hex sha256.

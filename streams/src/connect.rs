@@ -110,10 +110,13 @@ impl NatsArgs {
         topology: &crate::Topology,
     ) -> Result<(async_nats::Client, Context), StoreError> {
         let (client, js) = self.connect(name).await.map_err(|err| {
-            StoreError::Unavailable(format!(
-                "connecting to NATS at {} (check JETCRAWL_NATS_URL): {err}",
-                self.url
-            ))
+            StoreError::unavailable_while(
+                format!(
+                    "connecting to NATS at {} (check JETCRAWL_NATS_URL)",
+                    self.url
+                ),
+                err,
+            )
         })?;
         topology.verify(&js).await?;
         Ok((client, js))
@@ -129,10 +132,10 @@ pub async fn connect_secure(
     let mut options = async_nats::ConnectOptions::new();
     if let Some(creds) = &security.creds_file {
         options = options.credentials_file(creds).await.map_err(|err| {
-            StoreError::Unavailable(format!(
-                "cannot read the NATS credentials file {}: {err}",
-                creds.display()
-            ))
+            StoreError::unavailable_while(
+                format!("cannot read the NATS credentials file {}", creds.display()),
+                err,
+            )
         })?;
     }
     if let Some(ca) = &security.tls_ca_file {
@@ -144,8 +147,9 @@ pub async fn connect_secure(
         }
         (None, None) => {}
         _ => {
-            return Err(StoreError::Unavailable(
-                "a NATS client certificate needs both its certificate and its key file".into(),
+            return Err(StoreError::unavailable_while(
+                "NATS client certificate",
+                "it needs both its certificate and its key file",
             ));
         }
     }
@@ -167,7 +171,7 @@ pub async fn connect_secure(
         .connect(servers)
         .await
         .map_err(|err| {
-            StoreError::Unavailable(format!("cannot connect to NATS at {url}: {err}"))
+            StoreError::unavailable_while(format!("cannot connect to NATS at {url}"), err)
         })?;
     let js = jetstream::ContextBuilder::new()
         .timeout(Duration::from_secs(5))

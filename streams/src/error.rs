@@ -28,18 +28,45 @@ pub enum StoreError {
     #[error("invalid append: {0}")]
     Invalid(&'static str),
     /// JetStream did not answer or refused the request; retrying later may work.
-    #[error("JetStream unavailable: {0}")]
-    Unavailable(String),
+    /// `context` says what was being done (and the fix when one is known); `source` is
+    /// the client's own error, kept for callers that look into it.
+    #[error("{context}: {source}")]
+    Unavailable {
+        /// What was being done, and how to fix it when known.
+        context: String,
+        /// The underlying failure.
+        #[source]
+        source: Cause,
+    },
+    /// The JetStream topology is missing, differs from the definition, or could not be
+    /// read: the message names the fix.
+    #[error(transparent)]
+    Topology(#[from] crate::topology::TopologyError),
 }
+
+/// The underlying failure an error keeps.
+pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 impl StoreError {
     /// True when trying the same request again later may succeed.
     pub fn is_transient(&self) -> bool {
-        matches!(self, Self::Unavailable(_))
+        matches!(
+            self,
+            Self::Unavailable { .. }
+                | Self::Topology(crate::topology::TopologyError::Unavailable { .. })
+        )
     }
 
-    /// Wraps any transport error as `Unavailable`.
-    pub fn unavailable(err: impl std::fmt::Display) -> Self {
-        Self::Unavailable(err.to_string())
+    /// Wraps a transport error as `Unavailable`.
+    pub fn unavailable(err: impl Into<Cause>) -> Self {
+        Self::unavailable_while("JetStream unavailable", err)
+    }
+
+    /// Wraps a failure as `Unavailable`, saying what was being done.
+    pub fn unavailable_while(context: impl Into<String>, err: impl Into<Cause>) -> Self {
+        Self::Unavailable {
+            context: context.into(),
+            source: err.into(),
+        }
     }
 }

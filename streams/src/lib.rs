@@ -26,7 +26,7 @@ pub mod webhooks;
 
 pub use connect::{DEFAULT_NATS_URL, NatsArgs, NatsSecurity, connect, connect_secure};
 pub use envelope::{EventKind, RecordedEvent, new_event};
-pub use error::StoreError;
+pub use error::{Cause, StoreError};
 pub use execute::{Basis, ExecuteError, Executed, Intent, Outcome};
 pub use job::{Admission, Command, DecideError, Job, JobStatus, decide, evolve};
 pub use retry::Retry;

@@ -23,10 +23,13 @@ pub const PLATFORM_SCOPE: &str = "all";
 /// Binds to the bucket, which `jetcrawl admin apply` created.
 pub async fn bind_reports(js: &Context) -> Result<ObjectStore, StoreError> {
     js.get_object_store(REPORTS_BUCKET).await.map_err(|err| {
-        StoreError::Unavailable(format!(
-            "object store {REPORTS_BUCKET}: {err}; run `{}` to create the topology",
-            crate::topology::APPLY_COMMAND
-        ))
+        StoreError::unavailable_while(
+            format!(
+                "object store {REPORTS_BUCKET} (run `{}` to create the topology)",
+                crate::topology::APPLY_COMMAND
+            ),
+            err,
+        )
     })
 }
 

@@ -31,9 +31,12 @@ pub async fn bind_api_keys(js: &Context) -> Result<kv::Store, StoreError> {
 /// Binds to KV bucket `bucket` of the topology; a missing one names the fix.
 pub async fn bind_bucket(js: &Context, bucket: &str) -> Result<kv::Store, StoreError> {
     js.get_key_value(bucket).await.map_err(|err| {
-        StoreError::Unavailable(format!(
-            "KV bucket {bucket}: {err}; run `{}` to create the topology",
-            crate::topology::APPLY_COMMAND
-        ))
+        StoreError::unavailable_while(
+            format!(
+                "KV bucket {bucket} (run `{}` to create the topology)",
+                crate::topology::APPLY_COMMAND
+            ),
+            err,
+        )
     })
 }

@@ -280,7 +280,7 @@ fn subject_of(event: &Event) -> Result<String, StoreError> {
 
 fn publish_error(
     kind: PublishErrorKind,
-    err: impl std::fmt::Display,
+    err: impl Into<crate::error::Cause>,
     event: &Event,
     expected: u64,
 ) -> StoreError {

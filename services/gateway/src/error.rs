@@ -1,6 +1,7 @@
 //! The gateway's errors, grouped by how the client should react, and their mapping to
 //! gRPC statuses (the HTTP API maps from the same codes, see `http::error`).
 
+use jetcrawl_streams::Cause;
 use thiserror::Error;
 use tonic::Code;
 
@@ -22,11 +23,24 @@ pub enum GatewayError {
     #[error("{0}")]
     TooLarge(String),
     /// A dependency did not answer in time; retrying (with the same key) is safe.
-    #[error("{0}")]
-    Unavailable(String),
+    /// `message` is what the client reads; `source` the failure, for logs and callers.
+    #[error("{message}")]
+    Unavailable {
+        /// What the client reads: what failed and what to do.
+        message: String,
+        /// The dependency's error, when there is one.
+        #[source]
+        source: Option<Cause>,
+    },
     /// A bug or corrupt data on our side.
-    #[error("{0}")]
-    Internal(String),
+    #[error("{message}")]
+    Internal {
+        /// What the client reads.
+        message: String,
+        /// The failure, when there is one.
+        #[source]
+        source: Option<Cause>,
+    },
     /// The job is not in a state that allows this (e.g. cancelling a finished job); the
     /// message names the state.
     #[error("{0}")]
@@ -59,6 +73,39 @@ impl GatewayError {
         Self::Invalid(violations)
     }
 
+    /// A dependency failed without an error of its own to keep.
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::Unavailable {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// A dependency failed with `source`; `message` (what the client reads) says what
+    /// failed and what to do.
+    pub fn unavailable_because(message: impl Into<String>, source: impl Into<Cause>) -> Self {
+        Self::Unavailable {
+            message: message.into(),
+            source: Some(source.into()),
+        }
+    }
+
+    /// A bug or corrupt data on our side.
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::Internal {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// A bug or corrupt data on our side, found through `source`.
+    pub fn internal_because(message: impl Into<String>, source: impl Into<Cause>) -> Self {
+        Self::Internal {
+            message: message.into(),
+            source: Some(source.into()),
+        }
+    }
+
     /// The gRPC code of this error.
     pub fn code(&self) -> Code {
         match self {
@@ -66,9 +113,9 @@ impl GatewayError {
             Self::NotFound(_) => Code::NotFound,
             Self::AlreadyExists(_) => Code::AlreadyExists,
             Self::TooLarge(_) => Code::ResourceExhausted,
-            Self::Unavailable(_) => Code::Unavailable,
+            Self::Unavailable { .. } => Code::Unavailable,
             Self::Gone(_) => Code::NotFound,
-            Self::Internal(_) => Code::Internal,
+            Self::Internal { .. } => Code::Internal,
             Self::FailedPrecondition(_) => Code::FailedPrecondition,
             Self::Unauthenticated(_) => Code::Unauthenticated,
             Self::PermissionDenied(_) => Code::PermissionDenied,

@@ -133,7 +133,7 @@ where
         };
         match outcome {
             Ok(()) => return Ok(true),
-            Err(err @ TopologyError::Unavailable(_)) => {
+            Err(err @ TopologyError::Unavailable { .. }) => {
                 attempts += 1;
                 if attempts == 1 || attempts.is_multiple_of(30) {
                     warn!(error = %err, attempts,

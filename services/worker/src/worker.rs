@@ -91,7 +91,7 @@ async fn run_with_parts(
             privacy: Some(
                 jetcrawl_privacy::SubjectKeys::open(&js)
                     .await
-                    .map_err(|err| StoreError::Unavailable(err.to_string()))?,
+                    .map_err(StoreError::unavailable)?,
             ),
             egress: Some(pool.egress().clone()),
         },

@@ -64,39 +64,41 @@ fn short(difference: &Difference) -> String {
 }
 
 async fn create(js: &Context, resource: &Resource) -> Result<(), TopologyError> {
-    let failed =
-        |err: String| TopologyError::Unavailable(format!("creating {}: {err}", resource.label()));
+    let failed = |err: async_nats::Error| {
+        TopologyError::unavailable(format!("creating {}", resource.label()), err)
+    };
     match resource {
         Resource::Stream(config) => js
             .create_stream(config.as_ref().clone())
             .await
             .map(drop)
-            .map_err(|e| failed(e.to_string())),
+            .map_err(|e| failed(e.into())),
         Resource::KeyValue(config) => js
             .create_key_value(config.clone())
             .await
             .map(drop)
-            .map_err(|e| failed(e.to_string())),
+            .map_err(|e| failed(e.into())),
         Resource::Objects(config) => js
             .create_object_store(config.clone())
             .await
             .map(drop)
-            .map_err(|e| failed(e.to_string())),
+            .map_err(|e| failed(e.into())),
     }
 }
 
 async fn apply_consumer(js: &Context, def: &ConsumerDef) -> Result<Vec<String>, TopologyError> {
     let what = format!("consumer {} on {}", def.name(), def.stream);
-    let unavailable = |err: String| TopologyError::Unavailable(format!("applying {what}: {err}"));
+    let unavailable =
+        |err: async_nats::Error| TopologyError::unavailable(format!("applying {what}"), err);
     let Some(running) = running_consumer(js, def.stream, def.name()).await? else {
         let stream = js
             .get_stream(def.stream)
             .await
-            .map_err(|e| unavailable(e.to_string()))?;
+            .map_err(|e| unavailable(e.into()))?;
         stream
             .create_consumer(def.config.clone())
             .await
-            .map_err(|e| unavailable(e.to_string()))?;
+            .map_err(|e| unavailable(e.into()))?;
         info!(%what, "created");
         return Ok(vec![format!("{what}: created")]);
     };
@@ -115,7 +117,7 @@ async fn apply_consumer(js: &Context, def: &ConsumerDef) -> Result<Vec<String>, 
     warn!(%what, differences = ?differences.iter().map(ToString::to_string).collect::<Vec<_>>(), "updating");
     js.update_consumer_on_stream(def.config.clone(), def.stream)
         .await
-        .map_err(|e| unavailable(e.to_string()))?;
+        .map_err(|e| unavailable(e.into()))?;
     Ok(differences.iter().map(short).collect())
 }
 

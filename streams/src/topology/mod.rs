@@ -30,8 +30,14 @@ pub const APPLY_COMMAND: &str = "jetcrawl admin apply";
 #[derive(Debug, Error)]
 pub enum TopologyError {
     /// JetStream did not answer (or has no quorum); retrying later may work.
-    #[error("JetStream unavailable: {0}")]
-    Unavailable(String),
+    #[error("JetStream unavailable: {context}: {source}")]
+    Unavailable {
+        /// What was being done.
+        context: String,
+        /// The client's error.
+        #[source]
+        source: crate::error::Cause,
+    },
     /// The server runs something else than the definition (services verifying).
     #[error(
         "the JetStream topology differs from this service's definition ({}); run `{APPLY_COMMAND}` \
@@ -49,8 +55,11 @@ pub enum TopologyError {
 }
 
 impl TopologyError {
-    pub(crate) fn unavailable(doing: String, err: impl std::fmt::Display) -> Self {
-        Self::Unavailable(format!("{doing}: {err}"))
+    pub(crate) fn unavailable(doing: String, err: impl Into<crate::error::Cause>) -> Self {
+        Self::Unavailable {
+            context: doing,
+            source: err.into(),
+        }
     }
 }
 
@@ -60,12 +69,6 @@ fn list(differences: &[Difference]) -> String {
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join("; ")
-}
-
-impl From<TopologyError> for crate::StoreError {
-    fn from(err: TopologyError) -> Self {
-        Self::Unavailable(err.to_string())
-    }
 }
 
 /// Creates the durable consumer or, when it exists with another definition, updates it.
@@ -107,8 +110,9 @@ pub async fn bind_consumer(
         .await
         .map_err(crate::StoreError::unavailable)?;
     stream.get_consumer(name).await.map_err(|err| {
-        crate::StoreError::Unavailable(format!(
-            "consumer {name} on {stream_name}: {err}; run `{APPLY_COMMAND}`"
-        ))
+        crate::StoreError::unavailable_while(
+            format!("consumer {name} on {stream_name} (run `{APPLY_COMMAND}`)"),
+            err,
+        )
     })
 }

@@ -46,10 +46,9 @@ impl KeyCache {
         let record = tokio::time::timeout(MISS_TIMEOUT, self.store.lookup(id))
             .await
             .map_err(|_| {
-                KeyStoreError::Unavailable(format!(
-                    "no answer within {} ms",
-                    MISS_TIMEOUT.as_millis()
-                ))
+                KeyStoreError::Unavailable(
+                    format!("no answer within {} ms", MISS_TIMEOUT.as_millis()).into(),
+                )
             })??;
         if let Some(record) = &record {
             self.put(id, Some(record.clone()));

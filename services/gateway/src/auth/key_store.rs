@@ -59,7 +59,7 @@ pub enum KeyStoreError {
     NotFound(String),
     /// NATS did not answer.
     #[error("the API key store is unavailable: {0}; check that nats-server is running")]
-    Unavailable(String),
+    Unavailable(#[source] jetcrawl_streams::Cause),
     /// A record could not be decoded.
     #[error("API key record {id} is corrupt: {reason}")]
     Corrupt {
@@ -81,7 +81,7 @@ impl KeyStore {
     pub async fn open(js: &jetstream::Context) -> Result<Self, KeyStoreError> {
         let kv = bind_api_keys(js)
             .await
-            .map_err(|err| KeyStoreError::Unavailable(err.to_string()))?;
+            .map_err(|err| KeyStoreError::Unavailable(err.into()))?;
         Ok(Self { kv })
     }
 
@@ -113,7 +113,7 @@ impl KeyStore {
         self.kv
             .create(&record.id, bytes.into())
             .await
-            .map_err(|err| KeyStoreError::Unavailable(err.to_string()))?;
+            .map_err(|err| KeyStoreError::Unavailable(err.into()))?;
         Ok((record, issued))
     }
 
@@ -132,7 +132,7 @@ impl KeyStore {
             self.kv
                 .put(id, bytes.into())
                 .await
-                .map_err(|err| KeyStoreError::Unavailable(err.to_string()))?;
+                .map_err(|err| KeyStoreError::Unavailable(err.into()))?;
         }
         Ok(record)
     }
@@ -149,9 +149,9 @@ impl KeyStore {
             .kv
             .watch_with_history(">")
             .await
-            .map_err(|err| KeyStoreError::Unavailable(err.to_string()))?;
+            .map_err(|err| KeyStoreError::Unavailable(err.into()))?;
         Ok(watch.map(|entry| {
-            let entry = entry.map_err(|err| KeyStoreError::Unavailable(err.to_string()))?;
+            let entry = entry.map_err(|err| KeyStoreError::Unavailable(err.into()))?;
             if entry.operation != kv::Operation::Put {
                 return Ok((entry.key, None));
             }
@@ -173,7 +173,7 @@ impl KeyStore {
             .kv
             .get(id)
             .await
-            .map_err(|err| KeyStoreError::Unavailable(err.to_string()))?
+            .map_err(|err| KeyStoreError::Unavailable(err.into()))?
         else {
             return Ok(None);
         };

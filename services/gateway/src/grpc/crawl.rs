@@ -52,7 +52,10 @@ impl CrawlApi {
         self.buckets
             .get_or_try_init(|| async {
                 let buckets = bind_crawl(&self.js()).await.map_err(|err| {
-                    GatewayError::Unavailable(format!("crawl controller buckets: {err}; retry"))
+                    GatewayError::unavailable_because(
+                        format!("crawl controller buckets: {err}; retry"),
+                        err,
+                    )
                 })?;
                 Ok((
                     TenantPolicies::new(buckets.tenant_policy),
@@ -91,7 +94,7 @@ impl CrawlApi {
                 reason,
             )
             .await
-            .map_err(|err| GatewayError::Unavailable(err.to_string()))?;
+            .map_err(|err| GatewayError::unavailable_because(err.to_string(), err))?;
         tracing::info!(tenant = %caller.tenant, actor = %caller.actor, respect_robots = request.respect_robots, changed, "robots policy set");
         Ok(SetRobotsPolicyResponse {
             policy: Some(policy_proto(&caller.tenant, &policy)),
@@ -127,7 +130,7 @@ impl Crawl for CrawlApi {
         let policy = policies
             .load(&caller.tenant)
             .await
-            .map_err(|err| GatewayError::Unavailable(err.to_string()))?;
+            .map_err(|err| GatewayError::unavailable_because(err.to_string(), err))?;
         Ok(Response::new(policy_proto(&caller.tenant, &policy)))
     }
 
@@ -143,7 +146,7 @@ impl Crawl for CrawlApi {
         let all = domains
             .list()
             .await
-            .map_err(|err| GatewayError::Unavailable(err.to_string()))?;
+            .map_err(|err| GatewayError::unavailable_because(err.to_string(), err))?;
         let now = chrono::Utc::now().timestamp_millis();
         let domains = all
             .iter()

@@ -130,7 +130,7 @@ async fn download(
         .signer
         .as_ref()
         .ok_or_else(|| {
-            GatewayError::Unavailable("downloads are off: no signing key is configured".into())
+            GatewayError::unavailable("downloads are off: no signing key is configured")
         })?;
     let query = UrlQuery {
         exp: params.remove("exp"),
@@ -283,8 +283,8 @@ async fn open(app: &AppState, source: Source) -> Result<(Body, Option<u64>), Gat
                     "the result object {} of job {job_id} is no longer stored (removed by retention)",
                     object.name
                 )),
-                ResultStoreError::Unavailable(why) => {
-                    GatewayError::Unavailable(format!("{why}; retry shortly"))
+                err @ ResultStoreError::Unavailable { .. } => {
+                    GatewayError::unavailable_because(format!("{err}; retry shortly"), err)
                 }
             })?;
             Ok((
@@ -295,9 +295,10 @@ async fn open(app: &AppState, source: Source) -> Result<(Body, Option<u64>), Gat
         Source::Report { name, object_key } => {
             let js = app.gateway.store.context();
             let bucket = js.get_object_store(REPORTS_BUCKET).await.map_err(|err| {
-                GatewayError::Unavailable(format!(
-                    "the {REPORTS_BUCKET} bucket is unavailable: {err}; retry shortly"
-                ))
+                GatewayError::unavailable_because(
+                    format!("the {REPORTS_BUCKET} bucket is unavailable: {err}; retry shortly"),
+                    err,
+                )
             })?;
             let object = bucket.get(&object_key).await.map_err(|err| {
                 GatewayError::Gone(format!("the report file {name} is no longer stored: {err}"))

@@ -40,7 +40,10 @@ impl Gateway {
         caller: &Caller,
     ) -> Result<VerifyAuditChainResponse, GatewayError> {
         let verdict = audit::verify_chain(&self.pool).await.map_err(|err| {
-            GatewayError::Unavailable(format!("verifying the audit chain failed: {err}"))
+            GatewayError::unavailable_because(
+                format!("verifying the audit chain failed: {err}"),
+                err,
+            )
         })?;
         if !verdict.ok {
             tracing::warn!(first_broken_seq = ?verdict.first_broken_seq, reason = %verdict.reason, "audit chain broken");
@@ -91,7 +94,10 @@ fn scoped_filter(
 fn query_error(err: ProjectionError) -> GatewayError {
     match err {
         ProjectionError::InvalidArgument(message) => GatewayError::invalid("page_token", message),
-        other => GatewayError::Unavailable(format!("querying the audit log failed: {other}")),
+        other => GatewayError::unavailable_because(
+            format!("querying the audit log failed: {other}"),
+            other,
+        ),
     }
 }
 

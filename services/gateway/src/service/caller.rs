@@ -84,7 +84,7 @@ impl Gateway {
             .await
             .map_err(|err| match err {
                 AuthError::Unauthenticated(why) => GatewayError::Unauthenticated(why),
-                AuthError::Unavailable(why) => GatewayError::Unavailable(why),
+                AuthError::Unavailable(why) => GatewayError::unavailable(why),
             })?;
         let caller = Caller::new(identity, transport_of(metadata));
         self.require(&caller, action, "").await?;

@@ -66,8 +66,8 @@ fn cancel_error(job_id: &str, err: ExecuteError) -> GatewayError {
         ExecuteError::Refused { error, .. } => {
             GatewayError::FailedPrecondition(format!("job {job_id}: {error}"))
         }
-        ExecuteError::Store { source, .. } => read_error(job_id, &source),
-        ExecuteError::Contended { .. } => GatewayError::Unavailable(format!(
+        ExecuteError::Store { source, .. } => read_error(job_id, source),
+        ExecuteError::Contended { .. } => GatewayError::unavailable(format!(
             "job {job_id} kept changing while cancelling; retry"
         )),
         ExecuteError::Intent(never) => match never {},

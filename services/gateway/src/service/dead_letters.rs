@@ -60,7 +60,10 @@ fn projection_filter(filter: Option<&DeadLetterFilter>) -> jetcrawl_projections:
 pub(crate) fn list_error(err: ProjectionError) -> GatewayError {
     match err {
         ProjectionError::InvalidArgument(message) => GatewayError::invalid("page_token", message),
-        other => GatewayError::Unavailable(format!("listing dead letters failed: {other}")),
+        other => GatewayError::unavailable_because(
+            format!("listing dead letters failed: {other}"),
+            other,
+        ),
     }
 }
 

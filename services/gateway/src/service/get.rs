@@ -17,7 +17,7 @@ impl Gateway {
             .store
             .load(job_id)
             .await
-            .map_err(|err| read_error(job_id, &err))?;
+            .map_err(|err| read_error(job_id, err))?;
         if job.status == JobStatus::New || job.tenant != caller.tenant {
             return Err(not_found(job_id));
         }
@@ -43,13 +43,14 @@ pub(crate) fn not_found(job_id: &str) -> GatewayError {
     GatewayError::NotFound(format!("job {job_id} not found"))
 }
 
-pub(crate) fn read_error(job_id: &str, err: &StoreError) -> GatewayError {
+pub(crate) fn read_error(job_id: &str, err: StoreError) -> GatewayError {
     match err {
         StoreError::Corrupt { .. } | StoreError::Invalid(_) => {
-            GatewayError::Internal(format!("job {job_id}: {err}"))
+            GatewayError::internal_because(format!("job {job_id}: {err}"), err)
         }
-        _ => {
-            GatewayError::Unavailable(format!("could not read job {job_id}: {err}; retry shortly"))
-        }
+        _ => GatewayError::unavailable_because(
+            format!("could not read job {job_id}: {err}; retry shortly"),
+            err,
+        ),
     }
 }

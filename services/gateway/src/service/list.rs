@@ -46,7 +46,10 @@ impl Gateway {
                 ProjectionError::InvalidArgument(message) => {
                     GatewayError::invalid("page_token", message)
                 }
-                other => GatewayError::Unavailable(format!("listing jobs failed: {other}")),
+                other => GatewayError::unavailable_because(
+                    format!("listing jobs failed: {other}"),
+                    other,
+                ),
             })?;
         Ok(ListJobsResponse {
             jobs: rows.iter().map(summary).collect(),

@@ -73,7 +73,7 @@ impl Gateway {
         let key_existed = keys
             .erase(&target.tenant, &target.reference)
             .await
-            .map_err(|err| unavailable(&err))?;
+            .map_err(unavailable)?;
         let objects_deleted = self.delete_results(&jobs).await?;
         mark_erased(&self.pool, &target.tenant, &target.reference, &jobs).await?;
         let record = SubjectErased {
@@ -93,9 +93,9 @@ impl Gateway {
         )
         .await
         .map_err(|err| {
-            GatewayError::Unavailable(format!(
+            GatewayError::unavailable_because(format!(
                 "the subject was erased but {err}; run EraseSubject again to record it (it is idempotent)"
-            ))
+            ), err)
         })?;
         info!(subject_ref = %target.reference, jobs = jobs.len(), objects_deleted, key_existed, "data subject erased");
         Ok(EraseSubjectResponse {
@@ -139,7 +139,7 @@ impl Gateway {
             .subject_keys()?
             .reference(&tenant, &subject)
             .await
-            .map_err(|err| unavailable(&err))?;
+            .map_err(unavailable)?;
         if let Subject::Job(job_id) = &subject {
             self.check_own_subject(&tenant, job_id, &reference).await?;
         }
@@ -162,7 +162,7 @@ impl Gateway {
             .store
             .load(job_id)
             .await
-            .map_err(|err| super::get::read_error(job_id, &err))?;
+            .map_err(|err| super::get::read_error(job_id, err))?;
         if job.tenant != tenant || job.submitted_sequence == 0 {
             return Err(super::get::not_found(job_id));
         }
@@ -181,9 +181,7 @@ impl Gateway {
 
     pub(crate) fn subject_keys(&self) -> Result<&SubjectKeys, GatewayError> {
         self.privacy.as_ref().map(|p| &p.keys).ok_or_else(|| {
-            GatewayError::Unavailable(
-                "the subject key store is not configured on this gateway".into(),
-            )
+            GatewayError::unavailable("the subject key store is not configured on this gateway")
         })
     }
 
@@ -193,7 +191,7 @@ impl Gateway {
             return Ok(0);
         };
         let store_error = |err: jetcrawl_results::ResultStoreError| {
-            GatewayError::Unavailable(format!("{err}; run EraseSubject again"))
+            GatewayError::unavailable_because(format!("{err}; run EraseSubject again"), err)
         };
         let objects = results.store.list().await.map_err(store_error)?;
         let mut deleted = 0;
@@ -213,12 +211,12 @@ impl Gateway {
     }
 }
 
-pub(crate) fn unavailable(err: &PrivacyError) -> GatewayError {
+pub(crate) fn unavailable(err: PrivacyError) -> GatewayError {
     match err {
         PrivacyError::Unavailable(_) | PrivacyError::KeyMissing { .. } => {
-            GatewayError::Unavailable(err.to_string())
+            GatewayError::unavailable_because(err.to_string(), err)
         }
-        PrivacyError::Corrupt(_) => GatewayError::Internal(err.to_string()),
+        PrivacyError::Corrupt(_) => GatewayError::internal_because(err.to_string(), err),
     }
 }
 

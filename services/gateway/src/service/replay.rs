@@ -123,9 +123,9 @@ fn replay_error(job_id: &str, err: ExecuteError) -> GatewayError {
         ExecuteError::Refused { error, .. } => {
             GatewayError::FailedPrecondition(format!("job {job_id}: {error}"))
         }
-        ExecuteError::Store { source, .. } => read_error(job_id, &source),
+        ExecuteError::Store { source, .. } => read_error(job_id, source),
         ExecuteError::Contended { .. } => {
-            GatewayError::Unavailable(format!("job {job_id} kept changing while replaying; retry"))
+            GatewayError::unavailable(format!("job {job_id} kept changing while replaying; retry"))
         }
         ExecuteError::Intent(never) => match never {},
     }

@@ -56,9 +56,10 @@ impl Gateway {
             .await
             .map_err(request_error)?;
         let reply = GenerateReportReply::decode(reply.payload).map_err(|err| {
-            GatewayError::Unavailable(format!(
-                "a reporter answered something unreadable: {err}; retry"
-            ))
+            GatewayError::unavailable_because(
+                format!("a reporter answered something unreadable: {err}; retry"),
+                err,
+            )
         })?;
         match reply.outcome {
             Some(Outcome::Done(done)) => Ok(done),
@@ -73,10 +74,10 @@ impl Gateway {
                 ),
                 Code::FailedPrecondition => GatewayError::FailedPrecondition(failure.message),
                 Code::NotFound => GatewayError::NotFound(failure.message),
-                Code::Unavailable | Code::Unspecified => GatewayError::Unavailable(failure.message),
+                Code::Unavailable | Code::Unspecified => GatewayError::unavailable(failure.message),
             }),
-            None => Err(GatewayError::Unavailable(
-                "a reporter answered without an outcome; retry".into(),
+            None => Err(GatewayError::unavailable(
+                "a reporter answered without an outcome; retry",
             )),
         }
     }
@@ -91,9 +92,7 @@ impl Gateway {
         let month = parse_month(&request.month)?.to_string();
         let tenant = self.report_scope(caller, &request)?;
         let signer = self.results_access()?.signer.clone().ok_or_else(|| {
-            GatewayError::Unavailable(
-                "report downloads are off: no signing key is configured".into(),
-            )
+            GatewayError::unavailable("report downloads are off: no signing key is configured")
         })?;
         let row = index::revision(&self.pool, &month, request.revision)
             .await
@@ -228,14 +227,17 @@ fn not_generated(month: &str, revision: u32) -> GatewayError {
 fn request_error(err: async_nats::RequestError) -> GatewayError {
     use async_nats::RequestErrorKind;
     match err.kind() {
-        RequestErrorKind::NoResponders => GatewayError::Unavailable(
-            "no reporter is running to generate reports; start jetcrawl-reporter and retry".into(),
+        RequestErrorKind::NoResponders => GatewayError::unavailable(
+            "no reporter is running to generate reports; start jetcrawl-reporter and retry",
         ),
-        RequestErrorKind::TimedOut => GatewayError::Unavailable(format!(
+        RequestErrorKind::TimedOut => GatewayError::unavailable(format!(
             "the reporter did not finish within {}s; the report may still be generating: retry \
              (it is idempotent) or call GetReport shortly",
             GENERATE_TIMEOUT.as_secs()
         )),
-        _ => GatewayError::Unavailable(format!("asking a reporter failed: {err}; retry")),
+        _ => GatewayError::unavailable_because(
+            format!("asking a reporter failed: {err}; retry"),
+            err,
+        ),
     }
 }

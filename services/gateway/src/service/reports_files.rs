@@ -21,5 +21,5 @@ pub fn content_type(format: &str) -> &'static str {
 
 /// A reports index error as the gateway's: Postgres did not answer.
 pub fn report_error(err: ProjectionError) -> GatewayError {
-    GatewayError::Unavailable(err.to_string())
+    GatewayError::unavailable_because(err.to_string(), err)
 }

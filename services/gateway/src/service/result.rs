@@ -63,13 +63,13 @@ impl Gateway {
             .store
             .history(job_id)
             .await
-            .map_err(|err| read_error(job_id, &err))?;
+            .map_err(|err| read_error(job_id, err))?;
         Ok(result_view(&history))
     }
 
     pub(crate) fn results_access(&self) -> Result<&ResultsAccess, GatewayError> {
         self.results.as_deref().ok_or_else(|| {
-            GatewayError::Unavailable("result downloads are not set up on this gateway".into())
+            GatewayError::unavailable("result downloads are not set up on this gateway")
         })
     }
 
@@ -98,10 +98,9 @@ impl Gateway {
             return Err(gone(job_id, expired));
         }
         let signer = results.signer.as_ref().ok_or_else(|| {
-            GatewayError::Unavailable(
+            GatewayError::unavailable(
                 "result downloads are off: this gateway has no signing key; set \
-                 JETCRAWL_RESULT_SIGNING_KEYS_FILE (kid=secret lines)"
-                    .into(),
+                 JETCRAWL_RESULT_SIGNING_KEYS_FILE (kid=secret lines)",
             )
         })?;
         let ttl =

@@ -75,8 +75,8 @@ impl Gateway {
             })
         };
         match tokio::time::timeout(budget, sealing).await {
-            Ok(sealed) => sealed.map_err(|err| privacy_error(job_id, &err)),
-            Err(_) => Err(GatewayError::Unavailable(format!(
+            Ok(sealed) => sealed.map_err(|err| privacy_error(job_id, err)),
+            Err(_) => Err(GatewayError::unavailable(format!(
                 "job {job_id} was not recorded: the subject key store did not answer within the \
                  submit budget; retry with the same idempotency key"
             ))),
@@ -93,17 +93,19 @@ impl Gateway {
             .keys
             .open_spec(&job.tenant, spec)
             .await
-            .map_err(|err| privacy_error(&job.id, &err))?;
+            .map_err(|err| privacy_error(&job.id, err))?;
         job.spec = Some(spec);
         Ok(job)
     }
 }
 
-fn privacy_error(job_id: &str, err: &PrivacyError) -> GatewayError {
+fn privacy_error(job_id: &str, err: PrivacyError) -> GatewayError {
     match err {
         PrivacyError::Unavailable(_) | PrivacyError::KeyMissing { .. } => {
-            GatewayError::Unavailable(format!("job {job_id}: {err}"))
+            GatewayError::unavailable_because(format!("job {job_id}: {err}"), err)
         }
-        PrivacyError::Corrupt(_) => GatewayError::Internal(format!("job {job_id}: {err}")),
+        PrivacyError::Corrupt(_) => {
+            GatewayError::internal_because(format!("job {job_id}: {err}"), err)
+        }
     }
 }

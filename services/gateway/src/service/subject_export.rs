@@ -38,7 +38,7 @@ impl Gateway {
             .subject_keys()?
             .get(&target.tenant, &target.reference)
             .await
-            .map_err(|err| unavailable(&err))?
+            .map_err(unavailable)?
             .is_some();
         let (mut jobs, mut event_count) = (Vec::new(), 0u32);
         for job_id in &job_ids {
@@ -46,7 +46,7 @@ impl Gateway {
                 .store
                 .history(job_id)
                 .await
-                .map_err(|err| super::get::read_error(job_id, &err))?;
+                .map_err(|err| super::get::read_error(job_id, err))?;
             // Only the tenant's own jobs: a foreign id can never leak into an export.
             if history.iter().any(|e| e.event.tenant != target.tenant) || history.is_empty() {
                 continue;
@@ -68,8 +68,9 @@ impl Gateway {
             "subject": subject_json(target, key_held),
             "jobs": jobs,
         });
-        let bytes = serde_json::to_vec_pretty(&document)
-            .map_err(|err| GatewayError::Internal(format!("encoding the export: {err}")))?;
+        let bytes = serde_json::to_vec_pretty(&document).map_err(|err| {
+            GatewayError::internal_because(format!("encoding the export: {err}"), err)
+        })?;
         let sha256 = hex::encode(Sha256::digest(&bytes));
         let record = SubjectDataExported {
             subject_ref: target.reference.to_string(),
@@ -86,7 +87,7 @@ impl Gateway {
             Payload::SubjectDataExported(record),
         )
         .await
-        .map_err(|err| unavailable(&err))?;
+        .map_err(unavailable)?;
         Ok(ExportSubjectDataResponse {
             json: bytes,
             subject_ref: target.reference.to_string(),
@@ -109,7 +110,7 @@ impl Gateway {
                 self.subject_keys()?
                     .open_spec(tenant, spec)
                     .await
-                    .map_err(|err| unavailable(&err))?
+                    .map_err(unavailable)?
                     .spec,
             ),
             None => None,
@@ -134,11 +135,9 @@ impl Gateway {
         let Some(results) = &self.results else {
             return Ok(BTreeSet::new());
         };
-        let objects = results
-            .store
-            .list()
-            .await
-            .map_err(|err| GatewayError::Unavailable(format!("{err}; retry shortly")))?;
+        let objects = results.store.list().await.map_err(|err| {
+            GatewayError::unavailable_because(format!("{err}; retry shortly"), err)
+        })?;
         Ok(objects.into_iter().map(|o| o.key).collect())
     }
 }

@@ -51,7 +51,8 @@ pub(crate) async fn mark_erased(
 }
 
 fn read_error(err: sqlx::Error) -> GatewayError {
-    GatewayError::Unavailable(format!(
-        "the read models (Postgres) did not answer: {err}; retry shortly"
-    ))
+    GatewayError::unavailable_because(
+        format!("the read models (Postgres) did not answer: {err}; retry shortly"),
+        err,
+    )
 }

@@ -150,21 +150,23 @@ fn existing_or_error(
             job,
             error: DecideError::AlreadySubmitted { .. },
         } => existing(target, &job),
-        ExecuteError::Refused { error, .. } => Err(GatewayError::Internal(format!(
-            "job {job_id}: a submit was refused: {error}"
-        ))),
-        ExecuteError::Store { source, .. } if !source.is_transient() => {
-            Err(GatewayError::Internal(format!("job {job_id}: {source}")))
-        }
+        ExecuteError::Refused { error, .. } => Err(GatewayError::internal_because(
+            format!("job {job_id}: a submit was refused: {error}"),
+            error,
+        )),
+        ExecuteError::Store { source, .. } if !source.is_transient() => Err(
+            GatewayError::internal_because(format!("job {job_id}: {source}"), source),
+        ),
         ExecuteError::Store {
             source,
             outcome: Outcome::Unknown,
             ..
         } => Err(outcome_unknown(target, &source.to_string())),
-        ExecuteError::Store { source, .. } => Err(GatewayError::Unavailable(format!(
-            "job {job_id} was not recorded: {source}; retry with the same idempotency key"
-        ))),
-        ExecuteError::Contended { .. } => Err(GatewayError::Unavailable(format!(
+        ExecuteError::Store { source, .. } => Err(GatewayError::unavailable_because(
+            format!("job {job_id} was not recorded: {source}; retry with the same idempotency key"),
+            source,
+        )),
+        ExecuteError::Contended { .. } => Err(GatewayError::unavailable(format!(
             "job {job_id} changed concurrently while recording; retry with the same idempotency key"
         ))),
         ExecuteError::Intent(never) => match never {},
@@ -175,7 +177,7 @@ fn existing_or_error(
 fn existing(target: &Target<'_>, job: &Job) -> Result<SubmitJobResponse, GatewayError> {
     let job_id = target.job_id;
     if job.submitted_sequence == 0 {
-        return Err(GatewayError::Unavailable(format!(
+        return Err(GatewayError::unavailable(format!(
             "job {job_id} exists but its submission is not readable yet; retry with the same idempotency key"
         )));
     }
@@ -206,7 +208,7 @@ fn outcome_unknown(target: &Target<'_>, why: &str) -> GatewayError {
              GetJob {job_id} tells whether it was recorded; send an idempotency key next time"
         ),
     };
-    GatewayError::Unavailable(format!(
+    GatewayError::unavailable(format!(
         "outcome unknown: job {job_id} may or may not have been recorded ({why}); {retry}"
     ))
 }

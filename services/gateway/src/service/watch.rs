@@ -45,7 +45,7 @@ impl Gateway {
                 .store
                 .watch(job_id)
                 .await
-                .map_err(|err| read_error(job_id, &err))?;
+                .map_err(|err| read_error(job_id, err))?;
             let fold = Fold {
                 job_id: job_id.to_owned(),
                 events: Box::pin(events),
@@ -84,7 +84,7 @@ async fn next_event(mut fold: Fold) -> Option<(Result<JobEvent, GatewayError>, F
         }
         Err(err) => {
             fold.done = true;
-            let err = read_error(&fold.job_id, &err);
+            let err = read_error(&fold.job_id, err);
             Some((Err(err), fold))
         }
     }
