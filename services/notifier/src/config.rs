@@ -1,6 +1,5 @@
 //! Notifier configuration: flags, each with its `JETCRAWL_*` environment variable.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use clap::Parser;
@@ -18,8 +17,8 @@ pub struct NotifierConfig {
     #[command(flatten)]
     pub nats: jetcrawl_streams::NatsArgs,
     /// Address of `/metrics` and `/healthz`.
-    #[arg(long, env = "JETCRAWL_METRICS_ADDR", default_value = "127.0.0.1:9093")]
-    pub metrics_addr: SocketAddr,
+    #[command(flatten)]
+    pub metrics: jetcrawl_telemetry::MetricsArgs,
     /// Deliver to webhooks on loopback (local development and tests). Private and
     /// link-local endpoints are refused whatever this says.
     #[arg(long, env = "JETCRAWL_ALLOW_PRIVATE_TARGETS", default_value_t = false, action = clap::ArgAction::Set)]
@@ -78,7 +77,7 @@ impl NotifierConfig {
     pub fn new(nats_url: impl Into<String>) -> Self {
         Self {
             nats: jetcrawl_streams::NatsArgs::new(nats_url),
-            metrics_addr: SocketAddr::from(([127, 0, 0, 1], 9093)),
+            metrics: jetcrawl_telemetry::MetricsArgs::default(),
             allow_private_targets: false,
             retry_window_secs: 86_400,
             backoff_base_ms: 5_000,

@@ -9,7 +9,7 @@ use jetcrawl_telemetry::ServiceMain;
 async fn main() -> anyhow::Result<()> {
     let config = NotifierConfig::parse();
     ServiceMain::new("notifier")
-        .metrics_on(config.metrics_addr)
+        .metrics(&config.metrics)
         .run(|shutdown| jetcrawl_notifier::run(config, shutdown))
         .await?;
     Ok(())

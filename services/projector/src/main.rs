@@ -1,7 +1,5 @@
 //! `jetcrawl-projector`: folds the JOBS stream into Postgres until SIGTERM or Ctrl-C.
 
-use std::net::SocketAddr;
-
 use clap::Parser;
 use jetcrawl_projector::{ProjectorConfig, ProjectorHealth, run_with_health};
 use jetcrawl_telemetry::ServiceMain;
@@ -13,8 +11,8 @@ struct Cli {
     #[command(flatten)]
     projector: ProjectorConfig,
     /// Address serving /metrics and /healthz (503 while a projection is halted).
-    #[arg(long, env = "JETCRAWL_METRICS_ADDR", default_value = "127.0.0.1:9103")]
-    metrics_addr: SocketAddr,
+    #[command(flatten)]
+    metrics: jetcrawl_telemetry::MetricsArgs,
 }
 
 #[tokio::main]
@@ -22,7 +20,7 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let health = ProjectorHealth::default();
     ServiceMain::new("projector")
-        .metrics_on(cli.metrics_addr)
+        .metrics(&cli.metrics)
         .health({
             let health = health.clone();
             move || health.check()

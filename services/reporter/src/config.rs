@@ -1,6 +1,5 @@
 //! Reporter configuration: flags, each with its `JETCRAWL_*` environment variable.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use clap::Parser;
@@ -23,8 +22,8 @@ pub struct ReporterConfig {
     #[command(flatten)]
     pub database: jetcrawl_projections::DatabaseArgs,
     /// Address of `/metrics` and `/healthz`.
-    #[arg(long, env = "JETCRAWL_METRICS_ADDR", default_value = "127.0.0.1:9104")]
-    pub metrics_addr: SocketAddr,
+    #[command(flatten)]
+    pub metrics: jetcrawl_telemetry::MetricsArgs,
     /// How often the schedule checks that last month's report exists, in seconds.
     #[arg(
         long,
@@ -57,7 +56,7 @@ impl ReporterConfig {
             nats: jetcrawl_streams::NatsArgs::new(nats_url),
             database: jetcrawl_projections::DatabaseArgs::new(database_url),
             topology: jetcrawl_streams::TopologyArgs::default(),
-            metrics_addr: SocketAddr::from(([127, 0, 0, 1], 9104)),
+            metrics: jetcrawl_telemetry::MetricsArgs::default(),
             check_interval_secs: 3600,
             delay_secs: 3600,
             catchup_timeout_ms: 20_000,

@@ -8,7 +8,7 @@ use jetcrawl_telemetry::ServiceMain;
 async fn main() -> anyhow::Result<()> {
     let config = ReporterConfig::parse();
     ServiceMain::new("reporter")
-        .metrics_on(config.metrics_addr)
+        .metrics(&config.metrics)
         .run(|shutdown| jetcrawl_reporter::run(config, shutdown))
         .await?;
     Ok(())

@@ -4,11 +4,13 @@
 //! service's `main`.
 
 mod logging;
+mod metrics_args;
 mod metrics_http;
 mod service_main;
 mod shutdown;
 
 pub use logging::init_tracing;
+pub use metrics_args::MetricsArgs;
 pub use metrics_http::{install_metrics, router, router_with_health, serve};
 pub use service_main::{ServiceError, ServiceMain, Shutdown};
 pub use shutdown::shutdown_signal;

@@ -58,6 +58,13 @@ impl ServiceMain {
         self
     }
 
+    /// Serves `/metrics` and `/healthz` on the configured address, else this service's
+    /// default one (see [`crate::MetricsArgs`]).
+    pub fn metrics(self, args: &crate::MetricsArgs) -> Self {
+        let addr = args.addr_for(self.name);
+        self.metrics_on(addr)
+    }
+
     /// `/healthz` asks `check`: 200 `ok`, or 503 with the problem it names.
     pub fn health(
         mut self,

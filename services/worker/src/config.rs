@@ -1,6 +1,5 @@
 //! Worker configuration: flags with environment fallbacks.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -23,8 +22,8 @@ pub struct WorkerConfig {
     #[arg(long, env = "JETCRAWL_WORKER_ID", default_value = "")]
     pub worker_id: String,
     /// Where `/metrics` and `/healthz` are served.
-    #[arg(long, env = "JETCRAWL_METRICS_ADDR", default_value = "127.0.0.1:9102")]
-    pub metrics_addr: SocketAddr,
+    #[command(flatten)]
+    pub metrics: jetcrawl_telemetry::MetricsArgs,
     /// The Chromium binary.
     #[arg(
         long,

@@ -8,7 +8,7 @@ use jetcrawl_worker::WorkerConfig;
 async fn main() -> anyhow::Result<()> {
     let config = WorkerConfig::parse();
     ServiceMain::new("worker")
-        .metrics_on(config.metrics_addr)
+        .metrics(&config.metrics)
         .run(|shutdown| jetcrawl_worker::run(config, shutdown))
         .await?;
     Ok(())
