@@ -17,7 +17,7 @@
   const fail = (cls, message) => ({ ok: false, class: cls, message });
   const quote = (text) => JSON.stringify(text);
   const started = Date.now();
-  const jobDeadline = started + S.deadline_ms;
+  const jobDeadline = S.deadline_at_ms;
   const status = () => {
     try {
       const entry = performance.getEntriesByType('navigation')[0];
@@ -60,18 +60,18 @@
     return norm(root.innerText === undefined ? root.textContent : root.innerText).includes(norm(text));
   };
   // What still keeps the page from being quiet (null when nothing does) and when to
-  // look again.
-  const busy = (rule) => {
+  // look again; quiet time before `quietFrom` does not count.
+  const busy = (rule, quietFrom) => {
     if (document.readyState !== 'complete') return ['the load event', 10];
     if (rule === 'load') return null;
     if (A.inflight > 0) return [`${A.inflight} request(s) in flight`, 10];
     const t = A.now();
     if (rule === 'network_idle') {
-      const idle = t - A.lastNetwork;
+      const idle = t - Math.max(A.lastNetwork, quietFrom);
       return idle >= S.quiet_ms ? null : ['network activity', S.quiet_ms - idle];
     }
     if (A.timers.size > 0) return [`${A.timers.size} timer(s) due within 1000 ms`, 10];
-    const quiet = t - A.lastActivity;
+    const quiet = t - Math.max(A.lastActivity, quietFrom);
     return quiet >= S.quiet_ms ? null : ['DOM changes', S.quiet_ms - quiet];
   };
   // Waits for the job's settle rule, bounded by its timeout and the job deadline (less a
@@ -89,12 +89,21 @@
       const what = rule === 'selector' ? `selector ${quote(S.settle.selector)}` : `text ${quote(S.settle.text)}`;
       return found ? outcome(true, null) : outcome(false, what);
     }
+    // Quiet time counts only while the page could run: after a stall (a busy machine)
+    // its overdue timers fire before we look again, and the window starts over. The
+    // first look waits one turn for the same reason.
+    let quietFrom = -Infinity;
+    let wake = 0;
     for (;;) {
-      const pending = busy(rule);
+      const asleep = A.now();
+      await sleep(wake);
+      const t = A.now();
+      if (t - asleep - wake > S.quiet_ms / 2) quietFrom = t;
+      const pending = busy(rule, quietFrom);
       if (!pending) return outcome(true, null);
       const left = bound - Date.now();
       if (left <= 0) return outcome(false, pending[0]);
-      await sleep(Math.max(2, Math.min(pending[1], 20, left)));
+      wake = Math.max(2, Math.min(pending[1], 20, left));
     }
   };
   const find = async (selector, deadline, what, limit) => {

@@ -251,8 +251,12 @@ impl BrowserPage {
     async fn evaluate(&mut self, segment: &Segment) -> Result<ScriptOutput, JobError> {
         let left = remaining(self.limits.deadline);
         let ready_ms = millis(self.limits.navigation_timeout.min(left));
+        let deadline_at = std::time::SystemTime::now() + left;
+        let deadline_at_ms = deadline_at
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, millis);
         let expression =
-            script::expression(segment, &self.rules, &self.settle, ready_ms, millis(left));
+            script::expression(segment, &self.rules, &self.settle, ready_ms, deadline_at_ms);
         let value = self
             .lease()?
             .call(left, "running the page steps", move |tab| {

@@ -14,8 +14,8 @@ use crate::error::{ErrorClass, JobError};
 const PAGE_JS: &str = include_str!("page.js");
 
 /// The settle wait ends this long before the job deadline at the latest, so the page is
-/// still read and returned in time.
-pub const SETTLE_MARGIN_MS: u64 = 250;
+/// still read and its answer back in time, also on a busy machine.
+pub const SETTLE_MARGIN_MS: u64 = 300;
 
 /// One step as the script sees it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -179,19 +179,22 @@ struct ScriptInput<'a> {
     quiet_ms: u64,
     margin_ms: u64,
     ready_timeout_ms: u64,
-    deadline_ms: u64,
+    deadline_at_ms: u64,
     steps: &'a [ScriptStep],
     rules: Vec<ScriptRule<'a>>,
     final_extract: bool,
 }
 
 /// The expression to evaluate for `segment`; it resolves to a JSON string.
+/// `deadline_at_ms` is the job deadline in ms since the Unix epoch: the page shares the
+/// worker's clock, and an absolute deadline stays right however long the call takes to
+/// reach the page.
 pub fn expression(
     segment: &Segment,
     rules: &[ExtractRule],
     settle: &SettlePlan,
     ready_timeout_ms: u64,
-    deadline_ms: u64,
+    deadline_at_ms: u64,
 ) -> String {
     let input = ScriptInput {
         wait_ready: segment.wait_ready,
@@ -199,7 +202,7 @@ pub fn expression(
         quiet_ms: QUIET_MS,
         margin_ms: SETTLE_MARGIN_MS,
         ready_timeout_ms,
-        deadline_ms,
+        deadline_at_ms,
         steps: &segment.steps,
         rules: rules.iter().map(script_rule).collect(),
         final_extract: segment.final_extract,

@@ -163,3 +163,73 @@ pub fn report<'a>(pages: impl IntoIterator<Item = &'a PageSettle>) -> Option<Set
     }
     report
 }
+
+#[cfg(test)]
+mod tests {
+    use jetcrawl_proto::v1::Settle;
+
+    use super::*;
+
+    fn page(rule: SettleRule, settled: bool, waited_ms: u64) -> PageSettle {
+        PageSettle {
+            rule,
+            settled,
+            waited_ms,
+            pending: (!settled).then(|| "DOM changes".to_owned()),
+        }
+    }
+
+    #[test]
+    fn an_unset_or_unknown_rule_is_quiet_with_the_default_bound() {
+        assert_eq!(
+            SettlePlan::of(&JobSpec::default()),
+            SettlePlan::default_plan()
+        );
+        let unknown = JobSpec {
+            settle: Some(Settle {
+                rule: 99,
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        assert_eq!(SettlePlan::of(&unknown).rule, SettleRule::Quiet);
+        let chosen = JobSpec {
+            settle: Some(Settle {
+                rule: ProtoRule::Text as i32,
+                text: "Done".into(),
+                timeout_ms: 700,
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let plan = SettlePlan::of(&chosen);
+        assert_eq!((plan.rule, plan.text.as_str()), (SettleRule::Text, "Done"));
+        assert_eq!(plan.timeout, Duration::from_millis(700));
+    }
+
+    #[test]
+    fn one_unsettled_load_makes_the_page_unsettled_with_a_warning() {
+        let mut first = page(SettleRule::Quiet, true, 40);
+        assert_eq!(first.warning(), None);
+        first.merge(page(SettleRule::Quiet, false, 5_000));
+        first.merge(page(SettleRule::Quiet, true, 30));
+        assert!(!first.settled);
+        assert_eq!(first.waited_ms, 5_070);
+        let warning = first.warning().expect("a warning");
+        assert!(warning.contains("did not settle (rule quiet)"), "{warning}");
+        assert!(warning.contains("DOM changes"), "{warning}");
+    }
+
+    #[test]
+    fn the_report_counts_settled_and_unsettled_pages() {
+        assert_eq!(report([]), None);
+        let pages = [
+            page(SettleRule::Load, true, 1),
+            page(SettleRule::Load, false, 9),
+            page(SettleRule::Load, true, 2),
+        ];
+        let report = report(&pages).expect("browser pages");
+        assert_eq!(report.rule, ProtoRule::Load as i32);
+        assert_eq!((report.settled_pages, report.unsettled_pages), (2, 1));
+    }
+}

@@ -8,6 +8,7 @@
   const now = () => performance.now();
   const rawSetTimeout = window.setTimeout.bind(window);
   const rawClearTimeout = window.clearTimeout.bind(window);
+  const rawClearInterval = window.clearInterval.bind(window);
   const state = {
     // Timers due within this many ms count as pending work; later ones do not.
     timerHorizonMs: 1000,
@@ -47,9 +48,14 @@
     state.timers.add(id);
     return id;
   };
+  // Browsers let either function clear either kind of timer.
   window.clearTimeout = function clearTimeout(id) {
     state.timers.delete(id);
     return rawClearTimeout(id);
+  };
+  window.clearInterval = function clearInterval(id) {
+    state.timers.delete(id);
+    return rawClearInterval(id);
   };
 
   const rawFetch = window.fetch;

@@ -77,7 +77,8 @@ pub const TICKING_PAGE: &str = r#"<!doctype html><html><head><title>Ticking</tit
 /// Never idle: a long poll that the server does not answer for 60 s.
 pub const LONG_POLL_PAGE: &str = r#"<!doctype html><html><head><title>Long poll</title></head>
 <body><h1 id="title">Waiting for news</h1>
-<script>fetch('/hang').then(function () { document.getElementById('title').textContent = 'News'; });</script>
+<script>fetch('/hang').then(function () { document.getElementById('title').textContent = 'News'; },
+  function (e) { document.getElementById('title').textContent = 'The poll failed: ' + e; });</script>
 </body></html>"#;
 
 /// A fixture website; it stops when the test's runtime ends.
