@@ -9,7 +9,8 @@ use jetcrawl_proto::v1::step::Kind;
 use jetcrawl_proto::v1::{
     Artifact, AttemptError, ExtractKind, ExtractRule, JobAttemptFailed, JobCancelRequested,
     JobCancelled, JobDeadLettered, JobDeferred, JobFailed, JobReplayed, JobSpec, JobStarted,
-    JobSubmitted, JobSucceeded, RenderMode, ResultExpired, Step, WebhookDelivered, WebhookFailed,
+    JobSubmitted, JobSucceeded, RenderMode, ResultExpired, SettleRule, Step, WebhookDelivered,
+    WebhookFailed,
 };
 use serde_json::{Map, Value, json};
 
@@ -76,7 +77,7 @@ fn submitted(p: &JobSubmitted) -> Value {
 }
 
 fn spec(s: &JobSpec) -> Value {
-    json!({
+    let mut value = json!({
         "urls": s.urls,
         "steps": s.steps.iter().map(step).collect::<Vec<_>>(),
         "extract": s.extract.iter().map(rule).collect::<Vec<_>>(),
@@ -85,13 +86,38 @@ fn spec(s: &JobSpec) -> Value {
         "labels": labels_json(&s.labels),
         "webhook_url": s.webhook_url,
         "data_subject": s.data_subject,
-    })
+    });
+    if let (Some(settle), Some(object)) = (&s.settle, value.as_object_mut()) {
+        let settle = json!({
+            "rule": settle_rule_name(settle.rule),
+            "selector": settle.selector,
+            "text": settle.text,
+            "timeout_ms": settle.timeout_ms,
+        });
+        object.insert("settle".to_owned(), settle);
+    }
+    value
+}
+
+/// The API name of a settle rule (ADR 0035); unset is the default, quiet.
+fn settle_rule_name(rule: i32) -> &'static str {
+    match SettleRule::try_from(rule) {
+        Ok(SettleRule::Quiet | SettleRule::Unspecified) => "quiet",
+        Ok(SettleRule::Load) => "load",
+        Ok(SettleRule::NetworkIdle) => "network_idle",
+        Ok(SettleRule::Selector) => "selector",
+        Ok(SettleRule::Text) => "text",
+        Err(_) => "unknown",
+    }
 }
 
 fn step(s: &Step) -> Value {
     let mut value = match &s.kind {
         Some(Kind::Navigate(n)) => json!({"navigate": {"url": n.url}}),
         Some(Kind::WaitFor(w)) => json!({"wait_for": {"selector": w.selector}}),
+        Some(Kind::WaitForText(w)) => {
+            json!({"wait_for_text": {"text": w.text, "selector": w.selector}})
+        }
         Some(Kind::Click(c)) => json!({"click": {"selector": c.selector}}),
         Some(Kind::Type(t)) => json!({"type": {"selector": t.selector, "text": t.text}}),
         Some(Kind::Scroll(s)) => json!({"scroll": {"selector": s.selector, "pixels": s.pixels}}),
@@ -131,7 +157,7 @@ fn started(p: &JobStarted) -> Value {
 }
 
 fn succeeded(p: &JobSucceeded) -> Value {
-    json!({
+    let mut value = json!({
         "attempt": p.attempt,
         "result_key": p.result_key,
         "result_size": p.result_size,
@@ -139,7 +165,16 @@ fn succeeded(p: &JobSucceeded) -> Value {
         "artifacts": p.artifacts.iter().map(artifact).collect::<Vec<_>>(),
         "mode_used": render_mode_name(p.mode_used),
         "duration_ms": p.duration_ms,
-    })
+    });
+    if let (Some(settle), Some(object)) = (&p.settle, value.as_object_mut()) {
+        let settle = json!({
+            "rule": settle_rule_name(settle.rule),
+            "settled_pages": settle.settled_pages,
+            "unsettled_pages": settle.unsettled_pages,
+        });
+        object.insert("settle".to_owned(), settle);
+    }
+    value
 }
 
 fn artifact(a: &Artifact) -> Value {

@@ -6,7 +6,7 @@ mod common;
 use common::{TestGateway, request, spec};
 use jetcrawl_gateway::status::bad_request_of;
 use jetcrawl_proto::v1::step::Kind;
-use jetcrawl_proto::v1::{Click, ExtractRule, JobSpec, RenderMode, Step};
+use jetcrawl_proto::v1::{Click, ExtractRule, JobSpec, RenderMode, Settle, SettleRule, Step};
 use serde_json::{Value, json};
 use tonic::Code;
 
@@ -98,6 +98,28 @@ fn grpc_cases() -> Vec<(&'static str, JobSpec, &'static str)> {
                 ..ok()
             },
             "spec.render",
+        ),
+        (
+            "unknown settle rule",
+            JobSpec {
+                settle: Some(Settle {
+                    rule: 42,
+                    ..Default::default()
+                }),
+                ..ok()
+            },
+            "spec.settle.rule",
+        ),
+        (
+            "settle SELECTOR without a selector",
+            JobSpec {
+                settle: Some(Settle {
+                    rule: SettleRule::Selector as i32,
+                    ..Default::default()
+                }),
+                ..ok()
+            },
+            "spec.settle.selector",
         ),
     ]
 }
@@ -201,6 +223,20 @@ fn http_cases() -> Vec<(&'static str, Value, u16, &'static str)> {
             with(json!({"urls": ["https://example.com/"], "render": "fast"})),
             400,
             "spec.render",
+        ),
+        (
+            "settle TEXT without a text",
+            with(json!({"urls": ["https://example.com/"], "settle": {"rule": "text"}})),
+            400,
+            "spec.settle.text",
+        ),
+        (
+            "wait_for_text without a text",
+            with(
+                json!({"urls": ["https://example.com/"], "steps": [{"wait_for_text": {"selector": "#a"}}]}),
+            ),
+            400,
+            "spec.steps[0].wait_for_text.text",
         ),
         (
             "oversized body",

@@ -6,8 +6,8 @@ mod common;
 use jetcrawl_gateway::validate::{Limits, validate_submission};
 use jetcrawl_proto::v1::step::Kind;
 use jetcrawl_proto::v1::{
-    Click, ExtractNow, ExtractRule, JobSpec, Navigate, Screenshot, Scroll, Step, SubmitJobRequest,
-    TypeText, WaitForSelector,
+    Click, ExtractNow, ExtractRule, JobSpec, Navigate, Screenshot, Scroll, Settle, Step,
+    SubmitJobRequest, TypeText, WaitForSelector, WaitForText,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
@@ -28,6 +28,8 @@ fn step() -> impl Strategy<Value = Step> {
     let kind = prop_oneof![
         text().prop_map(|url| Kind::Navigate(Navigate { url })),
         text().prop_map(|selector| Kind::WaitFor(WaitForSelector { selector })),
+        (text(), text())
+            .prop_map(|(text, selector)| Kind::WaitForText(WaitForText { text, selector })),
         text().prop_map(|selector| Kind::Click(Click { selector })),
         (text(), text()).prop_map(|(selector, text)| Kind::Type(TypeText { selector, text })),
         (text(), any::<i32>())
@@ -52,6 +54,17 @@ fn rule() -> impl Strategy<Value = ExtractRule> {
     )
 }
 
+fn settle() -> impl Strategy<Value = Settle> {
+    (any::<i32>(), text(), text(), any::<u32>()).prop_map(|(rule, selector, text, timeout_ms)| {
+        Settle {
+            rule: rule % 7,
+            selector,
+            text,
+            timeout_ms,
+        }
+    })
+}
+
 fn job_spec() -> impl Strategy<Value = JobSpec> {
     (
         prop::collection::vec(text(), 0..25),
@@ -60,9 +73,10 @@ fn job_spec() -> impl Strategy<Value = JobSpec> {
         any::<i32>(),
         any::<u32>(),
         prop::collection::hash_map(text(), text(), 0..4),
+        prop::option::of(settle()),
     )
         .prop_map(
-            |(urls, steps, extract, render, timeout_ms, labels)| JobSpec {
+            |(urls, steps, extract, render, timeout_ms, labels, settle)| JobSpec {
                 urls,
                 steps,
                 extract,
@@ -71,6 +85,7 @@ fn job_spec() -> impl Strategy<Value = JobSpec> {
                 labels,
                 webhook_url: String::new(),
                 data_subject: String::new(),
+                settle,
             },
         )
 }

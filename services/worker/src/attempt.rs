@@ -164,6 +164,7 @@ impl Handler {
             duration_ms,
             proxy,
             crawl_delay_capped: stored.crawl_delay_capped,
+            settle: stored.settle,
         });
         info!(duration_ms, mode = label, "job ran");
         self.record(message, job, command, None).await

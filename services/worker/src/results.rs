@@ -28,6 +28,8 @@ pub struct StoredResult {
     pub mode_used: RenderMode,
     /// Crawl-delays the crawl controller cut to its cap (for `JobSucceeded`).
     pub crawl_delay_capped: Vec<jetcrawl_proto::v1::CrawlDelayCapped>,
+    /// How the browser pages settled (for `JobSucceeded`).
+    pub settle: Option<jetcrawl_proto::v1::SettleReport>,
 }
 
 /// Writes a job's results to the result store.
@@ -85,6 +87,7 @@ impl ResultStore {
     /// references the screenshots.
     pub async fn store_run(&self, job_id: &str, run: SpecRun) -> Result<StoredResult, JobError> {
         let mode_used = run.mode_used();
+        let settle = run.settle_report();
         let mut artifacts = Vec::new();
         let mut pages = Vec::with_capacity(run.pages.len());
         for page in run.pages {
@@ -126,6 +129,7 @@ impl ResultStore {
             artifacts,
             mode_used,
             crawl_delay_capped: Vec::new(),
+            settle,
         })
     }
 }

@@ -14,6 +14,8 @@ pub const MAX_STEPS: usize = 50;
 pub const MAX_SELECTOR_CHARS: usize = 1024;
 /// Longest text a `type` step may enter, in characters.
 pub const MAX_TYPE_TEXT_CHARS: usize = 4096;
+/// Longest text a `wait_for_text` step or the TEXT settle rule may wait for.
+pub const MAX_WAIT_TEXT_CHARS: usize = 1024;
 /// Longest screenshot name; names match `[a-zA-Z0-9_-]{1,64}`.
 pub const MAX_SCREENSHOT_NAME_CHARS: usize = 64;
 /// Most extraction rules per job.

@@ -6,6 +6,7 @@ mod extract;
 mod labels;
 pub mod limits;
 mod selector;
+mod settle;
 mod spec;
 mod steps;
 mod subject;
@@ -15,6 +16,8 @@ mod webhook;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_settle;
 
 pub use digest::{canonical_bytes, spec_sha256};
 pub use limits::Limits;

@@ -8,11 +8,13 @@ use jetcrawl_proto::v1::step::Kind;
 
 use super::limits::{Limits, MAX_SCREENSHOT_NAME_CHARS, MAX_STEPS, MAX_TYPE_TEXT_CHARS, quote};
 use super::selector::check_selector;
+use super::settle::check_wait_text;
 use super::target::parse_target;
 use super::violations::Violations;
 
 /// Names of the step kinds, as written in the API.
-pub const STEP_KINDS: &str = "navigate, wait_for, click, type, scroll, extract, screenshot";
+pub const STEP_KINDS: &str =
+    "navigate, wait_for, wait_for_text, click, type, scroll, extract, screenshot";
 
 /// What the step checks need to know about the rest of the spec.
 pub struct StepContext<'a> {
@@ -29,6 +31,7 @@ pub fn kind_name(kind: &Kind) -> &'static str {
     match kind {
         Kind::Navigate(_) => "navigate",
         Kind::WaitFor(_) => "wait_for",
+        Kind::WaitForText(_) => "wait_for_text",
         Kind::Click(_) => "click",
         Kind::Type(_) => "type",
         Kind::Scroll(_) => "scroll",
@@ -86,6 +89,13 @@ fn check_kind(
             Err(why) => out.add(format!("{path}.navigate.url"), why),
         },
         Kind::WaitFor(wait) => selector("wait_for.selector", &wait.selector, out),
+        Kind::WaitForText(wait) => {
+            let field = format!("{path}.wait_for_text.text");
+            check_wait_text(&wait.text, &field, "wait_for_text", out);
+            if !wait.selector.is_empty() {
+                selector("wait_for_text.selector", &wait.selector, out);
+            }
+        }
         Kind::Click(click) => selector("click.selector", &click.selector, out),
         Kind::Type(typed) => {
             selector("type.selector", &typed.selector, out);

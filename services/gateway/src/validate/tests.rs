@@ -160,7 +160,7 @@ fn a_step_without_kind_lists_the_kinds() {
     s.steps = vec![Step::default()];
     assert_eq!(
         only(s).description,
-        "step has no kind; set one of navigate, wait_for, click, type, scroll, extract, screenshot"
+        "step has no kind; set one of navigate, wait_for, wait_for_text, click, type, scroll, extract, screenshot"
     );
 }
 

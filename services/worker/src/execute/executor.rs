@@ -13,6 +13,7 @@ use super::http::HttpFetcher;
 use super::interrupt::Interrupt;
 use super::model::{Mode, PageResult, PageRun, SpecRun};
 use super::page::{BrowserPage, PageLimits};
+use super::settle::SettlePlan;
 use crate::error::{ErrorClass, JobError};
 use crate::pool::BrowserPool;
 
@@ -170,20 +171,29 @@ impl Executor {
             step_timeout: self.config.step_timeout,
             navigation_timeout: self.config.navigation_timeout,
         };
-        let mut page = BrowserPage::open(&self.pool, url, &spec.extract, limits).await?;
+        let settle = SettlePlan::of(spec);
+        let mut page = BrowserPage::open(&self.pool, url, &spec.extract, settle, limits).await?;
         if let Err(err) = page.run_steps_until(&spec.steps, interrupt).await {
             page.abort();
             return Err(err);
         }
-        let (data, status, final_url, captures) = page.finish();
-        Ok(page_run(
+        let outcome = page.finish();
+        let mut run = page_run(
             url,
-            final_url,
-            status,
+            outcome.final_url,
+            outcome.status,
             Mode::Browser,
-            data,
-            captures,
-        ))
+            outcome.data,
+            outcome.captures,
+        );
+        if let Some(settle) = outcome.settle {
+            if let Some(warning) = settle.warning() {
+                tracing::warn!(url, "{warning}");
+                run.result.warnings.push(warning);
+            }
+            run.result.settle = Some(settle);
+        }
+        Ok(run)
     }
 }
 
@@ -203,6 +213,8 @@ fn page_run(
         data,
         screenshots: Vec::new(),
         elapsed_ms: 0,
+        settle: None,
+        warnings: Vec::new(),
     };
     PageRun { result, captures }
 }
@@ -224,7 +236,7 @@ fn validate(spec: &JobSpec) -> Result<(), JobError> {
     if spec.render() == RenderMode::Http && needs_browser(spec) {
         return Err(JobError::new(
             ErrorClass::InvalidSpec,
-            "render mode HTTP cannot run browser steps (wait_for, click, type, scroll, screenshot, navigate); \
+            "render mode HTTP cannot run browser steps (wait_for, wait_for_text, click, type, scroll, screenshot, navigate); \
              submit with render BROWSER or AUTO",
         ));
     }

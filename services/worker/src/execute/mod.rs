@@ -7,8 +7,10 @@ pub mod interrupt;
 pub mod model;
 pub mod page;
 pub mod script;
+pub mod settle;
 
 pub use executor::{Executor, ExecutorConfig};
 pub use interrupt::{Interrupt, Interrupter, Stop};
 pub use model::{Capture, Mode, PageResult, PageRun, ResultDocument, ScreenshotRef, SpecRun};
 pub use page::{BrowserPage, PageLimits};
+pub use settle::{PageSettle, SettlePlan, SettleRule};

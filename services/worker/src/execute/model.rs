@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::settle::PageSettle;
+
 /// How a page was fetched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -63,6 +65,12 @@ pub struct PageResult {
     pub screenshots: Vec<ScreenshotRef>,
     /// Time spent on this page.
     pub elapsed_ms: u64,
+    /// Browser pages: the settle rule that ran and whether the page settled (ADR 0035).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settle: Option<PageSettle>,
+    /// What the reader of this result should know, e.g. that the page did not settle.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// A page result and the screenshots it still has to store.
@@ -84,6 +92,11 @@ pub struct SpecRun {
 }
 
 impl SpecRun {
+    /// The `JobSucceeded.settle` summary (none when no page used the browser).
+    pub fn settle_report(&self) -> Option<jetcrawl_proto::v1::SettleReport> {
+        super::settle::report(self.pages.iter().filter_map(|p| p.result.settle.as_ref()))
+    }
+
     /// Browser when any page used the browser.
     pub fn mode_used(&self) -> Mode {
         if self.pages.iter().any(|p| p.result.mode == Mode::Browser) {

@@ -1,10 +1,23 @@
 (async (S) => {
-  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  // The pool's tracker (pool/tracker.js) has watched the page since its document began;
+  // without it (a tab it could not prepare) only DOM changes from now on are seen.
+  const A = window.__jetcrawlActivity || (() => {
+    const own = {
+      inflight: 0, timers: new Set(), lastActivity: performance.now(), lastNetwork: -Infinity,
+      setTimeout: setTimeout.bind(window), clearTimeout: clearTimeout.bind(window),
+      now: () => performance.now(),
+    };
+    new MutationObserver(() => { own.lastActivity = performance.now(); })
+      .observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
+    return own;
+  })();
+  // The page's own timers are tracked (and may be patched): ours use the originals.
+  const sleep = (ms) => new Promise((resolve) => A.setTimeout(resolve, ms));
   const norm = (text) => (text || '').replace(/\s+/g, ' ').trim();
   const fail = (cls, message) => ({ ok: false, class: cls, message });
   const quote = (text) => JSON.stringify(text);
   const started = Date.now();
-  const jobDeadline = started + S.deadline_ms;
+  const jobDeadline = S.deadline_at_ms;
   const status = () => {
     try {
       const entry = performance.getEntriesByType('navigation')[0];
@@ -13,46 +26,104 @@
       return 0;
     }
   };
-  // Waits until the DOM has been quiet for settle_ms (capped), or, when `untilMatched`,
-  // until every extraction rule matches a non-empty element, whichever comes first.
-  const settle = async (deadline, untilMatched) => {
-    let last = Date.now();
-    const observer = new MutationObserver(() => { last = Date.now(); });
+  // Resolves to check()'s value as soon as it is truthy (checked at every DOM change and
+  // every pollMs), or to null at the deadline; rejects when check throws.
+  const waitUntil = (check, deadline, pollMs) => new Promise((resolve, reject) => {
+    let timer = 0;
+    let lastTest = 0;
+    const observer = new MutationObserver(() => {
+      if (Date.now() - lastTest >= 10) test();
+    });
+    const stop = () => { observer.disconnect(); A.clearTimeout(timer); };
+    const test = () => {
+      lastTest = Date.now();
+      let value;
+      try {
+        value = check();
+      } catch (error) {
+        stop();
+        reject(error);
+        return;
+      }
+      if (value) { stop(); resolve(value); return; }
+      const left = deadline - Date.now();
+      if (left <= 0) { stop(); resolve(null); return; }
+      A.clearTimeout(timer);
+      timer = A.setTimeout(test, Math.max(1, Math.min(pollMs, left)));
+    };
     observer.observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
-    const begin = Date.now();
-    while (Date.now() - last < S.settle_ms && Date.now() - begin < S.settle_max_ms && Date.now() < deadline) {
-      if (untilMatched && allRulesMatch()) break;
-      await sleep(25);
-    }
-    observer.disconnect();
+    test();
+  });
+  const textPresent = (text, selector) => {
+    const root = selector ? document.querySelector(selector) : document.body;
+    if (!root) return false;
+    return norm(root.innerText === undefined ? root.textContent : root.innerText).includes(norm(text));
   };
-  const allRulesMatch = () => {
-    if (S.rules.length === 0) return false;
-    try {
-      return S.rules.every((rule) => {
-        const element = document.querySelector(rule.selector);
-        if (!element) return false;
-        if (rule.kind === 'attribute') return element.getAttribute(rule.attribute) !== null;
-        return rule.kind === 'html' ? element.innerHTML !== '' : norm(element.textContent) !== '';
-      });
-    } catch (_) {
-      return false;
+  // What still keeps the page from being quiet (null when nothing does) and when to
+  // look again; quiet time before `quietFrom` does not count.
+  const busy = (rule, quietFrom) => {
+    if (document.readyState !== 'complete') return ['the load event', 10];
+    if (rule === 'load') return null;
+    if (A.inflight > 0) return [`${A.inflight} request(s) in flight`, 10];
+    const t = A.now();
+    if (rule === 'network_idle') {
+      const idle = t - Math.max(A.lastNetwork, quietFrom);
+      return idle >= S.quiet_ms ? null : ['network activity', S.quiet_ms - idle];
+    }
+    if (A.timers.size > 0) return [`${A.timers.size} timer(s) due within 1000 ms`, 10];
+    const quiet = t - Math.max(A.lastActivity, quietFrom);
+    return quiet >= S.quiet_ms ? null : ['DOM changes', S.quiet_ms - quiet];
+  };
+  // Waits for the job's settle rule, bounded by its timeout and the job deadline (less a
+  // margin to read the page); says whether the rule held or the bound came first.
+  const settle = async () => {
+    const rule = S.settle.rule;
+    const begin = Date.now();
+    const bound = Math.min(begin + S.settle.timeout_ms, jobDeadline - S.margin_ms);
+    const outcome = (settled, pending) => ({ rule, settled, waited_ms: Date.now() - begin, pending });
+    if (rule === 'selector' || rule === 'text') {
+      const check = rule === 'selector'
+        ? () => document.querySelector(S.settle.selector)
+        : () => textPresent(S.settle.text, '');
+      const found = await waitUntil(check, bound, 25);
+      const what = rule === 'selector' ? `selector ${quote(S.settle.selector)}` : `text ${quote(S.settle.text)}`;
+      return found ? outcome(true, null) : outcome(false, what);
+    }
+    // Quiet time counts only while the page could run: after a stall (a busy machine)
+    // its overdue timers fire before we look again, and the window starts over. The
+    // first look waits one turn for the same reason.
+    let quietFrom = -Infinity;
+    let wake = 0;
+    for (;;) {
+      const asleep = A.now();
+      await sleep(wake);
+      const t = A.now();
+      if (t - asleep - wake > S.quiet_ms / 2) quietFrom = t;
+      const pending = busy(rule, quietFrom);
+      if (!pending) return outcome(true, null);
+      const left = bound - Date.now();
+      if (left <= 0) return outcome(false, pending[0]);
+      wake = Math.max(2, Math.min(pending[1], 20, left));
     }
   };
   const find = async (selector, deadline, what, limit) => {
-    for (;;) {
-      let element;
-      try {
-        element = document.querySelector(selector);
-      } catch (_) {
-        return [null, fail('invalid_spec', `${what}: ${quote(selector)} is not a valid CSS selector`)];
-      }
-      if (element) return [element, null];
-      if (Date.now() >= deadline) {
-        return [null, fail('timeout', `${what}: selector ${quote(selector)} matched nothing within ${limit} ms`)];
-      }
-      await sleep(50);
+    let element;
+    try {
+      element = await waitUntil(() => document.querySelector(selector), deadline, 50);
+    } catch (_) {
+      return [null, fail('invalid_spec', `${what}: ${quote(selector)} is not a valid CSS selector`)];
     }
+    if (element) return [element, null];
+    return [null, fail('timeout', `${what}: selector ${quote(selector)} matched nothing within ${limit} ms`)];
+  };
+  const findText = async (step, deadline, what, limit) => {
+    const where = step.selector ? ` in ${quote(step.selector)}` : '';
+    try {
+      if (await waitUntil(() => textPresent(step.text, step.selector), deadline, 50)) return null;
+    } catch (_) {
+      return fail('invalid_spec', `${what}: ${quote(step.selector)} is not a valid CSS selector`);
+    }
+    return fail('timeout', `${what}: text ${quote(step.text)} did not appear${where} within ${limit} ms`);
   };
   const extract = (names) => {
     const out = {};
@@ -98,6 +169,7 @@
       merge(data, extract(step.rules));
       return null;
     }
+    if (step.op === 'wait_for_text') return findText(step, deadline, what, limit);
     if (step.op === 'scroll' && !step.selector) {
       window.scrollBy(0, step.pixels);
       await sleep(100);
@@ -118,23 +190,28 @@
   };
   try {
     const data = {};
+    let settled = null;
     if (S.wait_ready) {
+      // The document must be parsed; the settle rule then decides when it is ready.
       const deadline = Math.min(started + S.ready_timeout_ms, jobDeadline);
-      while (document.readyState !== 'complete') {
+      while (document.readyState === 'loading') {
         if (Date.now() >= deadline) return fail('timeout', `the page did not finish loading within ${S.ready_timeout_ms} ms`);
-        await sleep(20);
+        await sleep(10);
       }
-      // A plain extraction stops waiting as soon as every rule matches (ADR 0008).
-      await settle(deadline, S.steps.length === 0 && S.final_extract);
+      try {
+        settled = await settle();
+      } catch (_) {
+        return fail('invalid_spec', `spec.settle.selector ${quote(S.settle.selector)} is not a valid CSS selector`);
+      }
       const code = status();
-      if (code >= 400) return { ok: true, status: code, url: location.href, data };
+      if (code >= 400) return { ok: true, status: code, url: location.href, data, settle: settled };
     }
     for (const step of S.steps) {
       const error = await runStep(step, data);
       if (error) return error;
     }
     if (S.final_extract) merge(data, extract(null));
-    return { ok: true, status: status(), url: location.href, data };
+    return { ok: true, status: status(), url: location.href, data, settle: settled };
   } catch (error) {
     if (error && error.cls) return fail(error.cls, error.message);
     return fail('script', `the page script failed: ${error && error.message ? error.message : error}`);

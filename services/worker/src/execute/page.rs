@@ -13,6 +13,7 @@ use url::Url;
 use super::interrupt::Interrupt;
 use super::model::Capture;
 use super::script::{self, Action, ScriptOutput, Segment};
+use super::settle::{PageSettle, SettlePlan};
 use crate::egress::{Egress, EgressTrail};
 use crate::error::{ErrorClass, JobError};
 use crate::pool::{BrowserPool, TabLease, is_context_lost};
@@ -28,6 +29,21 @@ pub struct PageLimits {
     pub navigation_timeout: Duration,
 }
 
+/// What a finished page visit produced.
+#[derive(Debug)]
+pub struct PageOutcome {
+    /// Extracted values.
+    pub data: Map<String, Value>,
+    /// Main document status.
+    pub status: u16,
+    /// Where the tab ended up.
+    pub final_url: String,
+    /// Screenshots in step order.
+    pub captures: Vec<Capture>,
+    /// How the page settled.
+    pub settle: Option<PageSettle>,
+}
+
 /// A page in a tab, with the data extracted so far.
 #[derive(Debug)]
 pub struct BrowserPage {
@@ -35,7 +51,10 @@ pub struct BrowserPage {
     egress: Egress,
     navigated_to: String,
     rules: Vec<ExtractRule>,
+    settle: SettlePlan,
     limits: PageLimits,
+    /// How the page settled, over every load so far.
+    pub settled: Option<PageSettle>,
     /// Extracted values, merged across extract steps.
     pub data: Map<String, Value>,
     /// Main document status of the last navigation.
@@ -48,11 +67,12 @@ pub struct BrowserPage {
 }
 
 impl BrowserPage {
-    /// Leases a tab from `pool` and loads `url` in it.
+    /// Leases a tab from `pool` and loads `url` in it; every load settles by `settle`.
     pub async fn open(
         pool: &BrowserPool,
         url: &str,
         rules: &[ExtractRule],
+        settle: SettlePlan,
         limits: PageLimits,
     ) -> Result<Self, JobError> {
         let lease = tokio::time::timeout(remaining(limits.deadline), pool.lease())
@@ -68,7 +88,9 @@ impl BrowserPage {
             egress: pool.egress().clone(),
             navigated_to: url.to_owned(),
             rules: rules.to_vec(),
+            settle,
             limits,
+            settled: None,
             data: Map::new(),
             status: 0,
             final_url: url.to_owned(),
@@ -195,6 +217,12 @@ impl BrowserPage {
         if !output.url.is_empty() {
             self.final_url = output.url.clone();
         }
+        if let Some(next) = output.settle.clone() {
+            match &mut self.settled {
+                Some(settled) => settled.merge(next),
+                None => self.settled = Some(next),
+            }
+        }
         if segment.wait_ready && self.awaiting_status {
             self.awaiting_status = false;
             let landing_route = self.egress.route_for_url(&self.final_url);
@@ -223,7 +251,12 @@ impl BrowserPage {
     async fn evaluate(&mut self, segment: &Segment) -> Result<ScriptOutput, JobError> {
         let left = remaining(self.limits.deadline);
         let ready_ms = millis(self.limits.navigation_timeout.min(left));
-        let expression = script::expression(segment, &self.rules, ready_ms, millis(left));
+        let deadline_at = std::time::SystemTime::now() + left;
+        let deadline_at_ms = deadline_at
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, millis);
+        let expression =
+            script::expression(segment, &self.rules, &self.settle, ready_ms, deadline_at_ms);
         let value = self
             .lease()?
             .call(left, "running the page steps", move |tab| {
@@ -250,17 +283,17 @@ impl BrowserPage {
     }
 
     /// Gives the tab back (a healthy one is reused) and returns the page's results.
-    pub fn finish(mut self) -> (Map<String, Value>, u16, String, Vec<Capture>) {
+    pub fn finish(mut self) -> PageOutcome {
         if let Some(lease) = self.lease.take() {
             lease.release();
         }
-        let status = if self.status == 0 { 200 } else { self.status };
-        (
-            std::mem::take(&mut self.data),
-            status,
-            std::mem::take(&mut self.final_url),
-            std::mem::take(&mut self.captures),
-        )
+        PageOutcome {
+            data: std::mem::take(&mut self.data),
+            status: if self.status == 0 { 200 } else { self.status },
+            final_url: std::mem::take(&mut self.final_url),
+            captures: std::mem::take(&mut self.captures),
+            settle: self.settled.take(),
+        }
     }
 
     /// Gives the tab back after a failure; a tab that hung or crashed is closed.

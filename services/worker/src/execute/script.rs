@@ -1,5 +1,5 @@
-//! The in-page script: one `Runtime.evaluate` runs a segment of steps (readiness wait,
-//! wait_for, click, type, scroll, extract) and returns JSON. Steps are grouped into
+//! The in-page script: one `Runtime.evaluate` runs a segment of steps (the settle wait,
+//! wait_for, wait_for_text, click, type, scroll, extract) and returns JSON. Steps are grouped into
 //! segments so a page costs one round trip, split where Rust must act between them
 //! (screenshots, navigations) or where a click may load a new document.
 
@@ -8,25 +8,25 @@ use jetcrawl_proto::v1::{ExtractKind, ExtractRule, Step};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::settle::{PageSettle, QUIET_MS, SettlePlan};
 use crate::error::{ErrorClass, JobError};
 
 const PAGE_JS: &str = include_str!("page.js");
 
-/// DOM must be quiet this long before a page counts as settled.
-pub const SETTLE_QUIET_MS: u64 = 300;
-/// Settling never takes longer than this.
-pub const SETTLE_MAX_MS: u64 = 2_000;
+/// The settle wait ends this long before the job deadline at the latest, so the page is
+/// still read and its answer back in time, also on a busy machine.
+pub const SETTLE_MARGIN_MS: u64 = 300;
 
 /// One step as the script sees it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ScriptStep {
     /// Position in the spec, for messages.
     pub index: usize,
-    /// wait_for, click, type, scroll or extract.
+    /// wait_for, wait_for_text, click, type, scroll or extract.
     pub op: &'static str,
     /// Target element, when the op has one.
     pub selector: String,
-    /// Text to type.
+    /// Text to type, or to wait for.
     pub text: String,
     /// Pixels to scroll when no selector is given.
     pub pixels: i32,
@@ -39,7 +39,7 @@ pub struct ScriptStep {
 /// A run of script steps evaluated in one call.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Segment {
-    /// Wait for `document.readyState == complete` and a quiet DOM first.
+    /// Wait for the page to settle (the job's rule) first.
     pub wait_ready: bool,
     /// The steps.
     pub steps: Vec<ScriptStep>,
@@ -82,6 +82,12 @@ pub fn script_step(index: usize, step: &Step, default_timeout_ms: u64) -> Option
         Kind::WaitFor(w) => Some(ScriptStep {
             op: "wait_for",
             selector: w.selector.clone(),
+            ..blank
+        }),
+        Kind::WaitForText(w) => Some(ScriptStep {
+            op: "wait_for_text",
+            selector: w.selector.clone(),
+            text: w.text.clone(),
             ..blank
         }),
         Kind::Click(c) => Some(ScriptStep {
@@ -169,28 +175,34 @@ struct ScriptRule<'a> {
 #[derive(Serialize)]
 struct ScriptInput<'a> {
     wait_ready: bool,
-    settle_ms: u64,
-    settle_max_ms: u64,
+    settle: &'a SettlePlan,
+    quiet_ms: u64,
+    margin_ms: u64,
     ready_timeout_ms: u64,
-    deadline_ms: u64,
+    deadline_at_ms: u64,
     steps: &'a [ScriptStep],
     rules: Vec<ScriptRule<'a>>,
     final_extract: bool,
 }
 
 /// The expression to evaluate for `segment`; it resolves to a JSON string.
+/// `deadline_at_ms` is the job deadline in ms since the Unix epoch: the page shares the
+/// worker's clock, and an absolute deadline stays right however long the call takes to
+/// reach the page.
 pub fn expression(
     segment: &Segment,
     rules: &[ExtractRule],
+    settle: &SettlePlan,
     ready_timeout_ms: u64,
-    deadline_ms: u64,
+    deadline_at_ms: u64,
 ) -> String {
     let input = ScriptInput {
         wait_ready: segment.wait_ready,
-        settle_ms: SETTLE_QUIET_MS,
-        settle_max_ms: SETTLE_MAX_MS,
+        settle,
+        quiet_ms: QUIET_MS,
+        margin_ms: SETTLE_MARGIN_MS,
         ready_timeout_ms,
-        deadline_ms,
+        deadline_at_ms,
         steps: &segment.steps,
         rules: rules.iter().map(script_rule).collect(),
         final_extract: segment.final_extract,
@@ -234,6 +246,9 @@ pub struct ScriptOutput {
     /// Error message when not ok.
     #[serde(default)]
     pub message: String,
+    /// How the page settled, when the segment waited for it.
+    #[serde(default)]
+    pub settle: Option<PageSettle>,
 }
 
 impl ScriptOutput {

@@ -110,6 +110,9 @@ impl ManagedBrowser {
                     .map_err(|err| crash(format!("cannot open a tab: {err}")))?;
                 tab.set_user_agent(user_agent, None, None)
                     .map_err(|err| crash(format!("cannot set the user agent: {err}")))?;
+                super::tracker::install(&tab).map_err(|err| {
+                    crash(format!("cannot install the page activity tracker: {err}"))
+                })?;
                 tab
             }
         };

@@ -8,6 +8,7 @@ mod browser;
 mod lease;
 pub mod profiles;
 pub mod reap;
+mod tracker;
 mod watchdog;
 
 use std::path::{Path, PathBuf};

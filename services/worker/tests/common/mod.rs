@@ -38,6 +38,49 @@ pub const FORM_PAGE: &str = r#"<!doctype html><html><head><title>Form</title></h
 <script>window.addEventListener('scroll', function () { if (window.scrollY > 1000) document.getElementById('scrolled').textContent = 'yes'; });</script>
 </body></html>"#;
 
+/// A placeholder that a script replaces 150 ms after the load event.
+pub const PLACEHOLDER_PAGE: &str = r#"<!doctype html><html><head><title>Placeholder</title></head>
+<body><h1 id="title">Loading…</h1><ul id="list"><li class="item">…</li></ul>
+<script>window.addEventListener('load', function () { setTimeout(function () {
+  var title = document.getElementById('title');
+  title.textContent = 'Rendered content'; title.className = 'ready';
+  document.getElementById('list').innerHTML = '<li class="item">alpha</li><li class="item">beta</li>';
+}, 150); });</script></body></html>"#;
+
+/// Content that arrives late, in a chain: a fetch (answered after 300 ms) fills the
+/// list, then an XHR (200 ms) and a timer set the title, and a script inserted after
+/// load (200 ms) fills the note.
+pub const FETCHED_PAGE: &str = r#"<!doctype html><html><head><title>Fetched</title></head>
+<body><h1 id="title">Loading…</h1><ul id="list"></ul><p id="note"></p>
+<script>
+fetch('/api/items').then(function (r) { return r.json(); }).then(function (items) {
+  document.getElementById('list').innerHTML =
+    items.map(function (x) { return '<li class="item">' + x + '</li>'; }).join('');
+  var xhr = new XMLHttpRequest();
+  xhr.open('GET', '/api/title');
+  xhr.onload = function () {
+    setTimeout(function () { document.getElementById('title').textContent = xhr.responseText; }, 30);
+  };
+  xhr.send();
+});
+window.addEventListener('load', function () {
+  var s = document.createElement('script'); s.src = '/late.js'; document.body.appendChild(s);
+});
+</script></body></html>"#;
+
+/// Never quiet: a timer changes the DOM every 20 ms.
+pub const TICKING_PAGE: &str = r#"<!doctype html><html><head><title>Ticking</title></head>
+<body><h1 id="title">Ticking</h1><p id="tick">0</p>
+<script>var n = 0; setInterval(function () { document.getElementById('tick').textContent = String(++n); }, 20);</script>
+</body></html>"#;
+
+/// Never idle: a long poll that the server does not answer for 60 s.
+pub const LONG_POLL_PAGE: &str = r#"<!doctype html><html><head><title>Long poll</title></head>
+<body><h1 id="title">Waiting for news</h1>
+<script>fetch('/hang').then(function () { document.getElementById('title').textContent = 'News'; },
+  function (e) { document.getElementById('title').textContent = 'The poll failed: ' + e; });</script>
+</body></html>"#;
+
 /// A fixture website; it stops when the test's runtime ends.
 pub struct Site {
     pub base: String,
@@ -59,6 +102,34 @@ pub async fn start_site() -> Site {
         .route("/js", get(|| async { Html(JS_PAGE) }))
         .route("/late", get(|| async { Html(LATE_PAGE) }))
         .route("/form", get(|| async { Html(FORM_PAGE) }))
+        .route("/placeholder", get(|| async { Html(PLACEHOLDER_PAGE) }))
+        .route("/fetched", get(|| async { Html(FETCHED_PAGE) }))
+        .route("/ticking", get(|| async { Html(TICKING_PAGE) }))
+        .route("/long-poll", get(|| async { Html(LONG_POLL_PAGE) }))
+        .route(
+            "/api/items",
+            get(|| async {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                axum::Json(["alpha", "beta"])
+            }),
+        )
+        .route(
+            "/api/title",
+            get(|| async {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                "Fetched content"
+            }),
+        )
+        .route(
+            "/late.js",
+            get(|| async {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                (
+                    [(axum::http::header::CONTENT_TYPE, "text/javascript")],
+                    "document.getElementById('note').textContent = 'from a late script';",
+                )
+            }),
+        )
         .route("/redirect", get(|| async { Redirect::to("/static") }))
         .route(
             "/missing",

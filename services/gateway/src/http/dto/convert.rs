@@ -3,12 +3,13 @@
 use jetcrawl_proto::v1::step::Kind;
 use jetcrawl_proto::v1::{
     Click, ExtractKind, ExtractNow, ExtractRule, JobSpec, Navigate, RenderMode, Screenshot, Scroll,
-    Step, SubmitJobRequest, TypeText, WaitForSelector,
+    Settle, SettleRule, Step, SubmitJobRequest, TypeText, WaitForSelector, WaitForText,
 };
 
 use super::spec::{
     ExtractKindDto, ExtractNowDto, ExtractRuleDto, JobSpecDto, NavigateDto, RenderDto,
-    ScreenshotDto, ScrollDto, SelectorDto, StepDto, StepKindDto, SubmitJobBody, TypeDto,
+    ScreenshotDto, ScrollDto, SelectorDto, SettleDto, SettleRuleDto, StepDto, StepKindDto,
+    SubmitJobBody, TypeDto, WaitForTextDto,
 };
 
 impl From<SubmitJobBody> for SubmitJobRequest {
@@ -35,6 +36,43 @@ impl From<JobSpecDto> for JobSpec {
             labels: dto.labels.into_iter().collect(),
             webhook_url: dto.webhook_url,
             data_subject: dto.data_subject,
+            settle: dto.settle.map(Settle::from),
+        }
+    }
+}
+
+impl From<SettleDto> for Settle {
+    fn from(dto: SettleDto) -> Self {
+        let rule = dto.rule.map_or(SettleRule::Unspecified, |r| match r {
+            SettleRuleDto::Quiet => SettleRule::Quiet,
+            SettleRuleDto::Load => SettleRule::Load,
+            SettleRuleDto::NetworkIdle => SettleRule::NetworkIdle,
+            SettleRuleDto::Selector => SettleRule::Selector,
+            SettleRuleDto::Text => SettleRule::Text,
+        });
+        Self {
+            rule: rule as i32,
+            selector: dto.selector,
+            text: dto.text,
+            timeout_ms: dto.timeout_ms,
+        }
+    }
+}
+
+impl From<&Settle> for SettleDto {
+    fn from(settle: &Settle) -> Self {
+        Self {
+            rule: match SettleRule::try_from(settle.rule) {
+                Ok(SettleRule::Quiet) => Some(SettleRuleDto::Quiet),
+                Ok(SettleRule::Load) => Some(SettleRuleDto::Load),
+                Ok(SettleRule::NetworkIdle) => Some(SettleRuleDto::NetworkIdle),
+                Ok(SettleRule::Selector) => Some(SettleRuleDto::Selector),
+                Ok(SettleRule::Text) => Some(SettleRuleDto::Text),
+                _ => None,
+            },
+            selector: settle.selector.clone(),
+            text: settle.text.clone(),
+            timeout_ms: settle.timeout_ms,
         }
     }
 }
@@ -59,6 +97,7 @@ impl From<&JobSpec> for JobSpecDto {
                 .collect(),
             webhook_url: spec.webhook_url.clone(),
             data_subject: spec.data_subject.clone(),
+            settle: spec.settle.as_ref().map(SettleDto::from),
         }
     }
 }
@@ -106,6 +145,10 @@ impl From<StepDto> for Step {
             StepKindDto::WaitFor(v) => Kind::WaitFor(WaitForSelector {
                 selector: v.selector,
             }),
+            StepKindDto::WaitForText(v) => Kind::WaitForText(WaitForText {
+                text: v.text,
+                selector: v.selector,
+            }),
             StepKindDto::Click(v) => Kind::Click(Click {
                 selector: v.selector,
             }),
@@ -135,6 +178,10 @@ impl From<&Step> for StepDto {
         let kind = step.kind.clone().map(|kind| match kind {
             Kind::Navigate(v) => StepKindDto::Navigate(NavigateDto { url: v.url }),
             Kind::WaitFor(v) => StepKindDto::WaitFor(SelectorDto {
+                selector: v.selector,
+            }),
+            Kind::WaitForText(v) => StepKindDto::WaitForText(WaitForTextDto {
+                text: v.text,
                 selector: v.selector,
             }),
             Kind::Click(v) => StepKindDto::Click(SelectorDto {

@@ -48,6 +48,43 @@ pub struct JobSpecDto {
     /// The RGPD data subject the job's personal data is about (ADR 0023).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub data_subject: String,
+    /// When a browser page counts as ready (ADR 0035); absent means quiet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settle: Option<SettleDto>,
+}
+
+/// `Settle`, e.g. `{"rule": "selector", "selector": "#content", "timeout_ms": 3000}`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettleDto {
+    /// The rule; absent means quiet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<SettleRuleDto>,
+    /// CSS selector of rule selector.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub selector: String,
+    /// Text of rule text.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub text: String,
+    /// Longest settle wait per load in ms; 0 or absent means the worker's default.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub timeout_ms: u32,
+}
+
+/// `SettleRule`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SettleRuleDto {
+    /// Network idle and DOM quiet (the default).
+    Quiet,
+    /// The load event.
+    Load,
+    /// No request in flight.
+    NetworkIdle,
+    /// A selector matches.
+    Selector,
+    /// A text is visible.
+    Text,
 }
 
 /// `RenderMode`.
@@ -115,6 +152,8 @@ pub enum StepKindDto {
     Navigate(NavigateDto),
     /// Wait until a selector matches.
     WaitFor(SelectorDto),
+    /// Wait until a text is visible.
+    WaitForText(WaitForTextDto),
     /// Click an element.
     Click(SelectorDto),
     /// Type text into an element.
@@ -135,6 +174,8 @@ struct StepFields {
     navigate: Option<NavigateDto>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     wait_for: Option<SelectorDto>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    wait_for_text: Option<WaitForTextDto>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     click: Option<SelectorDto>,
     #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
@@ -160,6 +201,7 @@ impl TryFrom<StepFields> for StepDto {
         let kinds = [
             f.navigate.map(StepKindDto::Navigate),
             f.wait_for.map(StepKindDto::WaitFor),
+            f.wait_for_text.map(StepKindDto::WaitForText),
             f.click.map(StepKindDto::Click),
             f.type_text.map(StepKindDto::Type),
             f.scroll.map(StepKindDto::Scroll),
@@ -190,6 +232,7 @@ impl From<StepDto> for StepFields {
         match step.kind {
             Some(StepKindDto::Navigate(v)) => f.navigate = Some(v),
             Some(StepKindDto::WaitFor(v)) => f.wait_for = Some(v),
+            Some(StepKindDto::WaitForText(v)) => f.wait_for_text = Some(v),
             Some(StepKindDto::Click(v)) => f.click = Some(v),
             Some(StepKindDto::Type(v)) => f.type_text = Some(v),
             Some(StepKindDto::Scroll(v)) => f.scroll = Some(v),
@@ -207,6 +250,7 @@ impl StepKindDto {
         match self {
             Self::Navigate(_) => "navigate",
             Self::WaitFor(_) => "wait_for",
+            Self::WaitForText(_) => "wait_for_text",
             Self::Click(_) => "click",
             Self::Type(_) => "type",
             Self::Scroll(_) => "scroll",
@@ -231,6 +275,18 @@ pub struct NavigateDto {
 pub struct SelectorDto {
     /// CSS selector.
     #[serde(default)]
+    pub selector: String,
+}
+
+/// `WaitForText`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WaitForTextDto {
+    /// Text to wait for.
+    #[serde(default)]
+    pub text: String,
+    /// Element to search in; absent means the whole page.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub selector: String,
 }
 
