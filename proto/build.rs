@@ -4,6 +4,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let files = [
         "jetcrawl/v1/spec.proto",
         "jetcrawl/v1/events.proto",
+        "jetcrawl/v1/audit_actions.proto",
         "jetcrawl/v1/jobs.proto",
         "jetcrawl/v1/crawl.proto",
         "jetcrawl/v1/audit.proto",

@@ -101,14 +101,6 @@ pub(crate) fn apply(mut job: Job, payload: &Payload) -> Job {
         }),
         // The JobFailed of the same batch ends the job.
         Payload::RobotsDisallowed(_) => {}
-        // Audit actions (AUDIT_ACTIONS stream): never part of a job's history.
-        Payload::RobotsPolicyChanged(_)
-        | Payload::SubjectErased(_)
-        | Payload::SubjectDataExported(_)
-        | Payload::RetentionRun(_)
-        | Payload::ReportGenerated(_)
-        | Payload::ApiKeyIssued(_)
-        | Payload::ApiKeyRevoked(_) => {}
     }
     job
 }

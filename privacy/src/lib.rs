@@ -19,7 +19,6 @@
 
 #![forbid(unsafe_code)]
 
-pub mod audit;
 mod error;
 mod key;
 mod keys;

@@ -70,14 +70,7 @@ pub fn apply_event(row: Option<JobRow>, recorded: &RecordedEvent) -> Option<JobR
             | Payload::ResultExpired(_)
             | Payload::WebhookDelivered(_)
             | Payload::WebhookFailed(_)
-            | Payload::RobotsDisallowed(_)
-            | Payload::RobotsPolicyChanged(_)
-            | Payload::SubjectErased(_)
-            | Payload::SubjectDataExported(_)
-            | Payload::RetentionRun(_)
-            | Payload::ReportGenerated(_)
-            | Payload::ApiKeyIssued(_)
-            | Payload::ApiKeyRevoked(_),
+            | Payload::RobotsDisallowed(_),
         )
         | None => {}
     }

@@ -24,6 +24,7 @@ mod job_domains;
 mod message;
 mod page_token;
 mod payload_json;
+mod payload_json_action;
 mod payload_json_crawl;
 mod payload_json_keys;
 mod payload_json_report;
@@ -52,6 +53,7 @@ pub use job_attempts::{AttemptRow, apply_job_attempts};
 pub use message::{Message, UNDECODABLE, Undecodable};
 pub use page_token::PageKey;
 pub use payload_json::{attempt_error_json, payload_json, render_mode_name};
+pub use payload_json_action::action_json;
 pub use projection::Projection;
 pub use queries::{
     CheckpointIdentity, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, checkpoint, checkpoint_identity,

@@ -34,15 +34,6 @@ pub fn payload_json(payload: Option<&Payload>) -> Value {
         Some(Payload::WebhookDelivered(p)) => webhook_delivered(p),
         Some(Payload::WebhookFailed(p)) => webhook_failed(p),
         Some(Payload::RobotsDisallowed(p)) => crate::payload_json_crawl::robots_disallowed(p),
-        Some(Payload::RobotsPolicyChanged(p)) => {
-            crate::payload_json_crawl::robots_policy_changed(p)
-        }
-        Some(Payload::SubjectErased(p)) => crate::payload_json_rgpd::subject_erased(p),
-        Some(Payload::SubjectDataExported(p)) => crate::payload_json_rgpd::subject_data_exported(p),
-        Some(Payload::RetentionRun(p)) => crate::payload_json_rgpd::retention_run(p),
-        Some(Payload::ReportGenerated(p)) => crate::payload_json_report::report_generated(p),
-        Some(Payload::ApiKeyIssued(p)) => crate::payload_json_keys::api_key_issued(p),
-        Some(Payload::ApiKeyRevoked(p)) => crate::payload_json_keys::api_key_revoked(p),
         None => Value::Object(Map::new()),
     }
 }

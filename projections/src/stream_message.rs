@@ -2,6 +2,7 @@
 //! the stored timestamp. Each projection decodes what it needs from it.
 
 use chrono::{DateTime, SubsecRound as _, Utc};
+use jetcrawl_streams::audit::{DecodeError, RecordedAction, decode_action};
 use jetcrawl_streams::envelope::decode;
 use jetcrawl_streams::subjects::job_id_of;
 
@@ -22,6 +23,9 @@ pub struct StreamMessage {
     pub job_id_header: String,
     /// `Jetcrawl-Tenant` header, empty when absent.
     pub tenant_header: String,
+    /// `Jetcrawl-Envelope` header, empty when absent (job events, and audit actions
+    /// stored before ADR 34).
+    pub envelope_header: String,
 }
 
 impl StreamMessage {
@@ -38,6 +42,16 @@ impl StreamMessage {
                 raw: self.payload.clone(),
             }),
         }
+    }
+
+    /// The message decoded as an audit action of `AUDIT_ACTIONS` (not a refusal on
+    /// `audit.denied.*`), in either encoding (ADR 34).
+    pub fn to_action(&self) -> Result<RecordedAction, DecodeError> {
+        decode_action(
+            self.sequence,
+            Some(self.envelope_header.as_str()),
+            &self.payload,
+        )
     }
 
     /// The job id from the subject, else from the header.

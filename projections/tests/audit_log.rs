@@ -9,9 +9,8 @@ mod support;
 use chrono::{DateTime, Utc};
 use jetcrawl_projections::audit::{AuditFilter, GENESIS_HASH, query_audit_log, verify_chain};
 use jetcrawl_projections::{Projection, StreamMessage, checkpoint};
-use jetcrawl_proto::v1::event::Payload;
 use jetcrawl_proto::v1::{AccessDenied, ApiKeyIssued};
-use jetcrawl_streams::envelope::{encode, new_event};
+use jetcrawl_streams::audit::{Action, ENVELOPE, encode_action, new_action};
 use prost::Message as _;
 use sqlx::PgPool;
 use support::*;
@@ -49,12 +48,11 @@ fn actions() -> Vec<StreamMessage> {
         transport: "grpc".into(),
         ..Default::default()
     };
-    let mut issued = new_event(
-        "",
+    let mut issued = new_action(
         "globex",
         "operator:root",
         "",
-        Payload::ApiKeyIssued(ApiKeyIssued {
+        Action::ApiKeyIssued(ApiKeyIssued {
             key_id: "abcd".into(),
             role: "auditor".into(),
             granted_tenants: vec!["acme".into()],
@@ -65,9 +63,11 @@ fn actions() -> Vec<StreamMessage> {
         seconds: T0 + 60,
         nanos: 0,
     });
+    let mut key_issued = raw(2, "audit.key.globex", encode_action(&issued).to_vec());
+    key_issued.envelope_header = ENVELOPE.to_owned();
     vec![
         raw(1, "audit.denied.acme", denied.encode_to_vec()),
-        raw(2, "audit.key.globex", encode(&issued).to_vec()),
+        key_issued,
     ]
 }
 
@@ -79,6 +79,7 @@ fn raw(sequence: u64, subject: &str, payload: Vec<u8>) -> StreamMessage {
         stored_at: None,
         job_id_header: String::new(),
         tenant_header: String::new(),
+        envelope_header: String::new(),
     }
 }
 

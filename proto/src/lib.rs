@@ -1,7 +1,7 @@
 //! The `jetcrawl.v1` protobuf contracts, generated at build time from `proto/jetcrawl/v1`.
 //!
-//! Events, the job spec and the `Jobs` gRPC service live here and nowhere else; domain
-//! code converts to and from these types at its edges.
+//! Job events, audit actions, the job spec and the gRPC services live here and nowhere
+//! else; domain code converts to and from these types at its edges.
 
 #![allow(missing_docs, clippy::all)]
 

@@ -14,7 +14,8 @@ use crate::headers;
 /// Schema version written for every payload today.
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// The kinds of event a job's history can hold.
+/// The kinds of event a job's history can hold. Audit actions are not job events: see
+/// [`crate::audit::ActionKind`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EventKind {
     /// A client submitted the job.
@@ -45,21 +46,6 @@ pub enum EventKind {
     WebhookFailed,
     /// robots.txt disallows one of the job's URLs (the job ends).
     RobotsDisallowed,
-    /// An admin changed a tenant's robots policy; `AUDIT_ACTIONS` only.
-    RobotsPolicyChanged,
-    /// An admin erased a data subject. Not a job event: it goes on `AUDIT_ACTIONS`, so it
-    /// is not in [`EventKind::ALL`].
-    SubjectErased,
-    /// A data subject's data was exported (right of access); `AUDIT_ACTIONS` only.
-    SubjectDataExported,
-    /// A retention run; `AUDIT_ACTIONS` only.
-    RetentionRun,
-    /// The monthly report was generated; `AUDIT_ACTIONS` only.
-    ReportGenerated,
-    /// An API key was issued; `AUDIT_ACTIONS` only.
-    ApiKeyIssued,
-    /// An API key was revoked; `AUDIT_ACTIONS` only.
-    ApiKeyRevoked,
 }
 
 impl EventKind {
@@ -104,13 +90,6 @@ impl EventKind {
             Self::WebhookDelivered => "WebhookDelivered",
             Self::WebhookFailed => "WebhookFailed",
             Self::RobotsDisallowed => "RobotsDisallowed",
-            Self::RobotsPolicyChanged => "RobotsPolicyChanged",
-            Self::SubjectErased => "SubjectErased",
-            Self::SubjectDataExported => "SubjectDataExported",
-            Self::RetentionRun => "RetentionRun",
-            Self::ReportGenerated => "ReportGenerated",
-            Self::ApiKeyIssued => "ApiKeyIssued",
-            Self::ApiKeyRevoked => "ApiKeyRevoked",
         }
     }
 
@@ -131,13 +110,6 @@ impl EventKind {
             Self::WebhookDelivered => "webhook_delivered",
             Self::WebhookFailed => "webhook_failed",
             Self::RobotsDisallowed => "robots_disallowed",
-            Self::RobotsPolicyChanged => "robots_policy_changed",
-            Self::SubjectErased => "subject_erased",
-            Self::SubjectDataExported => "subject_data_exported",
-            Self::RetentionRun => "retention_run",
-            Self::ReportGenerated => "report_generated",
-            Self::ApiKeyIssued => "api_key_issued",
-            Self::ApiKeyRevoked => "api_key_revoked",
         }
     }
 
@@ -158,13 +130,6 @@ impl EventKind {
             Payload::WebhookDelivered(_) => Self::WebhookDelivered,
             Payload::WebhookFailed(_) => Self::WebhookFailed,
             Payload::RobotsDisallowed(_) => Self::RobotsDisallowed,
-            Payload::RobotsPolicyChanged(_) => Self::RobotsPolicyChanged,
-            Payload::SubjectErased(_) => Self::SubjectErased,
-            Payload::SubjectDataExported(_) => Self::SubjectDataExported,
-            Payload::RetentionRun(_) => Self::RetentionRun,
-            Payload::ReportGenerated(_) => Self::ReportGenerated,
-            Payload::ApiKeyIssued(_) => Self::ApiKeyIssued,
-            Payload::ApiKeyRevoked(_) => Self::ApiKeyRevoked,
         }
     }
 

@@ -1,7 +1,10 @@
 //! NATS header names. The envelope's routing fields are mirrored here so tools, filters
 //! and traces need not decode payloads.
 
-/// Stable event type name, e.g. `JobSubmitted`.
+/// Which envelope the payload is: `audit-action/v1` on audit actions published since
+/// ADR 34 (`crate::audit::ENVELOPE`); absent on job events and older audit actions.
+pub const ENVELOPE: &str = "Jetcrawl-Envelope";
+/// Stable event type name, e.g. `JobSubmitted` (or the audit action's, e.g. `SubjectErased`).
 pub const EVENT_TYPE: &str = "Jetcrawl-Event-Type";
 /// Payload schema version.
 pub const SCHEMA_VERSION: &str = "Jetcrawl-Schema-Version";

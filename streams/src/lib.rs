@@ -4,10 +4,13 @@
 //! state), `decide`, append at the expected sequence, retry on a concurrent change.
 //!
 //! The job state machine itself is the pure `jetcrawl-job` crate, re-exported as [`job`].
+//! Audit actions, which belong to no job, have their own envelope and their one
+//! appender in [`audit`].
 //!
 //! Everything that knows a subject name or a header name lives here, so the subject
 //! scheme can change in one crate.
 
+pub mod audit;
 pub mod connect;
 pub mod crawl;
 pub mod envelope;

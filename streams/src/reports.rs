@@ -13,10 +13,7 @@ pub use crate::topology::definitions::{REPORTS_BUCKET, reports_bucket};
 pub const REPORTS_GENERATE_SUBJECT: &str = "jetcrawl.reports.generate";
 /// Queue group of the reporters: one of them answers each request.
 pub const REPORTERS_QUEUE: &str = "reporters";
-/// Kind of the `ReportGenerated` audit action (`audit.report._all`).
-pub const REPORT_AUDIT_KIND: &str = "report";
-/// Tenant of actions that span every tenant.
-pub const ALL_TENANTS: &str = "_all";
+pub use crate::audit::ALL_TENANTS;
 /// Scope name of the platform report (every tenant) in file names.
 pub const PLATFORM_SCOPE: &str = "all";
 

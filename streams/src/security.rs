@@ -17,8 +17,14 @@ pub fn audit_denied_subject(tenant: &str) -> String {
     format!("audit.denied.{tenant}")
 }
 
-/// Subject of an admin action of `kind` (a lower-case token such as `erasure`,
-/// `robots_override`, `key`, `report`) for `tenant` (`_all` when it spans tenants).
+/// True when `subject` carries a refused call (an `AccessDenied`, not an audit action).
+pub fn is_audit_denied_subject(subject: &str) -> bool {
+    subject.starts_with("audit.denied.")
+}
+
+/// Subject of an audit action of `kind` (a lower-case token such as `erasure`,
+/// `robots_override`, `key`, `report`; see `audit::ActionKind::subject_token`) for
+/// `tenant` (`_all` when it spans tenants).
 pub fn audit_action_subject(kind: &str, tenant: &str) -> String {
     format!("audit.{kind}.{tenant}")
 }

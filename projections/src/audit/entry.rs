@@ -3,12 +3,15 @@
 
 use chrono::{DateTime, SubsecRound as _, Utc};
 use jetcrawl_proto::v1::AccessDenied;
+use jetcrawl_streams::audit::RecordedAction;
 use jetcrawl_streams::envelope::decode;
+use jetcrawl_streams::security::is_audit_denied_subject;
 use prost::Message as _;
 use serde_json::{Value, json};
 
 use crate::message::UNDECODABLE;
 use crate::payload_json::payload_json;
+use crate::payload_json_action::action_json;
 use crate::stream_message::StreamMessage;
 
 /// Which stream an audit row comes from.
@@ -54,11 +57,17 @@ pub struct AuditEntry {
 /// The audit entry of one message of `source`.
 pub fn audit_entry(source: AuditSource, message: &StreamMessage) -> AuditEntry {
     let stream_seq = i64::try_from(message.sequence).unwrap_or(i64::MAX);
-    if source == AuditSource::AuditActions && message.subject.starts_with("audit.denied.") {
-        if let Ok(denied) = AccessDenied::decode(message.payload.as_slice()) {
-            return denied_entry(stream_seq, message, &denied);
+    if source == AuditSource::AuditActions {
+        if is_audit_denied_subject(&message.subject) {
+            if let Ok(denied) = AccessDenied::decode(message.payload.as_slice()) {
+                return denied_entry(stream_seq, message, &denied);
+            }
+            return undecodable(source, stream_seq, message, "not an AccessDenied message");
         }
-        return undecodable(source, stream_seq, message, "not an AccessDenied message");
+        return match message.to_action() {
+            Ok(recorded) => action_entry(stream_seq, &recorded),
+            Err(err) => undecodable(source, stream_seq, message, &err.to_string()),
+        };
     }
     match decode(message.sequence, &message.payload) {
         Ok(recorded) => {
@@ -75,6 +84,22 @@ pub fn audit_entry(source: AuditSource, message: &StreamMessage) -> AuditEntry {
             }
         }
         Err(err) => undecodable(source, stream_seq, message, &err.to_string()),
+    }
+}
+
+/// An audit action's row: the same columns, in either encoding, as when actions were
+/// `Event`s with an empty job id (ADR 34), so the chain hashes what it hashed before.
+fn action_entry(stream_seq: i64, recorded: &RecordedAction) -> AuditEntry {
+    let a = &recorded.action;
+    AuditEntry {
+        source: AuditSource::AuditActions,
+        stream_seq,
+        occurred_at: recorded.occurred_at().trunc_subsecs(6),
+        tenant: a.tenant.clone(),
+        actor: a.actor.clone(),
+        action: a.action_type.clone(),
+        job_id: None,
+        details: action_json(recorded.action()),
     }
 }
 

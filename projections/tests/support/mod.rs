@@ -131,6 +131,7 @@ pub fn stream_messages(events: &[RecordedEvent]) -> Vec<jetcrawl_projections::St
             stored_at: Some(e.occurred_at() + chrono::Duration::seconds(1)),
             job_id_header: e.event.job_id.clone(),
             tenant_header: e.event.tenant.clone(),
+            envelope_header: String::new(),
         })
         .collect()
 }

@@ -29,4 +29,4 @@ pub use controller::{Admission, AttemptReport, Controller, DomainGrant, Grant, J
 pub use domain::{BreakerState, Cause, DomainKey, DomainState, DomainStore, Health};
 pub use error::CrawlError;
 pub use robots::{PlainEgress, RobotsEgress};
-pub use tenant::{ROBOTS_OVERRIDE_KIND, TenantPolicies, TenantPolicy};
+pub use tenant::{TenantPolicies, TenantPolicy};

@@ -8,21 +8,14 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use async_nats::jetstream::Context;
 use async_nats::jetstream::kv::{self, Operation};
-use async_nats::jetstream::message::PublishMessage;
 use bytes::Bytes;
 use futures::StreamExt;
 use jetcrawl_proto::v1::RobotsPolicyChanged;
-use jetcrawl_proto::v1::event::Payload;
-use jetcrawl_streams::envelope::{encode, envelope_headers};
-use jetcrawl_streams::new_event;
-use jetcrawl_streams::security::audit_action_subject;
+use jetcrawl_streams::audit::{Action, append_action, new_action};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::key::{decode_key, encode_key};
 use crate::error::CrawlError;
-
-/// The audit kind of robots overrides (`audit.robots_override.<tenant>`).
-pub const ROBOTS_OVERRIDE_KIND: &str = "robots_override";
 
 /// A tenant's crawl policy. The default obeys robots.txt.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -142,19 +135,13 @@ impl TenantPolicies {
             previous_respect_robots: previous.respect_robots,
             reason: reason.to_owned(),
         };
-        let event = new_event(
-            "",
+        let action = new_action(
             tenant,
             actor,
             traceparent,
-            Payload::RobotsPolicyChanged(changed),
+            Action::RobotsPolicyChanged(changed),
         );
-        let message = PublishMessage::build()
-            .payload(encode(&event))
-            .headers(envelope_headers(&event));
-        js.send_publish(audit_action_subject(ROBOTS_OVERRIDE_KIND, tenant), message)
-            .await
-            .map_err(|err| CrawlError::Audit(err.to_string()))?
+        append_action(js, &action, None)
             .await
             .map_err(|err| CrawlError::Audit(err.to_string()))?;
         let policy = TenantPolicy {

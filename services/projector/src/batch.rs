@@ -14,6 +14,7 @@ use jetcrawl_projections::{
 };
 use jetcrawl_streams::envelope::decode;
 use jetcrawl_streams::headers;
+use jetcrawl_streams::security::{AUDIT_ACTIONS_STREAM, is_audit_denied_subject};
 use sqlx::PgPool;
 use tracing::{Instrument as _, info_span, warn};
 
@@ -103,7 +104,8 @@ pub(crate) async fn apply(
             .await
             .map_err(|err| anyhow::anyhow!("acking stream sequence {last_seq}: {err}"))?;
         let pending = last.info().map(|i| i.pending).unwrap_or(0);
-        let types: Vec<String> = messages.iter().map(event_type).collect();
+        let actions = projection.stream() == AUDIT_ACTIONS_STREAM;
+        let types: Vec<String> = messages.iter().map(|m| event_type(m, actions)).collect();
         let newest = newest_stored(&messages);
         metrics::batch_applied(
             projection,
@@ -158,16 +160,27 @@ pub(crate) fn to_stream_message(message: &jetstream::Message) -> anyhow::Result<
         stored_at: utc(info.published),
         job_id_header: header(headers::JOB_ID),
         tenant_header: header(headers::TENANT),
+        envelope_header: header(headers::ENVELOPE),
     })
 }
 
-/// The event type for metrics: the envelope's, `AccessDenied`, or `Undecodable`.
-fn event_type(message: &StreamMessage) -> String {
-    if message.subject.starts_with("audit.denied.") {
+/// The type for metrics: the job event's, `AccessDenied`, the audit action's (a message
+/// of `AUDIT_ACTIONS`: `audit_actions`), or `Undecodable`.
+fn event_type(message: &StreamMessage, audit_actions: bool) -> String {
+    let decoded = if !audit_actions {
+        decode(message.sequence, &message.payload)
+            .map(|recorded| recorded.event.event_type)
+            .map_err(|err| err.to_string())
+    } else if is_audit_denied_subject(&message.subject) {
         return "AccessDenied".to_owned();
-    }
-    match decode(message.sequence, &message.payload) {
-        Ok(recorded) => recorded.event.event_type,
+    } else {
+        message
+            .to_action()
+            .map(|recorded| recorded.action.action_type)
+            .map_err(|err| err.to_string())
+    };
+    match decoded {
+        Ok(event_type) => event_type,
         Err(err) => {
             warn!(job_id = %message.job_id(), seq = message.sequence, subject = %message.subject,
                 error = %err, "undecodable message recorded as {UNDECODABLE}; the projection moves on");

@@ -1,18 +1,14 @@
-//! The `ReportGenerated` audit action, published on `audit.report._all` of the
-//! `AUDIT_ACTIONS` stream as a `jetcrawl.v1.Event` with an empty job id.
+//! The `ReportGenerated` audit action, recorded on `audit.report._all` of the
+//! `AUDIT_ACTIONS` stream through the one audit appender.
 
 use async_nats::jetstream::Context;
-use async_nats::jetstream::message::PublishMessage;
 use jetcrawl_proto::v1::ReportGenerated;
-use jetcrawl_proto::v1::event::Payload;
-use jetcrawl_streams::envelope::{encode, envelope_headers, new_traceparent};
-use jetcrawl_streams::new_event;
-use jetcrawl_streams::reports::{ALL_TENANTS, REPORT_AUDIT_KIND};
-use jetcrawl_streams::security::audit_action_subject;
+use jetcrawl_streams::audit::{ALL_TENANTS, Action, append_action, new_action};
+use jetcrawl_streams::envelope::new_traceparent;
 
 use crate::error::ReportError;
 
-/// Publishes the event as `actor` and returns its stream sequence once acknowledged.
+/// Records the action as `actor` and returns its stream sequence once acknowledged.
 pub async fn publish(
     js: &Context,
     actor: &str,
@@ -30,24 +26,13 @@ pub async fn publish(
             .map(|f| f.sha256.as_str())
             .unwrap_or_default()
     );
-    let event = new_event(
-        "",
+    let action = new_action(
         ALL_TENANTS,
         actor,
         &new_traceparent(),
-        Payload::ReportGenerated(payload),
+        Action::ReportGenerated(payload),
     );
-    let mut headers = envelope_headers(&event);
-    headers.insert(async_nats::header::NATS_MESSAGE_ID, dedupe.as_str());
-    let message = PublishMessage::build()
-        .payload(encode(&event))
-        .headers(headers);
-    let subject = audit_action_subject(REPORT_AUDIT_KIND, ALL_TENANTS);
-    let ack = js
-        .send_publish(subject, message)
+    append_action(js, &action, Some(&dedupe))
         .await
-        .map_err(|err| ReportError::nats("publishing ReportGenerated", err))?
-        .await
-        .map_err(|err| ReportError::nats("awaiting the ReportGenerated ack", err))?;
-    Ok(ack.sequence)
+        .map_err(|err| ReportError::nats("recording ReportGenerated", err))
 }

@@ -1,8 +1,9 @@
 //! Done means 1 (override): only an admin turns the robots.txt check off for a tenant,
 //! the change is audited on AUDIT_ACTIONS, and turning it back on restores it.
 
-use jetcrawl_proto::v1::event::Payload;
 use jetcrawl_proto::v1::{JobState, SetRobotsPolicyRequest};
+use jetcrawl_streams::audit::{Action, ENVELOPE, decode_action};
+use jetcrawl_streams::headers;
 
 use crate::support::{Platform, run_all, state};
 
@@ -102,13 +103,24 @@ async fn audited(platform: &Platform) -> Vec<(String, String, bool, String)> {
     let mut found = Vec::new();
     while let Some(message) = messages.next().await {
         let message = message.expect("message");
-        let event: jetcrawl_proto::v1::Event =
-            prost::Message::decode(message.payload.clone()).expect("an Event envelope");
-        if let Some(Payload::RobotsPolicyChanged(changed)) = event.payload {
-            assert!(event.job_id.is_empty(), "no job");
+        let header = |name: &str| {
+            message
+                .headers
+                .as_ref()
+                .and_then(|h| h.get(name))
+                .map(|v| v.as_str().to_owned())
+        };
+        let envelope = header(headers::ENVELOPE);
+        assert_eq!(envelope.as_deref(), Some(ENVELOPE), "an AuditAction");
+        assert_eq!(header(headers::JOB_ID), None, "no job");
+        let sequence = message.info().expect("metadata").stream_sequence;
+        let action = decode_action(sequence, envelope.as_deref(), &message.payload)
+            .expect("an AuditAction envelope")
+            .action;
+        if let Some(Action::RobotsPolicyChanged(changed)) = action.action {
             found.push((
                 message.subject.to_string(),
-                event.actor,
+                action.actor,
                 changed.respect_robots,
                 changed.reason,
             ));

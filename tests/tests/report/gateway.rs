@@ -5,13 +5,13 @@
 
 use chrono::Utc;
 use jetcrawl_gateway::auth::{KeyStore, NewKey, Role};
-use jetcrawl_proto::v1::event::Payload;
 use jetcrawl_proto::v1::reports_client::ReportsClient;
 use jetcrawl_proto::v1::{
     GenerateMonthlyReportRequest, GetReportRequest, GetReportResponse, ReportFile,
 };
 use jetcrawl_reporter::Month;
-use jetcrawl_streams::envelope::decode;
+use jetcrawl_streams::audit::{Action, ENVELOPE, decode_action};
+use jetcrawl_streams::headers;
 use jetcrawl_streams::security::AUDIT_ACTIONS_STREAM;
 use jetcrawl_tests::{Stack, eventually};
 use sha2::{Digest as _, Sha256};
@@ -281,17 +281,21 @@ async fn check_downloads(stack: &Stack, http_url: &str, report: &GetReportRespon
         .await
         .expect("report event");
     assert_eq!(raw.subject.as_str(), "audit.report._all");
-    let event = decode(seq, &raw.payload).expect("event decodes").event;
-    let Some(Payload::ReportGenerated(generated)) = event.payload else {
-        panic!("not a ReportGenerated: {event:?}")
+    let envelope = raw
+        .headers
+        .get(headers::ENVELOPE)
+        .map(|v| v.as_str().to_owned());
+    assert_eq!(envelope.as_deref(), Some(ENVELOPE), "an AuditAction");
+    assert_eq!(raw.headers.get(headers::JOB_ID), None, "of no job");
+    let action = decode_action(seq, envelope.as_deref(), &raw.payload)
+        .expect("action decodes")
+        .action;
+    let Some(Action::ReportGenerated(generated)) = action.action else {
+        panic!("not a ReportGenerated: {action:?}")
     };
     assert_eq!(
-        (
-            event.event_type.as_str(),
-            event.tenant.as_str(),
-            event.job_id.as_str()
-        ),
-        ("ReportGenerated", "_all", "")
+        (action.action_type.as_str(), action.tenant.as_str()),
+        ("ReportGenerated", "_all")
     );
     for (file, format) in [
         (report.html.as_ref().expect("file"), "html"),

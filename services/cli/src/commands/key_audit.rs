@@ -1,4 +1,4 @@
-//! Key rotations on the audit log: `jetcrawl keys create|revoke` publish `ApiKeyIssued` /
+//! Key rotations on the audit log: `jetcrawl keys create|revoke` record `ApiKeyIssued` /
 //! `ApiKeyRevoked` (never a secret or its hash) on `audit.key.<tenant>` of the
 //! `AUDIT_ACTIONS` stream, where the audit projection chains them.
 
@@ -6,13 +6,8 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use async_nats::jetstream::Context;
-use async_nats::jetstream::message::PublishMessage;
-use jetcrawl_proto::v1::event::Payload;
-use jetcrawl_streams::envelope::{encode, envelope_headers, new_event, new_traceparent};
-use jetcrawl_streams::security::audit_action_subject;
-
-/// The audit kind of key rotations (`audit.key.<tenant>`).
-pub const KEY_AUDIT_KIND: &str = "key";
+use jetcrawl_streams::audit::{Action, ActionKind, append_action, new_action};
+use jetcrawl_streams::envelope::new_traceparent;
 
 /// How long to wait for JetStream to store the record.
 const ACK_TIMEOUT: Duration = Duration::from_secs(5);
@@ -25,25 +20,17 @@ pub fn operator() -> String {
     )
 }
 
-/// Publishes `payload` for `tenant` and waits until JetStream stored it (the stream
+/// Records `action` for `tenant` and waits until JetStream stored it (the stream
 /// exists: opening the key store applied it).
-pub async fn record(js: &Context, tenant: &str, payload: Payload) -> anyhow::Result<u64> {
-    let event = new_event("", tenant, &operator(), &new_traceparent(), payload);
-    let message = PublishMessage::build()
-        .headers(envelope_headers(&event))
-        .payload(encode(&event));
-    let subject = audit_action_subject(KEY_AUDIT_KIND, tenant);
-    let ack = js
-        .send_publish(subject.clone(), message)
-        .await
-        .with_context(|| format!("publishing the key audit record on {subject}"))?;
-    let ack = tokio::time::timeout(ACK_TIMEOUT, ack)
+pub async fn record(js: &Context, tenant: &str, action: Action) -> anyhow::Result<u64> {
+    let subject = ActionKind::of(&action).subject(tenant);
+    let action = new_action(tenant, &operator(), &new_traceparent(), action);
+    tokio::time::timeout(ACK_TIMEOUT, append_action(js, &action, None))
         .await
         .with_context(|| {
             format!(
                 "JetStream did not store the key audit record on {subject} within {ACK_TIMEOUT:?}"
             )
         })?
-        .with_context(|| format!("JetStream refused the key audit record on {subject}"))?;
-    Ok(ack.sequence)
+        .with_context(|| format!("recording the key audit record on {subject}"))
 }

@@ -5,8 +5,8 @@
 use anyhow::Context;
 use async_nats::jetstream::Context as JetStream;
 use jetcrawl_gateway::auth::{KeyStore, NewKey, Role};
-use jetcrawl_proto::v1::event::Payload;
 use jetcrawl_proto::v1::{ApiKeyIssued, ApiKeyRevoked};
+use jetcrawl_streams::audit::Action;
 
 use super::key_audit;
 use crate::args::{Global, KeyCreateArgs, KeyRevokeArgs, KeysCommand, Output};
@@ -61,7 +61,7 @@ async fn create(
 ) -> anyhow::Result<()> {
     let role: Role = args.role.parse().map_err(anyhow::Error::msg)?;
     let (id, token) = issue(store, &args.tenant, role, args.grant.clone()).await?;
-    let issued = Payload::ApiKeyIssued(ApiKeyIssued {
+    let issued = Action::ApiKeyIssued(ApiKeyIssued {
         key_id: id.clone(),
         role: role.as_str().to_owned(),
         granted_tenants: args.grant,
@@ -102,7 +102,7 @@ async fn revoke(
         .trim_start_matches(jetcrawl_gateway::auth::KEY_PREFIX)
         .trim_start_matches('_');
     let record = store.revoke(id).await?;
-    let revoked = Payload::ApiKeyRevoked(ApiKeyRevoked {
+    let revoked = Action::ApiKeyRevoked(ApiKeyRevoked {
         key_id: record.id.clone(),
         role: record.role.as_str().to_owned(),
         revoked_by: key_audit::operator(),

@@ -5,13 +5,14 @@
 //! its jobs' results, shows its fields as `[erased]` in the read models and records
 //! `SubjectErased`; an export decrypts everything held and records `SubjectDataExported`.
 
-use jetcrawl_privacy::audit::{ERASURE_KIND, publish_action};
 use jetcrawl_privacy::{PrivacyError, Subject, SubjectKeys, SubjectRef};
-use jetcrawl_proto::v1::event::Payload;
 use jetcrawl_proto::v1::{
     EraseSubjectRequest, EraseSubjectResponse, ExportSubjectDataRequest, ExportSubjectDataResponse,
     SubjectErased,
 };
+use jetcrawl_streams::StoreError;
+use jetcrawl_streams::audit::{Action, append_action, new_action};
+use jetcrawl_streams::envelope::new_traceparent;
 use tracing::info;
 
 use super::get::check_job_id;
@@ -84,19 +85,22 @@ impl Gateway {
             key_existed,
             reason: request.reason,
         };
-        let sequence = publish_action(
-            self.store.context(),
-            ERASURE_KIND,
+        let action = new_action(
             &target.tenant,
             &caller.actor,
-            Payload::SubjectErased(record),
-        )
-        .await
-        .map_err(|err| {
-            GatewayError::unavailable_because(format!(
-                "the subject was erased but {err}; run EraseSubject again to record it (it is idempotent)"
-            ), err)
-        })?;
+            &new_traceparent(),
+            Action::SubjectErased(record),
+        );
+        let sequence = append_action(self.store.context(), &action, None)
+            .await
+            .map_err(|err| {
+                audit_failed(
+                    format!(
+                        "the subject was erased but {err}; run EraseSubject again to record it (it is idempotent)"
+                    ),
+                    err,
+                )
+            })?;
         info!(subject_ref = %target.reference, jobs = jobs.len(), objects_deleted, key_existed, "data subject erased");
         Ok(EraseSubjectResponse {
             subject_ref: target.reference.to_string(),
@@ -217,6 +221,16 @@ pub(crate) fn unavailable(err: PrivacyError) -> GatewayError {
             GatewayError::unavailable_because(err.to_string(), err)
         }
         PrivacyError::Corrupt(_) => GatewayError::internal_because(err.to_string(), err),
+    }
+}
+
+/// An audit action that could not be recorded: `message` says what happened and what to
+/// do; a malformed action is our bug, never "retry later".
+pub(crate) fn audit_failed(message: String, err: StoreError) -> GatewayError {
+    if err.is_transient() {
+        GatewayError::unavailable_because(message, err)
+    } else {
+        GatewayError::internal_because(message, err)
     }
 }
 

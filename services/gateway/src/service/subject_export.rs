@@ -4,15 +4,16 @@
 use std::collections::BTreeSet;
 
 use chrono::Utc;
-use jetcrawl_privacy::audit::{ACCESS_KIND, publish_action};
 use jetcrawl_proto::v1::event::Payload;
 use jetcrawl_proto::v1::{ExportSubjectDataResponse, JobSpec, SubjectDataExported};
 use jetcrawl_streams::RecordedEvent;
+use jetcrawl_streams::audit::{Action, append_action, new_action};
+use jetcrawl_streams::envelope::new_traceparent;
 use jetcrawl_streams::job::fold;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use super::privacy::{Target, unavailable};
+use super::privacy::{Target, audit_failed, unavailable};
 use super::subject_rows::jobs_of_subject;
 use super::{Caller, Gateway};
 use crate::error::GatewayError;
@@ -79,15 +80,15 @@ impl Gateway {
             event_count,
             export_sha256: sha256.clone(),
         };
-        let audit_sequence = publish_action(
-            self.store.context(),
-            ACCESS_KIND,
+        let action = new_action(
             &target.tenant,
             &caller.actor,
-            Payload::SubjectDataExported(record),
-        )
-        .await
-        .map_err(unavailable)?;
+            &new_traceparent(),
+            Action::SubjectDataExported(record),
+        );
+        let audit_sequence = append_action(self.store.context(), &action, None)
+            .await
+            .map_err(|err| audit_failed(err.to_string(), err))?;
         Ok(ExportSubjectDataResponse {
             json: bytes,
             subject_ref: target.reference.to_string(),

@@ -1,11 +1,11 @@
 //! Recording a run: its `retention_runs` row (in the transaction of the deletions) and
-//! its `RetentionRun` event on `audit.retention._all`.
+//! its `RetentionRun` audit action on `audit.retention._all`.
 
 use async_nats::jetstream::Context;
-use jetcrawl_privacy::PrivacyError;
-use jetcrawl_privacy::audit::{ALL_TENANTS, RETENTION_KIND, publish_action};
-use jetcrawl_proto::v1::event::Payload;
 use jetcrawl_proto::v1::{RetentionRemoval, RetentionRun};
+use jetcrawl_streams::StoreError;
+use jetcrawl_streams::audit::{ALL_TENANTS, Action, append_action, new_action};
+use jetcrawl_streams::envelope::new_traceparent;
 use sqlx::{PgConnection, PgPool};
 use tracing::warn;
 
@@ -47,7 +47,7 @@ pub async fn mark_published(pool: &PgPool, report: &RunReport) {
 }
 
 /// Publishes the run as `RetentionRun`.
-pub async fn publish_run(js: &Context, report: &RunReport) -> Result<u64, PrivacyError> {
+pub async fn publish_run(js: &Context, report: &RunReport) -> Result<u64, StoreError> {
     let run = RetentionRun {
         run_id: report.run_id.clone(),
         trigger: report.trigger.as_str().to_owned(),
@@ -66,14 +66,13 @@ pub async fn publish_run(js: &Context, report: &RunReport) -> Result<u64, Privac
             .collect(),
         error: report.error.clone(),
     };
-    publish_action(
-        js,
-        RETENTION_KIND,
+    let action = new_action(
         ALL_TENANTS,
         RETENTION_ACTOR,
-        Payload::RetentionRun(run),
-    )
-    .await
+        &new_traceparent(),
+        Action::RetentionRun(run),
+    );
+    append_action(js, &action, None).await
 }
 
 fn timestamp(at: chrono::DateTime<chrono::Utc>) -> prost_types::Timestamp {
