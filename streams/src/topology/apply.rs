@@ -8,6 +8,7 @@ use tracing::{info, warn};
 
 use super::catalog::{ConsumerDef, Resource};
 use super::compare::{Difference, consumer_differences, resource_differences, updated};
+use super::placement::patiently;
 use super::{Topology, TopologyError, lookup::running_consumer, lookup::running_stream};
 
 impl Topology {
@@ -63,26 +64,26 @@ fn short(difference: &Difference) -> String {
     )
 }
 
+/// Creates `resource`, waiting out a cluster that briefly counts a peer offline.
 async fn create(js: &Context, resource: &Resource) -> Result<(), TopologyError> {
-    let failed = |err: async_nats::Error| {
-        TopologyError::unavailable(format!("creating {}", resource.label()), err)
-    };
+    let what = format!("creating {}", resource.label());
+    let failed = |err: async_nats::Error| TopologyError::unavailable(what.clone(), err);
     match resource {
-        Resource::Stream(config) => js
-            .create_stream(config.as_ref().clone())
-            .await
-            .map(drop)
-            .map_err(|e| failed(e.into())),
-        Resource::KeyValue(config) => js
-            .create_key_value(config.clone())
-            .await
-            .map(drop)
-            .map_err(|e| failed(e.into())),
-        Resource::Objects(config) => js
-            .create_object_store(config.clone())
-            .await
-            .map(drop)
-            .map_err(|e| failed(e.into())),
+        Resource::Stream(config) => patiently(&what, || async {
+            js.create_stream(config.as_ref().clone()).await.map(drop)
+        })
+        .await
+        .map_err(|e| failed(e.into())),
+        Resource::KeyValue(config) => patiently(&what, || async {
+            js.create_key_value(config.clone()).await.map(drop)
+        })
+        .await
+        .map_err(|e| failed(e.into())),
+        Resource::Objects(config) => patiently(&what, || async {
+            js.create_object_store(config.clone()).await.map(drop)
+        })
+        .await
+        .map_err(|e| failed(e.into())),
     }
 }
 

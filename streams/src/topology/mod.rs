@@ -8,6 +8,7 @@ mod catalog;
 mod compare;
 pub mod definitions;
 mod lookup;
+mod placement;
 mod quorum;
 mod settings;
 mod streams;
@@ -15,6 +16,7 @@ mod verify;
 
 pub use catalog::{ConsumerDef, Resource};
 pub use compare::Difference;
+pub use placement::PLACEMENT_PATIENCE;
 pub use quorum::{PEER_SILENCE, has_quorum};
 pub use settings::{Storage, Topology, TopologyArgs};
 pub use streams::{

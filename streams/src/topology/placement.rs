@@ -1,0 +1,117 @@
+//! Creating a replicated stream needs every one of its replicas' servers online. While
+//! a cluster starts, or while a busy node misses a heartbeat, the meta leader briefly
+//! counts a peer as offline and refuses the placement ("no suitable peers"). That
+//! refusal is transient, so creation waits it out, within a bound, instead of failing
+//! the whole apply.
+
+use std::error::Error as StdError;
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use async_nats::jetstream::ErrorCode;
+use async_nats::jetstream::context::{CreateStreamError, CreateStreamErrorKind};
+use tracing::warn;
+
+/// How long a placement refusal is retried before it is reported.
+pub const PLACEMENT_PATIENCE: Duration = Duration::from_secs(30);
+
+/// Pause between two attempts.
+const RETRY_EVERY: Duration = Duration::from_millis(500);
+
+/// Runs `create` until it succeeds, fails for another reason than placement, or
+/// `PLACEMENT_PATIENCE` has passed.
+pub(super) async fn patiently<F, Fut, E>(what: &str, mut create: F) -> Result<(), E>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<(), E>>,
+    E: StdError + 'static,
+{
+    let deadline = Instant::now() + PLACEMENT_PATIENCE;
+    loop {
+        match create().await {
+            Err(err) if no_suitable_peers(&err) && Instant::now() < deadline => {
+                warn!(%what, error = %err, "a replica's server is offline; retrying");
+                tokio::time::sleep(RETRY_EVERY).await;
+            }
+            done => return done,
+        }
+    }
+}
+
+/// Whether JetStream refused a placement for lack of online peers, anywhere in the
+/// chain of causes (a bucket's creation wraps its stream's).
+fn no_suitable_peers(err: &(dyn StdError + 'static)) -> bool {
+    let mut cause = Some(err);
+    while let Some(err) = cause {
+        if let Some(stream) = err.downcast_ref::<CreateStreamError>()
+            && let CreateStreamErrorKind::JetStream(js) = stream.kind()
+            && js.error_code() == ErrorCode::CLUSTER_NO_PEERS
+        {
+            return true;
+        }
+        cause = err.source();
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use async_nats::jetstream::context::{CreateKeyValueError, CreateKeyValueErrorKind};
+
+    use super::*;
+
+    fn refused(code: u64, description: &str) -> CreateStreamError {
+        let js: async_nats::jetstream::Error = serde_json::from_value(serde_json::json!({
+            "code": 400, "err_code": code, "description": description,
+        }))
+        .expect("a JetStream error");
+        CreateStreamError::new(CreateStreamErrorKind::JetStream(js))
+    }
+
+    #[test]
+    fn a_bucket_refused_for_lack_of_peers_is_found_under_its_wrapper() {
+        let err = CreateKeyValueError::with_source(
+            CreateKeyValueErrorKind::BucketCreate,
+            refused(10005, "no suitable peers for placement, peer offline"),
+        );
+        assert!(no_suitable_peers(&err));
+    }
+
+    #[test]
+    fn other_refusals_are_not_placement() {
+        let err = refused(
+            10058,
+            "stream name already in use with a different configuration",
+        );
+        assert!(!no_suitable_peers(&err));
+    }
+
+    #[tokio::test]
+    async fn a_placement_refusal_is_retried_and_other_errors_are_not() {
+        let calls = Cell::new(0);
+        let outcome = patiently("stream JOBS", || {
+            calls.set(calls.get() + 1);
+            let first = calls.get() == 1;
+            async move {
+                match first {
+                    true => Err(refused(10005, "no suitable peers for placement")),
+                    false => Ok(()),
+                }
+            }
+        })
+        .await;
+        assert!(outcome.is_ok());
+        assert_eq!(calls.get(), 2, "retried once after the placement refusal");
+
+        calls.set(0);
+        let outcome = patiently("stream JOBS", || {
+            calls.set(calls.get() + 1);
+            async { Err(refused(10058, "stream name already in use")) }
+        })
+        .await;
+        assert!(outcome.is_err());
+        assert_eq!(calls.get(), 1, "another refusal is reported at once");
+    }
+}
