@@ -193,8 +193,8 @@ impl EventStore {
                     return Err(ExecuteError::Refused { job, error });
                 }
             };
-            match write.append(&job, &payloads).await {
-                Ok((job, duplicate)) => {
+            match write.append(&job, payloads).await {
+                Ok((job, payloads, duplicate)) => {
                     return Ok(Executed {
                         job,
                         payloads,
@@ -257,15 +257,21 @@ impl Write<'_> {
         })
     }
 
-    /// Appends `payloads` after `job`'s last event; the job with them applied, and
-    /// whether JetStream recognised them as a repeat. The same bytes are sent on every
-    /// try, so JetStream's message id recognises a repeat of one that landed.
-    async fn append(&mut self, job: &Job, payloads: &[Payload]) -> Result<(Job, bool), StoreError> {
+    /// Appends `payloads` after `job`'s last event; the job with them applied, the
+    /// payloads back, and whether JetStream recognised them as a repeat. The same bytes
+    /// are sent on every try, so JetStream's message id recognises a repeat of one that
+    /// landed. The payloads move into the events and back out (a submission's spec is
+    /// the bulk of them: no copy on the submit path).
+    async fn append(
+        &mut self,
+        job: &Job,
+        payloads: Vec<Payload>,
+    ) -> Result<(Job, Vec<Payload>, bool), StoreError> {
         let events: Vec<_> = payloads
-            .iter()
+            .into_iter()
             .map(|p| {
                 let (tenant, trace) = (&job.tenant, &job.traceparent);
-                new_event_at(self.job_id, tenant, self.actor, trace, p.clone(), self.now)
+                new_event_at(self.job_id, tenant, self.actor, trace, p, self.now)
             })
             .collect();
         // Every transient failure is seen here: the append was sent and may be stored.
@@ -285,19 +291,30 @@ impl Write<'_> {
             self.outcome = Outcome::Unknown;
         }
         let appended = appended?;
-        Ok((recorded(job.clone(), events, appended), appended.duplicate))
+        let (job, payloads) = recorded(job.clone(), events, appended);
+        Ok((job, payloads, appended.duplicate))
     }
 }
 
-/// The job with `events` applied, the last one stored at `appended.sequence`.
-fn recorded(job: Job, events: Vec<jetcrawl_proto::v1::Event>, appended: Appended) -> Job {
+/// The job with `events` applied, the last one stored at `appended.sequence`, and the
+/// events' payloads.
+fn recorded(
+    job: Job,
+    events: Vec<jetcrawl_proto::v1::Event>,
+    appended: Appended,
+) -> (Job, Vec<Payload>) {
     let first = appended.sequence + 1 - events.len() as u64;
-    events
+    let mut payloads = Vec::with_capacity(events.len());
+    let job = events
         .into_iter()
         .zip(first..)
         .fold(job, |job, (event, sequence)| {
-            evolve(job, &RecordedEvent { sequence, event })
-        })
+            let recorded = RecordedEvent { sequence, event };
+            let job = evolve(job, &recorded);
+            payloads.extend(recorded.event.payload);
+            job
+        });
+    (job, payloads)
 }
 
 #[cfg(test)]
