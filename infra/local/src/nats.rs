@@ -142,6 +142,11 @@ impl NatsServer {
         std::fs::read_to_string(self.log_path()).unwrap_or_default()
     }
 
+    /// The server's process id while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.process.as_ref().map(ChildGroup::pid)
+    }
+
     /// True while the server process runs.
     pub fn is_running(&mut self) -> bool {
         self.process.as_mut().is_some_and(ChildGroup::is_running)

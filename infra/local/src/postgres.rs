@@ -153,6 +153,11 @@ impl Postgres {
         std::fs::read_to_string(self.log_path()).unwrap_or_default()
     }
 
+    /// The postmaster's process id while it runs (its backends are its children).
+    pub fn pid(&self) -> Option<u32> {
+        self.process.as_ref().map(ChildGroup::pid)
+    }
+
     /// True while the postmaster runs.
     pub fn is_running(&mut self) -> bool {
         self.process.as_mut().is_some_and(ChildGroup::is_running)

@@ -28,9 +28,10 @@ pub struct BenchArgs {
     /// How many times every scenario runs; the report gives medians.
     #[arg(long)]
     pub repeats: Option<u32>,
-    /// Only these scenarios (submit, durability, cluster, projector, workers, e2e), or
-    /// parts of one (`workers.http`, `workers.browser`, `workers.auto`,
-    /// `cluster.submit`, `cluster.workers`); all when empty.
+    /// Only these scenarios (submit, durability, cluster, projector, workers, e2e,
+    /// peers), or parts of one (`workers.http`, `workers.browser`, `workers.auto`,
+    /// `cluster.submit`, `cluster.workers`, `peers.browser`, `peers.http`); all when
+    /// empty. The peers scenario needs Crawlee: `scripts/setup-peers.sh`.
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
     /// Concurrent gRPC clients of the submit scenario, e.g. `10,100,1000`.

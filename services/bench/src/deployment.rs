@@ -107,6 +107,16 @@ impl BenchNats {
         &self.url
     }
 
+    /// Process ids of every running nats-server of the deployment.
+    pub fn pids(&self) -> Vec<u32> {
+        match &self._servers {
+            Servers::Single(server) => server.pid().into_iter().collect(),
+            Servers::Cluster(cluster) => {
+                (0..cluster.len()).filter_map(|i| cluster.pid(i)).collect()
+            }
+        }
+    }
+
     /// Replicas of every stream and bucket (the services' `JETCRAWL_REPLICAS`).
     pub fn replicas(&self) -> usize {
         self.replicas

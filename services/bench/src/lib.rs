@@ -5,7 +5,8 @@
 //! site) and the real service binaries, then runs the scenarios of issue 8: the submit
 //! path against raw JetStream publishes, the projector against batched UNNEST inserts,
 //! the worker against bare reqwest and headless_chrome loops, end to end, and the cost
-//! of `sync_interval: always` and of a 3-node R3 cluster. Each scenario repeats; the
+//! of `sync_interval: always` and of a 3-node R3 cluster; then the whole platform
+//! against Crawlee on the same pages (issue 19). Each scenario repeats; the
 //! report gives medians and the median of the per-repeat ratios to the baseline, because
 //! these machines are noisy.
 //!
@@ -20,8 +21,10 @@ pub mod e2e;
 pub mod jobs;
 pub mod load;
 pub mod machine;
+pub mod peers;
 pub mod procfs;
 pub mod projector;
+pub mod pss;
 pub mod report;
 pub mod stack;
 pub mod stats;
@@ -89,6 +92,9 @@ pub async fn run(sizes: &Sizes) -> anyhow::Result<Report> {
                     .context("end-to-end scenario")?,
             );
         }
+        if sizes.runs(peers::SCENARIO) {
+            collector.extend(peers::run(&stack, sizes).await.context("peers scenario")?);
+        }
     }
     let mut report = Report {
         machine,
@@ -134,6 +140,11 @@ fn describe(s: &Sizes) -> Vec<String> {
         format!(
             "end to end {} jobs per mode at {:.0} (http) and {:.0} (browser) jobs/s",
             s.e2e_jobs, s.e2e_rates.0, s.e2e_rates.1
+        ),
+        format!(
+            "peers: Crawlee over the {} worker pages at tabs {:?} (browser) and over their \
+             static half {} at once (http), against the whole platform",
+            s.pages, s.tabs, s.http_concurrency
         ),
     ]
 }

@@ -55,10 +55,19 @@ impl BenchStack {
 
     /// The gateway binary against `nats`, ready when `/readyz` answers.
     pub async fn spawn_gateway(&self, nats: &BenchNats) -> anyhow::Result<GatewayProcess> {
+        self.spawn_gateway_on(nats, &self.postgres.url()).await
+    }
+
+    /// [`Self::spawn_gateway`] reading the read models of `database` (a URL).
+    pub async fn spawn_gateway_on(
+        &self,
+        nats: &BenchNats,
+        database: &str,
+    ) -> anyhow::Result<GatewayProcess> {
         let grpc = format!("127.0.0.1:{}", free_port()?);
         let http = format!("127.0.0.1:{}", free_port()?);
         let env = vec![
-            ("JETCRAWL_DATABASE_URL".to_owned(), self.postgres.url()),
+            ("JETCRAWL_DATABASE_URL".to_owned(), database.to_owned()),
             ("JETCRAWL_GRPC_ADDR".to_owned(), grpc.clone()),
             ("JETCRAWL_HTTP_ADDR".to_owned(), http.clone()),
             (
@@ -124,6 +133,51 @@ impl BenchStack {
         })
     }
 }
+
+impl BenchStack {
+    /// The projector binary against `nats`, projecting into `database` (a URL).
+    pub async fn spawn_projector(
+        &self,
+        nats: &BenchNats,
+        database: &str,
+    ) -> anyhow::Result<ServiceProcess> {
+        let metrics = format!("127.0.0.1:{}", free_port()?);
+        let env = vec![
+            ("JETCRAWL_DATABASE_URL".to_owned(), database.to_owned()),
+            ("JETCRAWL_METRICS_ADDR".to_owned(), metrics.clone()),
+        ];
+        spawn(
+            "jetcrawl-projector",
+            nats,
+            env,
+            &format!("http://{metrics}/healthz"),
+        )
+        .await
+    }
+
+    /// The notifier binary against `nats` (no job of the bench asks for a webhook; it
+    /// runs, and weighs, as on a real platform).
+    pub async fn spawn_notifier(&self, nats: &BenchNats) -> anyhow::Result<ServiceProcess> {
+        let metrics = format!("127.0.0.1:{}", free_port()?);
+        let env = vec![
+            ("JETCRAWL_METRICS_ADDR".to_owned(), metrics.clone()),
+            (
+                "JETCRAWL_RESULT_SIGNING_KEYS".to_owned(),
+                SIGNING_KEYS.to_owned(),
+            ),
+        ];
+        spawn(
+            "jetcrawl-notifier",
+            nats,
+            env,
+            &format!("http://{metrics}/healthz"),
+        )
+        .await
+    }
+}
+
+/// Result URL signing keys of the bench's notifier (`kid=secret`).
+const SIGNING_KEYS: &str = "bench-k1=jetcrawl-bench-signing-key-0123456789abcdef";
 
 /// A client key of the bench tenant, written to the `API_KEYS` bucket as `jetcrawl keys
 /// create` does; the gateway accepts it at once.

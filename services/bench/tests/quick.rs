@@ -56,7 +56,8 @@ async fn quick_mode_reports_every_scenario_against_its_baseline() {
             "cluster",
             "projector",
             "workers",
-            "e2e"
+            "e2e",
+            "peers"
         ]
     );
     for scenario in scenarios {
@@ -84,6 +85,7 @@ async fn quick_mode_reports_every_scenario_against_its_baseline() {
         }
     }
     assert_cluster_beside_single_node(scenarios, &markdown);
+    assert_peers_beside_the_platform(scenarios);
     let errors: f64 = scenarios
         .iter()
         .flat_map(|s| s["rows"].as_array().into_iter().flatten())
@@ -130,4 +132,37 @@ fn assert_cluster_beside_single_node(scenarios: &[serde_json::Value], markdown: 
         !table.contains("not run"),
         "a deployment is missing: {table}"
     );
+}
+
+/// Crawlee ran in browser and http mode, read every page's content (a page read without
+/// it counts as an error), and each Jetcrawl row carries pages/s against it and the
+/// whole platform's PSS against Crawlee's.
+fn assert_peers_beside_the_platform(scenarios: &[serde_json::Value]) {
+    let peers = scenarios
+        .iter()
+        .find(|s| s["id"] == "peers")
+        .expect("peers scenario");
+    let rows = peers["rows"].as_array().expect("peers rows");
+    let row = |key: &str| {
+        rows.iter()
+            .find(|r| r["key"] == key)
+            .unwrap_or_else(|| panic!("peers has no {key} row: {rows:?}"))
+    };
+    for side in ["browser.t1", "http"] {
+        let crawlee = row(&format!("peers.crawlee_{side}"));
+        assert!(
+            crawlee["median"]["peak_pss_mib"].as_f64().unwrap_or(0.0) > 10.0,
+            "no PSS measured for Crawlee: {crawlee}"
+        );
+        let ours = row(&format!("peers.jetcrawl_{side}"));
+        assert_eq!(
+            ours["baseline"].as_str(),
+            Some(format!("peers.crawlee_{side}").as_str()),
+            "{ours}"
+        );
+        assert!(
+            ours["median"]["pss_vs_peer"].as_f64().unwrap_or(0.0) > 0.0,
+            "no PSS ratio: {ours}"
+        );
+    }
 }

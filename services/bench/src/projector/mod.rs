@@ -94,7 +94,7 @@ pub async fn run(stack: &BenchStack, sizes: &Sizes) -> anyhow::Result<Vec<Measur
 }
 
 /// A new database with the projection tables; returns a pool on it and its URL.
-async fn fresh_database(stack: &BenchStack) -> anyhow::Result<(PgPool, String)> {
+pub(crate) async fn fresh_database(stack: &BenchStack) -> anyhow::Result<(PgPool, String)> {
     let name = format!(
         "bench_{}_{}",
         std::process::id(),

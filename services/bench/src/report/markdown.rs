@@ -21,6 +21,8 @@ const ORDER: &[&str] = &[
     "errors",
     "cpu_cores",
     "peak_rss_mib",
+    "peak_pss_mib",
+    "pss_vs_peer",
 ];
 
 /// What each scenario measures and against what.
@@ -74,6 +76,21 @@ fn intro(id: &str) -> &'static str {
             "Submit over gRPC at a steady rate → JobSucceeded (the result is in the RESULTS \
              store), through gateway and worker processes. The ratio compares p50 with the \
              bare loop's page time for the same mode."
+        }
+        "peers" => {
+            "Jetcrawl against Crawlee 3.18 on the same fixture pages, the same Chromium and \
+             the same machine, each side written as its user would: Crawlee's \
+             `PlaywrightCrawler` waits for the content a script adds (`waitForSelector`), \
+             Jetcrawl's browser mode runs with its default settle; in http mode, \
+             `CheerioCrawler` against Jetcrawl's http mode on the static half. Jetcrawl is the \
+             whole platform: a fresh nats-server and database, the gateway, projector, \
+             notifier and worker binaries, every job submitted over gRPC. Pages/s counts from \
+             the first page started to the last one finished on both sides (Crawlee's own \
+             start-up and browser launch excluded, like the platform's). Memory is peak PSS \
+             summed over every process: Node and its Chromium for Crawlee; nats-server, \
+             Postgres, every service and Chromium for Jetcrawl. `pss_vs_peer` is the \
+             platform's peak PSS over Crawlee's in the same repeat. Crawlee's errors count \
+             failed requests and pages read without their content."
         }
         _ => "",
     }

@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use super::{Report, Row, THROUGHPUT};
+use crate::peers::PSS_RATIO;
 
 /// One target and what was measured for it.
 #[derive(Debug, Clone, Serialize)]
@@ -66,6 +67,51 @@ pub fn targets(report: &Report) -> Vec<Target> {
             goal: "End to end, browser mode, p50 < 500 ms".into(),
             measured: format!("p50 {p50:.0} ms"),
             met: p50 < 500.0,
+        });
+    }
+    out.extend(peer_targets(report));
+    out
+}
+
+/// Issue 19's goals against Crawlee: pages/s at 1 and 4 tabs, whole-platform PSS, and
+/// http mode against CheerioCrawler.
+fn peer_targets(report: &Report) -> Vec<Target> {
+    let mut out = Vec::new();
+    for (tabs, min) in [(1, 2.0), (4, 3.0)] {
+        if let Some(row) = report.row(&format!("peers.jetcrawl_browser.t{tabs}")) {
+            let ratio = row.ratio.unwrap_or(0.0);
+            out.push(Target {
+                goal: format!(
+                    "Browser, whole platform, >= {min:.0} x Crawlee PlaywrightCrawler at {tabs} tab(s)"
+                ),
+                measured: format!("{ratio:.2} x ({:.2} pages/s)", row.get(THROUGHPUT)),
+                met: ratio >= min,
+            });
+        }
+    }
+    let browser: Vec<&Row> = report
+        .scenarios
+        .iter()
+        .flat_map(|s| &s.rows)
+        .filter(|r| r.key.starts_with("peers.jetcrawl_browser."))
+        .collect();
+    if let Some(worst) = browser
+        .iter()
+        .map(|r| r.get(PSS_RATIO))
+        .max_by(f64::total_cmp)
+    {
+        out.push(Target {
+            goal: "Whole platform peak PSS <= 0.7 x Crawlee PlaywrightCrawler's".into(),
+            measured: format!("worst {worst:.2} x"),
+            met: worst <= 0.7,
+        });
+    }
+    if let Some(row) = report.row("peers.jetcrawl_http") {
+        let ratio = row.ratio.unwrap_or(0.0);
+        out.push(Target {
+            goal: "HTTP mode, whole platform, >= 2 x Crawlee CheerioCrawler".into(),
+            measured: format!("{ratio:.2} x ({:.1} pages/s)", row.get(THROUGHPUT)),
+            met: ratio >= 2.0,
         });
     }
     out

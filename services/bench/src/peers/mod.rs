@@ -1,0 +1,98 @@
+//! Scenario 7: Jetcrawl against a peer crawler on the same pages, the same Chromium
+//! and the same machine, in the same repeat: the whole platform in browser mode against
+//! Crawlee's `PlaywrightCrawler` at each tab count, and in http mode against its
+//! `CheerioCrawler` on the static pages (Cheerio cannot run the others' scripts). Each
+//! side runs pages the way its user would write the job: Crawlee waits for the content
+//! a script adds, Jetcrawl's default settle does the same.
+
+mod crawlee;
+mod platform;
+
+use jetcrawl_proto::v1::RenderMode;
+
+use crate::args::Sizes;
+use crate::jobs::{self, Page};
+use crate::report::{Measured, THROUGHPUT};
+use crate::stack::BenchStack;
+
+pub use crawlee::{CrawleeRun, Crawler};
+pub use platform::PlatformRun;
+
+/// Scenario id.
+pub const SCENARIO: &str = "peers";
+
+/// Metric of a Jetcrawl row: its whole platform's peak PSS over Crawlee's, same repeat.
+pub const PSS_RATIO: &str = "pss_vs_peer";
+
+/// Runs the browser comparison at every tab count, then the http one.
+pub async fn run(stack: &BenchStack, sizes: &Sizes) -> anyhow::Result<Vec<Measured>> {
+    let pages = jobs::fixture_pages(&stack.site, sizes.pages);
+    let mut rows = Vec::new();
+    let tabs = match sizes.runs_part(SCENARIO, "browser") {
+        true => sizes.tabs.as_slice(),
+        false => &[],
+    };
+    for &tabs in tabs {
+        let side = Side {
+            name: format!("browser.t{tabs}"),
+            what: format!("{tabs} tabs"),
+            concurrency: tabs,
+        };
+        let peer = crawlee::run(Crawler::Playwright, &pages, tabs).await?;
+        let ours = platform::run(stack, &pages, RenderMode::Browser, tabs).await?;
+        rows.extend(side.rows("PlaywrightCrawler", &peer, &ours));
+    }
+    if sizes.runs_part(SCENARIO, "http") {
+        let c = sizes.http_concurrency;
+        let plain: Vec<Page> = pages.iter().filter(|p| !p.js).cloned().collect();
+        let side = Side {
+            name: "http".into(),
+            what: format!("{c} at once, static pages"),
+            concurrency: c,
+        };
+        let peer = crawlee::run(Crawler::Cheerio, &plain, c).await?;
+        let ours = platform::run(stack, &plain, RenderMode::Http, c).await?;
+        rows.extend(side.rows("CheerioCrawler", &peer, &ours));
+    }
+    Ok(rows)
+}
+
+/// One comparison: its key suffix, its description and how many pages run at once.
+struct Side {
+    name: String,
+    what: String,
+    concurrency: usize,
+}
+
+impl Side {
+    /// Crawlee's row (the baseline) and the platform's, compared by pages/s.
+    fn rows(&self, crawler: &str, peer: &CrawleeRun, ours: &PlatformRun) -> [Measured; 2] {
+        let base_key = format!("peers.crawlee_{}", self.name);
+        let missing = peer.pages.saturating_sub(peer.ok);
+        let peer_row = Measured::new(
+            SCENARIO,
+            &base_key,
+            format!("Crawlee {crawler}, {}", self.what),
+        )
+        .with("concurrency", self.concurrency as f64)
+        .with("count", peer.pages as f64)
+        .with(THROUGHPUT, peer.pages_per_s)
+        .with("errors", (peer.failed + missing) as f64)
+        .with("peak_pss_mib", peer.peak_pss_mib);
+        let seen = &ours.observed;
+        let done = seen.succeeded_at.len() as u64;
+        let ours_row = Measured::new(
+            SCENARIO,
+            format!("peers.jetcrawl_{}", self.name),
+            format!("Jetcrawl, whole platform, {}", self.what),
+        )
+        .against(base_key, THROUGHPUT)
+        .with("concurrency", self.concurrency as f64)
+        .with("count", done as f64)
+        .with(THROUGHPUT, seen.throughput())
+        .with("errors", seen.failed as f64)
+        .with("peak_pss_mib", ours.peak_pss_mib)
+        .with(PSS_RATIO, ours.peak_pss_mib / peer.peak_pss_mib.max(1.0));
+        [peer_row, ours_row]
+    }
+}

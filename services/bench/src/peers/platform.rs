@@ -1,0 +1,87 @@
+//! Jetcrawl as a user runs it, for the comparison with peer crawlers: a fresh NATS
+//! deployment and database, the gateway, projector, notifier and worker binaries, every
+//! job submitted over gRPC. Memory is the PSS of every process of the platform (NATS,
+//! Postgres, each service, Chromium) summed.
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use futures::StreamExt as _;
+use jetcrawl_proto::v1::{RenderMode, SubmitJobRequest};
+use jetcrawl_tests::JobsApiClient;
+
+use crate::deployment::{BenchNats, Deployment};
+use crate::jobs::{self, Page};
+use crate::pss::PssSampler;
+use crate::stack::{self, BenchStack};
+use crate::workers::{Observed, Observer};
+
+/// Submissions in flight at once: enough to queue every page in a moment.
+const SUBMITS_IN_FLIGHT: usize = 64;
+
+/// What one platform run showed.
+pub struct PlatformRun {
+    /// The jobs, seen from outside.
+    pub observed: Observed,
+    /// Peak PSS of the whole platform, MiB.
+    pub peak_pss_mib: f64,
+}
+
+/// Submits one job per page in `mode` to a platform whose worker runs `tabs` jobs at
+/// once, and waits until every job ended.
+pub async fn run(
+    stack: &BenchStack,
+    pages: &[Page],
+    mode: RenderMode,
+    tabs: usize,
+) -> anyhow::Result<PlatformRun> {
+    let nats = BenchNats::start(Deployment::Single).await?;
+    let (pool, database) = crate::projector::fresh_database(stack).await?;
+    pool.close().await;
+    let gateway = stack.spawn_gateway_on(&nats, &database).await?;
+    let projector = stack.spawn_projector(&nats, &database).await?;
+    let notifier = stack.spawn_notifier(&nats).await?;
+    let worker = stack.spawn_worker(&nats, tabs).await?;
+    let mut roots = nats.pids();
+    roots.extend(stack.postgres.pid());
+    roots.extend([
+        gateway.process.pid(),
+        projector.pid(),
+        notifier.pid(),
+        worker.process.pid(),
+    ]);
+    let sampler = PssSampler::start(roots);
+
+    let (client, _js) = jetcrawl_streams::connect(nats.url(), "jetcrawl-bench").await?;
+    let mut observer = Observer::start(&client).await?;
+    let grpc = jetcrawl_tests::auth::jobs_client(&gateway.grpc_url, &gateway.api_key).await?;
+    submit_all(&grpc, pages, mode).await?;
+    let limit = Duration::from_secs(120 + pages.len() as u64);
+    let observed = observer.wait(pages.len(), limit).await;
+    let peak_pss_mib = sampler.finish().await;
+
+    for process in [worker.process, notifier, projector, gateway.process] {
+        stack::stop(process).await;
+    }
+    Ok(PlatformRun {
+        observed: observed?,
+        peak_pss_mib,
+    })
+}
+
+/// One `SubmitJob` per page, a few dozen in flight; any refusal fails the run.
+async fn submit_all(grpc: &JobsApiClient, pages: &[Page], mode: RenderMode) -> anyhow::Result<()> {
+    let calls = pages.iter().map(|page| {
+        let mut grpc = grpc.clone();
+        let request = SubmitJobRequest {
+            spec: Some(jobs::spec(&page.url, mode)),
+            idempotency_key: String::new(),
+        };
+        async move { grpc.submit_job(request).await }
+    });
+    let mut calls = futures::stream::iter(calls).buffer_unordered(SUBMITS_IN_FLIGHT);
+    while let Some(answer) = calls.next().await {
+        answer.context("submitting a job to the gateway")?;
+    }
+    Ok(())
+}
