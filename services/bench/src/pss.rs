@@ -86,7 +86,10 @@ mod tests {
         let me = std::process::id();
         let pss = pss_bytes(me);
         assert!(pss > 4 * 1024 * 1024, "PSS {pss}");
-        assert_eq!(private.iter().map(|&b| u64::from(b)).sum::<u64>(), 8 * 1024 * 1024);
+        assert_eq!(
+            private.iter().map(|&b| u64::from(b)).sum::<u64>(),
+            8 * 1024 * 1024
+        );
         assert!(pss <= procfs::rss_bytes(me, false) + 64 * 1024);
         assert_eq!(pss_bytes(u32::MAX), 0, "a process that does not exist");
     }
