@@ -10,14 +10,7 @@ set -euo pipefail
 
 NODE_MAJOR_MIN=20 # playwright-core 1.62 needs Node.js 20
 
-log() { printf 'setup: %s\n' "$*"; }
-die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
-
-is_root() { [ "$(id -u)" -eq 0 ]; }
-
-require_root() {
-    is_root || die "$1 must be installed, which needs root: run 'sudo $0', or install it yourself and run this again"
-}
+. "$(dirname "${BASH_SOURCE[0]}")/setup-lib.sh"
 
 peers_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/services/bench/peers"
 
@@ -27,13 +20,7 @@ missing=()
 command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
 
-if [ "${#missing[@]}" -gt 0 ]; then
-    require_root "${missing[*]}"
-    log "installing Debian packages: ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update
-    apt-get install -y "${missing[@]}"
-fi
+apt_install_missing "${missing[@]}"
 
 node_major=$(node -p 'process.versions.node.split(".")[0]')
 [ "$node_major" -ge "$NODE_MAJOR_MIN" ] ||

@@ -9,14 +9,7 @@ set -euo pipefail
 
 NATS_VERSION=2.15.1
 
-log() { printf 'setup: %s\n' "$*"; }
-die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
-
-is_root() { [ "$(id -u)" -eq 0 ]; }
-
-require_root() {
-    is_root || die "$1 must be installed, which needs root: run 'sudo $0', or install it yourself and run this again"
-}
+. "$(dirname "${BASH_SOURCE[0]}")/setup-lib.sh"
 
 # --- Debian packages ------------------------------------------------------------
 
@@ -36,13 +29,7 @@ if command -v python3 >/dev/null && ! python3 -m pip --version >/dev/null 2>&1; 
     missing+=(python3-pip)
 fi
 
-if [ "${#missing[@]}" -gt 0 ]; then
-    require_root "${missing[*]}"
-    log "installing Debian packages: ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update
-    apt-get install -y "${missing[@]}"
-fi
+apt_install_missing "${missing[@]}"
 
 # --- nats-server ----------------------------------------------------------------
 

@@ -35,6 +35,12 @@ fn page_size() -> u64 {
 
 /// `pid` and every process descending from it.
 pub fn tree(pid: u32) -> Vec<u32> {
+    trees(&[pid])
+}
+
+/// `roots` and every process descending from any of them, each once, from one walk of
+/// `/proc`.
+pub fn trees(roots: &[u32]) -> Vec<u32> {
     let mut parents: HashMap<u32, Vec<u32>> = HashMap::new();
     if let Ok(entries) = std::fs::read_dir("/proc") {
         for entry in entries.flatten() {
@@ -46,11 +52,16 @@ pub fn tree(pid: u32) -> Vec<u32> {
             }
         }
     }
-    let mut all = vec![pid];
+    let mut all: Vec<u32> = Vec::with_capacity(roots.len());
+    for &root in roots {
+        if !all.contains(&root) {
+            all.push(root);
+        }
+    }
     let mut next = 0;
     while next < all.len() {
         if let Some(children) = parents.get(&all[next]) {
-            all.extend(children);
+            all.extend(children.iter().filter(|c| !roots.contains(c)));
         }
         next += 1;
     }
@@ -74,9 +85,7 @@ pub struct ProcSampler {
     pid: u32,
     started: Instant,
     cpu_start: f64,
-    peak: Arc<AtomicU64>,
-    stop: Arc<AtomicBool>,
-    task: tokio::task::JoinHandle<()>,
+    peak: Peak,
 }
 
 /// What a sampler saw.
@@ -91,24 +100,11 @@ pub struct ProcUsage {
 impl ProcSampler {
     /// Starts sampling `pid` (and its descendants' RSS with `children`).
     pub fn start(pid: u32, children: bool) -> Self {
-        let peak = Arc::new(AtomicU64::new(rss_bytes(pid, children)));
-        let stop = Arc::new(AtomicBool::new(false));
-        let task = tokio::spawn({
-            let (peak, stop) = (peak.clone(), stop.clone());
-            async move {
-                while !stop.load(Ordering::Relaxed) {
-                    peak.fetch_max(rss_bytes(pid, children), Ordering::Relaxed);
-                    tokio::time::sleep(SAMPLE_EVERY).await;
-                }
-            }
-        });
         Self {
             pid,
             started: Instant::now(),
             cpu_start: cpu_seconds(pid),
-            peak,
-            stop,
-            task,
+            peak: Peak::start(SAMPLE_EVERY, move || rss_bytes(pid, children)),
         }
     }
 
@@ -116,12 +112,51 @@ impl ProcSampler {
     pub async fn finish(self) -> ProcUsage {
         let wall = self.started.elapsed().as_secs_f64().max(1e-6);
         let cpu = cpu_seconds(self.pid) - self.cpu_start;
-        self.stop.store(true, Ordering::Relaxed);
-        let _ = self.task.await;
         ProcUsage {
             cpu_cores: cpu / wall,
-            peak_rss_mib: self.peak.load(Ordering::Relaxed) as f64 / (1024.0 * 1024.0),
+            peak_rss_mib: self.peak.finish().await as f64 / MIB,
         }
+    }
+}
+
+/// Bytes in a MiB.
+pub const MIB: f64 = 1024.0 * 1024.0;
+
+/// The peak of a measure (bytes of memory) read at start, then every period in the
+/// background until [`Peak::finish`].
+pub struct Peak {
+    peak: Arc<AtomicU64>,
+    stop: Arc<AtomicBool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Peak {
+    /// Reads `measure` now, then every `every` on the blocking pool (it reads `/proc`).
+    pub fn start(every: Duration, measure: impl Fn() -> u64 + Send + Sync + 'static) -> Self {
+        let measure = Arc::new(measure);
+        let peak = Arc::new(AtomicU64::new(measure()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let task = tokio::spawn({
+            let (peak, stop) = (peak.clone(), stop.clone());
+            async move {
+                while !stop.load(Ordering::Relaxed) {
+                    let measure = measure.clone();
+                    let now = tokio::task::spawn_blocking(move || measure())
+                        .await
+                        .unwrap_or(0);
+                    peak.fetch_max(now, Ordering::Relaxed);
+                    tokio::time::sleep(every).await;
+                }
+            }
+        });
+        Self { peak, stop, task }
+    }
+
+    /// Stops sampling; the highest value read.
+    pub async fn finish(self) -> u64 {
+        self.stop.store(true, Ordering::Relaxed);
+        let _ = self.task.await;
+        self.peak.load(Ordering::Relaxed)
     }
 }
 

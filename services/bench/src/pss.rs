@@ -4,11 +4,9 @@
 //! libraries once: the figure to compare whole platforms by, where RSS would count them
 //! once per process.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-use crate::procfs;
+use crate::procfs::{self, MIB, Peak};
 
 /// How often PSS is sampled: reading `smaps_rollup` walks the page tables, so less often
 /// than RSS.
@@ -33,45 +31,21 @@ pub fn pss_bytes(pid: u32) -> u64 {
 
 /// PSS of `roots` and every process descending from them, in bytes.
 pub fn trees_pss_bytes(roots: &[u32]) -> u64 {
-    let mut pids: Vec<u32> = roots.iter().flat_map(|&root| procfs::tree(root)).collect();
-    pids.sort_unstable();
-    pids.dedup();
-    pids.into_iter().map(pss_bytes).sum()
+    procfs::trees(roots).into_iter().map(pss_bytes).sum()
 }
 
 /// Samples the summed PSS of process trees in the background and keeps the peak.
-pub struct PssSampler {
-    peak: Arc<AtomicU64>,
-    stop: Arc<AtomicBool>,
-    task: tokio::task::JoinHandle<()>,
-}
+pub struct PssSampler(Peak);
 
 impl PssSampler {
     /// Starts sampling `roots` and their descendants (children started later count).
     pub fn start(roots: Vec<u32>) -> Self {
-        let peak = Arc::new(AtomicU64::new(0));
-        let stop = Arc::new(AtomicBool::new(false));
-        let task = tokio::spawn({
-            let (peak, stop) = (peak.clone(), stop.clone());
-            async move {
-                while !stop.load(Ordering::Relaxed) {
-                    let roots = roots.clone();
-                    let pss = tokio::task::spawn_blocking(move || trees_pss_bytes(&roots))
-                        .await
-                        .unwrap_or(0);
-                    peak.fetch_max(pss, Ordering::Relaxed);
-                    tokio::time::sleep(SAMPLE_EVERY).await;
-                }
-            }
-        });
-        Self { peak, stop, task }
+        Self(Peak::start(SAMPLE_EVERY, move || trees_pss_bytes(&roots)))
     }
 
     /// Stops sampling; the peak in MiB.
     pub async fn finish(self) -> f64 {
-        self.stop.store(true, Ordering::Relaxed);
-        let _ = self.task.await;
-        self.peak.load(Ordering::Relaxed) as f64 / (1024.0 * 1024.0)
+        self.0.finish().await as f64 / MIB
     }
 }
 

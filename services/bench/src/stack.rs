@@ -103,7 +103,6 @@ impl BenchStack {
         nats: &BenchNats,
         tabs: usize,
     ) -> anyhow::Result<WorkerProcess> {
-        let metrics = format!("127.0.0.1:{}", free_port()?);
         let chromium = jetcrawl_local::chromium_path()?;
         let env = vec![
             (
@@ -113,66 +112,39 @@ impl BenchStack {
             ("JETCRAWL_BROWSER_TABS".to_owned(), tabs.to_string()),
             // As many jobs at once as the baseline loop runs pages at once.
             ("JETCRAWL_WORKER_CONCURRENCY".to_owned(), tabs.to_string()),
-            ("JETCRAWL_METRICS_ADDR".to_owned(), metrics.clone()),
             (
                 "JETCRAWL_ALLOW_PRIVATE_TARGETS".to_owned(),
                 "true".to_owned(),
             ),
             ("JETCRAWL_WORKER_ID".to_owned(), format!("bench-{tabs}")),
         ];
-        let process = spawn(
-            "jetcrawl-worker",
-            nats,
-            env,
-            &format!("http://{metrics}/healthz"),
-        )
-        .await?;
+        let (process, metrics) = spawn_with_metrics("jetcrawl-worker", nats, env).await?;
         Ok(WorkerProcess {
             process,
             metrics_url: format!("http://{metrics}/metrics"),
         })
     }
-}
 
-impl BenchStack {
     /// The projector binary against `nats`, projecting into `database` (a URL).
     pub async fn spawn_projector(
         &self,
         nats: &BenchNats,
         database: &str,
     ) -> anyhow::Result<ServiceProcess> {
-        let metrics = format!("127.0.0.1:{}", free_port()?);
-        let env = vec![
-            ("JETCRAWL_DATABASE_URL".to_owned(), database.to_owned()),
-            ("JETCRAWL_METRICS_ADDR".to_owned(), metrics.clone()),
-        ];
-        spawn(
-            "jetcrawl-projector",
-            nats,
-            env,
-            &format!("http://{metrics}/healthz"),
-        )
-        .await
+        let env = vec![("JETCRAWL_DATABASE_URL".to_owned(), database.to_owned())];
+        let (process, _) = spawn_with_metrics("jetcrawl-projector", nats, env).await?;
+        Ok(process)
     }
 
     /// The notifier binary against `nats` (no job of the bench asks for a webhook; it
     /// runs, and weighs, as on a real platform).
     pub async fn spawn_notifier(&self, nats: &BenchNats) -> anyhow::Result<ServiceProcess> {
-        let metrics = format!("127.0.0.1:{}", free_port()?);
-        let env = vec![
-            ("JETCRAWL_METRICS_ADDR".to_owned(), metrics.clone()),
-            (
-                "JETCRAWL_RESULT_SIGNING_KEYS".to_owned(),
-                SIGNING_KEYS.to_owned(),
-            ),
-        ];
-        spawn(
-            "jetcrawl-notifier",
-            nats,
-            env,
-            &format!("http://{metrics}/healthz"),
-        )
-        .await
+        let env = vec![(
+            "JETCRAWL_RESULT_SIGNING_KEYS".to_owned(),
+            SIGNING_KEYS.to_owned(),
+        )];
+        let (process, _) = spawn_with_metrics("jetcrawl-notifier", nats, env).await?;
+        Ok(process)
     }
 }
 
@@ -194,6 +166,19 @@ async fn mint_api_key(nats: &BenchNats) -> anyhow::Result<String> {
         })
         .await?;
     Ok(issued.token)
+}
+
+/// A service that serves `/healthz` and `/metrics` on a free loopback port: spawned with
+/// `JETCRAWL_METRICS_ADDR` set, ready when `/healthz` answers; returns that address.
+async fn spawn_with_metrics(
+    bin: &str,
+    nats: &BenchNats,
+    mut env: Vec<(String, String)>,
+) -> anyhow::Result<(ServiceProcess, String)> {
+    let metrics = format!("127.0.0.1:{}", free_port()?);
+    env.push(("JETCRAWL_METRICS_ADDR".to_owned(), metrics.clone()));
+    let process = spawn(bin, nats, env, &format!("http://{metrics}/healthz")).await?;
+    Ok((process, metrics))
 }
 
 async fn spawn(

@@ -12,30 +12,31 @@ use async_nats::jetstream::ErrorCode;
 use async_nats::jetstream::context::{CreateStreamError, CreateStreamErrorKind};
 use tracing::warn;
 
+use crate::retry::Retry;
+
 /// How long a placement refusal is retried before it is reported.
 pub const PLACEMENT_PATIENCE: Duration = Duration::from_secs(30);
 
-/// Pause between two attempts.
-const RETRY_EVERY: Duration = Duration::from_millis(500);
-
-/// Runs `create` until it succeeds, fails for another reason than placement, or
-/// `PLACEMENT_PATIENCE` has passed.
-pub(super) async fn patiently<F, Fut, E>(what: &str, mut create: F) -> Result<(), E>
+/// Runs `create` under the event log's retry policy, with a placement refusal as the
+/// only failure tried again, until `PLACEMENT_PATIENCE` has passed; then the last
+/// refusal is returned.
+pub(super) async fn patiently<F, Fut, E>(what: &str, create: F) -> Result<(), E>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<(), E>>,
     E: StdError + 'static,
 {
     let deadline = Instant::now() + PLACEMENT_PATIENCE;
-    loop {
-        match create().await {
-            Err(err) if no_suitable_peers(&err) && Instant::now() < deadline => {
-                warn!(%what, error = %err, "a replica's server is offline; retrying");
-                tokio::time::sleep(RETRY_EVERY).await;
-            }
-            done => return done,
+    let placement_pending = |err: &E| {
+        let again = no_suitable_peers(err) && Instant::now() < deadline;
+        if again {
+            warn!(%what, error = %err, "a replica's server is offline; retrying");
         }
-    }
+        again
+    };
+    Retry::UNTIL_DEADLINE
+        .transient(create, placement_pending)
+        .await
 }
 
 /// Whether JetStream refused a placement for lack of online peers, anywhere in the

@@ -37,9 +37,7 @@ pub struct CrawleeRun {
     pub ok: u64,
     /// Requests that failed.
     pub failed: u64,
-    /// First request handler start to last handler end, seconds.
-    pub seconds: f64,
-    /// Pages per second over `seconds`.
+    /// Pages per second, first request handler start to last handler end.
     pub pages_per_s: f64,
     /// Peak PSS of Node and its browser, MiB.
     #[serde(skip)]
