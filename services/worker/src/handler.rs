@@ -138,8 +138,9 @@ impl Handler {
                 info!(%not_before, "deferred by a politeness wait; no attempt used");
                 Outcome::Deferred
             }
-            Ok(Started::Wait(wait)) => {
+            Ok(Started::Wait(until)) => {
                 heartbeat.stop();
+                let wait = (until - chrono::Utc::now()).to_std().unwrap_or_default();
                 acknowledge(message, AckKind::Nak(Some(wait))).await;
                 return Outcome::Deferred;
             }

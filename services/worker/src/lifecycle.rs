@@ -36,8 +36,10 @@ pub enum Started {
         /// When the job may start.
         not_before: chrono::DateTime<Utc>,
     },
-    /// The job is deferred until later: put the message back for this long.
-    Wait(std::time::Duration),
+    /// The job is deferred until this instant: put the message back until then. The
+    /// delay is computed when the message is put back, so the time spent reading the
+    /// history is not added to the politeness wait.
+    Wait(chrono::DateTime<Utc>),
     /// Nothing to do: the job ended already, does not exist, or this message is stale.
     Discard(String),
     /// robots.txt disallows one of the job's URLs: RobotsDisallowed, JobDeadLettered and
@@ -142,7 +144,7 @@ impl Recorder {
             Err(ExecuteError::Refused {
                 error: DecideError::NotYet { until },
                 ..
-            }) => Ok(Started::Wait((until - now).to_std().unwrap_or_default())),
+            }) => Ok(Started::Wait(until)),
             Err(ExecuteError::Refused { error, .. }) => {
                 Ok(Started::Discard(discard_reason(&error)))
             }
