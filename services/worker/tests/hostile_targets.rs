@@ -116,7 +116,7 @@ fn redirect_to(site: &str, target: &str) -> String {
 async fn every_hostile_address_is_refused_as_job_url_and_redirect_hop() {
     let (port, connections) = counter();
     let site = start_site(port).await;
-    let (executor, _pool) = strict_executor(&site);
+    let (executor, pool) = strict_executor(&site);
     for hostile in HOSTILE {
         let target = hostile.url(port);
         let hop = redirect_to(&site, &target);
@@ -126,6 +126,11 @@ async fn every_hostile_address_is_refused_as_job_url_and_redirect_hop() {
         }
     }
     assert_eq!(connections.load(Ordering::SeqCst), 0, "nothing was reached");
+    assert_eq!(
+        pool.tabs_opened(),
+        1,
+        "a refusal hands its healthy tab back for the next page instead of closing it"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -97,7 +97,12 @@ impl BrowserPage {
             captures: Vec::new(),
             awaiting_status: false,
         };
-        page.navigate(url).await?;
+        if let Err(err) = page.navigate(url).await {
+            // A refused URL or a failed load leaves a healthy tab: hand it back rather
+            // than drop it, which would close it and make the next page open a new one.
+            page.abort();
+            return Err(err);
+        }
         Ok(page)
     }
 

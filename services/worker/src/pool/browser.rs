@@ -98,9 +98,10 @@ impl ManagedBrowser {
         })
     }
 
-    /// A tab for one page: an idle one, or a new one.
-    pub fn checkout_tab(&self, user_agent: &str) -> Result<Arc<Tab>, JobError> {
+    /// A tab for one page: an idle one, or a new one (then `true`).
+    pub fn checkout_tab(&self, user_agent: &str) -> Result<(Arc<Tab>, bool), JobError> {
         let idle = self.idle_tabs.lock().ok().and_then(|mut tabs| tabs.pop());
+        let opened = idle.is_none();
         let tab = match idle {
             Some(tab) => tab,
             None => {
@@ -117,7 +118,7 @@ impl ManagedBrowser {
             }
         };
         self.leased.fetch_add(1, Ordering::SeqCst);
-        Ok(tab)
+        Ok((tab, opened))
     }
 
     /// Takes back a tab that finished its page normally. Returns true when the browser

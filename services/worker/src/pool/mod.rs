@@ -52,6 +52,7 @@ struct Inner {
     permits: Arc<Semaphore>,
     state: Mutex<State>,
     next_id: AtomicU64,
+    tabs_opened: AtomicU64,
     egress: Egress,
     // Every browser of the pool uses it as its proxy; stops when dropped.
     forward: ForwardProxy,
@@ -85,6 +86,7 @@ impl BrowserPool {
             permits,
             state: Mutex::default(),
             next_id: AtomicU64::new(1),
+            tabs_opened: AtomicU64::new(0),
             egress,
             forward,
             _watchdog: watchdog,
@@ -109,6 +111,12 @@ impl BrowserPool {
     /// `http://127.0.0.1:PORT` of the egress proxy every browser of the pool uses.
     pub fn proxy_url(&self) -> String {
         self.inner.forward.url()
+    }
+
+    /// Tabs opened since the pool started; a tab handed back and reused is not counted
+    /// again. Also the `jetcrawl_browser_tabs_opened_total` counter: tab churn.
+    pub fn tabs_opened(&self) -> u64 {
+        self.inner.tabs_opened.load(Ordering::SeqCst)
     }
 
     /// Waits for a free slot and returns a tab in it.
@@ -171,7 +179,13 @@ impl Inner {
         for _ in 0..2 {
             let browser = self.pick_or_launch()?;
             match browser.checkout_tab(&self.config.user_agent) {
-                Ok(tab) => return Ok((browser, tab)),
+                Ok((tab, opened)) => {
+                    if opened {
+                        self.tabs_opened.fetch_add(1, Ordering::SeqCst);
+                        metrics::counter!("jetcrawl_browser_tabs_opened_total").increment(1);
+                    }
+                    return Ok((browser, tab));
+                }
                 Err(err) => {
                     tracing::warn!(browser = browser.id, error = %err, "browser unusable; replacing it");
                     browser.kill("unusable");
