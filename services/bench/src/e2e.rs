@@ -13,7 +13,7 @@ use crate::args::Sizes;
 use crate::deployment::{BenchNats, Deployment};
 use crate::jobs;
 use crate::report::{Measured, THROUGHPUT};
-use crate::stack::{self, BenchStack};
+use crate::stack::{self, BenchStack, WorkerJobs};
 use crate::stats::Latencies;
 use crate::workers::Observer;
 
@@ -22,7 +22,10 @@ pub async fn run(stack: &BenchStack, sizes: &Sizes) -> anyhow::Result<Vec<Measur
     let nats = BenchNats::start(Deployment::Single).await?;
     let gateway = stack.spawn_gateway(&nats).await?;
     let tabs = sizes.tabs.iter().copied().max().unwrap_or(4);
-    let worker = stack.spawn_worker(&nats, tabs).await?.process;
+    let worker = stack
+        .spawn_worker(&nats, tabs, WorkerJobs::OnePerTab)
+        .await?
+        .process;
     let (client, _js) = jetcrawl_streams::connect(nats.url(), "jetcrawl-bench").await?;
     let grpc = jetcrawl_tests::auth::jobs_client(&gateway.grpc_url, &gateway.api_key).await?;
     let pages = jobs::fixture_pages(&stack.site, sizes.e2e_jobs);

@@ -23,6 +23,16 @@ pub struct BenchStack {
     pub site: FixtureSite,
 }
 
+/// How many jobs a benchmark's worker runs at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkerJobs {
+    /// One per tab, as many as a baseline loop runs pages at once: the page's own cost.
+    OnePerTab,
+    /// The worker's default (four per tab, at least 8): a job's event-log writes overlap
+    /// another job's page, as on a platform run with its defaults.
+    Default,
+}
+
 /// A spawned worker.
 pub struct WorkerProcess {
     /// The process (its pid is what gets measured).
@@ -97,27 +107,30 @@ impl BenchStack {
         })
     }
 
-    /// The worker binary against `nats` running `tabs` jobs at once.
+    /// The worker binary against `nats` with `tabs` browser tabs, running `jobs` jobs
+    /// at once.
     pub async fn spawn_worker(
         &self,
         nats: &BenchNats,
         tabs: usize,
+        jobs: WorkerJobs,
     ) -> anyhow::Result<WorkerProcess> {
         let chromium = jetcrawl_local::chromium_path()?;
-        let env = vec![
+        let mut env = vec![
             (
                 "JETCRAWL_CHROMIUM_PATH".to_owned(),
                 chromium.display().to_string(),
             ),
             ("JETCRAWL_BROWSER_TABS".to_owned(), tabs.to_string()),
-            // As many jobs at once as the baseline loop runs pages at once.
-            ("JETCRAWL_WORKER_CONCURRENCY".to_owned(), tabs.to_string()),
             (
                 "JETCRAWL_ALLOW_PRIVATE_TARGETS".to_owned(),
                 "true".to_owned(),
             ),
             ("JETCRAWL_WORKER_ID".to_owned(), format!("bench-{tabs}")),
         ];
+        if jobs == WorkerJobs::OnePerTab {
+            env.push(("JETCRAWL_WORKER_CONCURRENCY".to_owned(), tabs.to_string()));
+        }
         let (process, metrics) = spawn_with_metrics("jetcrawl-worker", nats, env).await?;
         Ok(WorkerProcess {
             process,

@@ -13,7 +13,7 @@ use jetcrawl_tests::JobsApiClient;
 use crate::deployment::{BenchNats, Deployment};
 use crate::jobs::{self, Page};
 use crate::pss::PssSampler;
-use crate::stack::{self, BenchStack};
+use crate::stack::{self, BenchStack, WorkerJobs};
 use crate::workers::{Observed, Observer};
 
 /// Submissions in flight at once: enough to queue every page in a moment.
@@ -27,8 +27,10 @@ pub struct PlatformRun {
     pub peak_pss_mib: f64,
 }
 
-/// Submits one job per page in `mode` to a platform whose worker runs `tabs` jobs at
-/// once, and waits until every job ended.
+/// Submits one job per page in `mode` to a platform whose worker has `tabs` tabs, and
+/// waits until every job ended. A browser worker runs with its default concurrency, as
+/// `jetcrawl up` does (the tabs bound the pages at once); an http worker runs `tabs` jobs
+/// at once, the crawler's own concurrency.
 pub async fn run(
     stack: &BenchStack,
     pages: &[Page],
@@ -41,7 +43,7 @@ pub async fn run(
     let gateway = stack.spawn_gateway_on(&nats, &database).await?;
     let projector = stack.spawn_projector(&nats, &database).await?;
     let notifier = stack.spawn_notifier(&nats).await?;
-    let worker = stack.spawn_worker(&nats, tabs).await?;
+    let worker = stack.spawn_worker(&nats, tabs, jobs_for(mode)).await?;
     let mut roots = nats.pids();
     roots.extend(stack.postgres.pid());
     roots.extend([
@@ -67,6 +69,13 @@ pub async fn run(
         observed: observed?,
         peak_pss_mib,
     })
+}
+
+fn jobs_for(mode: RenderMode) -> WorkerJobs {
+    match mode {
+        RenderMode::Http => WorkerJobs::OnePerTab,
+        _ => WorkerJobs::Default,
+    }
 }
 
 /// One `SubmitJob` per page, a few dozen in flight; any refusal fails the run.

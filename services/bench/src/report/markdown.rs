@@ -84,7 +84,10 @@ fn intro(id: &str) -> &'static str {
              Jetcrawl's browser mode runs with its default settle; in http mode, \
              `CheerioCrawler` against Jetcrawl's http mode on the static half. Jetcrawl is the \
              whole platform: a fresh nats-server and database, the gateway, projector, \
-             notifier and worker binaries, every job submitted over gRPC. Pages/s counts from \
+             notifier and worker binaries, every job submitted over gRPC; in browser mode \
+             the worker keeps its default concurrency, as under `jetcrawl up` (its tabs \
+             bound the pages at once; other jobs meanwhile write their events), in http mode \
+             it runs as many jobs at once as Crawlee. Pages/s counts from \
              the first page started to the last one finished on both sides (Crawlee's own \
              start-up and browser launch excluded, like the platform's). Memory is peak PSS \
              summed over every process: Node and its Chromium for Crawlee; nats-server, \

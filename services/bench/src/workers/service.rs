@@ -17,7 +17,7 @@ use super::observe::{Observed, Observer};
 use crate::deployment::BenchNats;
 use crate::jobs::{self, Page};
 use crate::procfs::{ProcSampler, ProcUsage};
-use crate::stack::{self, BenchStack};
+use crate::stack::{self, BenchStack, WorkerJobs};
 
 /// Longest a worker run may take: a page a second on one tab, plus slack.
 fn limit(pages: usize) -> Duration {
@@ -46,7 +46,9 @@ pub async fn run(
 ) -> anyhow::Result<WorkerRun> {
     let mut observer = Observer::start(client).await?;
     queue(js, pages, mode).await?;
-    let worker = stack.spawn_worker(nats, tabs).await?;
+    let worker = stack
+        .spawn_worker(nats, tabs, WorkerJobs::OnePerTab)
+        .await?;
     let sampler = ProcSampler::start(worker.process.pid(), true);
     let observed = observer.wait(pages.len(), limit(pages.len())).await;
     let usage = sampler.finish().await;
