@@ -314,7 +314,7 @@ async fn check_http(gw: &TestGateway) {
             );
         }
         let error: Value = response.json().await.expect("JSON error body");
-        let message = error["error"]["message"].as_str().unwrap_or_default();
+        let message = error["detail"].as_str().unwrap_or_default();
         assert!(message.contains(field), "{case}: {error}");
         assert!(
             !message.contains("hunter2"),
@@ -325,7 +325,7 @@ async fn check_http(gw: &TestGateway) {
         } else {
             "INVALID_ARGUMENT"
         };
-        assert_eq!(error["error"]["code"], expected, "{case}");
+        assert_eq!(error["code"], expected, "{case}");
         assert_eq!(gw.last_sequence().await, before, "{case}: nothing appended");
     }
     let unknown = gw
@@ -337,12 +337,10 @@ async fn check_http(gw: &TestGateway) {
         .expect("POST");
     let error: Value = unknown.json().await.expect("json");
     assert_eq!(
-        error["error"]["field_violations"][0]["field"], "spec.steps[0].hover",
+        error["errors"][0]["field"], "spec.steps[0].hover",
         "{error}"
     );
-    let description = error["error"]["field_violations"][0]["description"]
-        .as_str()
-        .unwrap_or_default();
+    let description = error["errors"][0]["detail"].as_str().unwrap_or_default();
     assert!(
         description.contains("expected one of `navigate`, `wait_for`"),
         "{error}"

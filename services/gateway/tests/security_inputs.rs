@@ -322,11 +322,8 @@ async fn check_http(gw: &TestGateway) -> usize {
             .expect(case);
         assert_eq!(response.status(), 400, "{case}");
         let error: Value = response.json().await.expect("JSON error");
-        assert_eq!(error["error"]["code"], "INVALID_ARGUMENT", "{case}");
-        let violations = error["error"]["field_violations"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
+        assert_eq!(error["code"], "INVALID_ARGUMENT", "{case}");
+        let violations = error["errors"].as_array().cloned().unwrap_or_default();
         assert!(
             violations.iter().any(|v| v["field"] == field),
             "{case}: want {field}, got {error}"
@@ -342,10 +339,7 @@ async fn check_http(gw: &TestGateway) -> usize {
         .expect("GET");
     assert_eq!(response.status(), 400);
     let error: Value = response.json().await.expect("json");
-    assert_eq!(
-        error["error"]["field_violations"][0]["field"], "job_id",
-        "{error}"
-    );
+    assert_eq!(error["errors"][0]["field"], "job_id", "{error}");
     count + 1
 }
 

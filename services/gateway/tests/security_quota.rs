@@ -77,7 +77,7 @@ async fn the_submit_rate_limits_one_tenant_and_not_the_others() {
         "Retry-After header"
     );
     let body: serde_json::Value = response.json().await.expect("json");
-    assert_eq!(body["error"]["code"], "RESOURCE_EXHAUSTED");
+    assert_eq!(body["code"], "RESOURCE_EXHAUSTED");
     assert_eq!(
         gw.last_sequence().await,
         before,

@@ -214,9 +214,9 @@ async fn an_http_submit_is_recorded_once_and_readable_as_json() {
     let conflict = post(changed).await.expect("POST");
     assert_eq!(conflict.status(), 409);
     let conflict: Value = conflict.json().await.expect("json");
-    assert_eq!(conflict["error"]["code"], "ALREADY_EXISTS");
+    assert_eq!(conflict["code"], "ALREADY_EXISTS");
     assert!(
-        conflict["error"]["message"]
+        conflict["detail"]
             .as_str()
             .unwrap_or_default()
             .contains(&job_id)
@@ -231,6 +231,6 @@ async fn an_http_submit_is_recorded_once_and_readable_as_json() {
         .expect("GET");
     assert_eq!(missing.status(), 404);
     let missing: Value = missing.json().await.expect("json");
-    assert_eq!(missing["error"]["message"], "job nope not found");
+    assert_eq!(missing["detail"], "job nope not found");
     gw.shutdown().await;
 }

@@ -1,12 +1,15 @@
-//! Errors as JSON: `{"error": {"code", "message", "field_violations": [...]}}`, with the
-//! HTTP status that matches the gRPC code.
+//! Errors as `application/problem+json` (RFC 9457): `type`, `title`, `status` and
+//! `detail`, plus `code` (the gRPC code's name, the same on both APIs) and, for a bad
+//! request, `errors` naming each wrong field and how to fix it.
 
-use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::error::{GatewayError, code_name};
+
+/// The media type of every error body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// A [`GatewayError`] answered over HTTP.
 #[derive(Debug)]
@@ -18,23 +21,58 @@ impl From<GatewayError> for ApiError {
     }
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
-    error: ErrorBody<'a>,
-}
-
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    code: &'static str,
-    message: String,
+/// One problem document.
+#[derive(Debug, Serialize)]
+pub struct Problem {
+    /// Always `about:blank`: `code` says which problem it is.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// The status's reason phrase.
+    pub title: &'static str,
+    /// The HTTP status, repeated for clients that lose the response line.
+    pub status: u16,
+    /// What went wrong and what to do about it.
+    pub detail: String,
+    /// The gRPC code's name, e.g. `INVALID_ARGUMENT`.
+    pub code: &'static str,
+    /// Each wrong field, for a bad request.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    field_violations: Vec<Violation<'a>>,
+    pub errors: Vec<FieldError>,
 }
 
-#[derive(Serialize)]
-struct Violation<'a> {
-    field: &'a str,
-    description: &'a str,
+/// One wrong field of a request.
+#[derive(Debug, Serialize)]
+pub struct FieldError {
+    /// Its path, e.g. `spec.urls[0]` or `page_size`.
+    pub field: String,
+    /// What is wrong with it and the fix.
+    pub detail: String,
+}
+
+impl Problem {
+    /// A problem with `status`, gRPC code name `code` and `detail`.
+    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            kind: "about:blank",
+            title: status.canonical_reason().unwrap_or("Error"),
+            status: status.as_u16(),
+            detail: detail.into(),
+            code,
+            errors: Vec::new(),
+        }
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_vec(&self).unwrap_or_default();
+        let mut response = (status, body).into_response();
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        response
+    }
 }
 
 /// The HTTP status of an error.
@@ -57,40 +95,53 @@ pub fn http_status(err: &GatewayError) -> StatusCode {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let err = &self.0;
-        let body = Body {
-            error: ErrorBody {
-                code: code_name(err.code()),
-                message: err.to_string(),
-                field_violations: err
-                    .field_violations()
-                    .iter()
-                    .map(|v| Violation {
-                        field: &v.field,
-                        description: &v.description,
-                    })
-                    .collect(),
-            },
-        };
-        let mut response = (http_status(err), Json(body)).into_response();
+        let mut problem = Problem::new(http_status(err), code_name(err.code()), err.to_string());
+        problem.errors = err
+            .field_violations()
+            .iter()
+            .map(|v| FieldError {
+                field: v.field.clone(),
+                detail: v.description.clone(),
+            })
+            .collect();
+        let mut response = problem.into_response();
         let headers = response.headers_mut();
         if let Some(secs) = err.retry_after_secs() {
-            headers.insert(axum::http::header::RETRY_AFTER, secs.into());
+            headers.insert(header::RETRY_AFTER, secs.into());
         }
         if matches!(err, GatewayError::Unauthenticated(_)) {
-            headers.insert(
-                axum::http::header::WWW_AUTHENTICATE,
-                axum::http::HeaderValue::from_static("Bearer"),
-            );
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         if matches!(err, GatewayError::TooLarge(_)) {
             // The rest of an oversized body is never read, so this connection cannot
             // carry another request. Saying so keeps clients from reusing it and
             // failing their next call with a truncated response.
-            headers.insert(
-                axum::http::header::CONNECTION,
-                axum::http::HeaderValue::from_static("close"),
-            );
+            headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
         response
     }
+}
+
+/// The answer to a path no route serves.
+pub async fn no_route(method: Method, uri: Uri) -> Problem {
+    Problem::new(
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+        format!(
+            "no route {method} {}; the README lists the HTTP routes",
+            uri.path()
+        ),
+    )
+}
+
+/// The answer to a method a route does not serve; axum adds the `Allow` header.
+pub async fn wrong_method(method: Method, uri: Uri) -> Problem {
+    Problem::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "UNIMPLEMENTED",
+        format!(
+            "{} does not answer {method}; the Allow header lists the methods it answers",
+            uri.path()
+        ),
+    )
 }

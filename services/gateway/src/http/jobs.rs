@@ -1,4 +1,5 @@
 //! `POST /v1/jobs` and `GET /v1/jobs/{id}`: decode, then the same service code as gRPC.
+//! The `Idempotency-Key` header works like the body's `idempotency_key`.
 
 use std::time::Instant;
 
@@ -33,12 +34,16 @@ pub async fn submit(
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let arrived = Instant::now();
+    let header_key = idempotency_header(&headers);
     let metadata = MetadataMap::from_headers(headers);
     let caller = match app.gateway.caller(&metadata, Action::SubmitJob).await {
         Ok(caller) => caller,
         Err(err) => return ApiError(app.gateway.refuse_submit(err, arrived)).into_response(),
     };
-    let request = match decode(body, app.max_request_bytes) {
+    let request = match header_key.and_then(|key| {
+        let request = decode(body, app.max_request_bytes)?;
+        with_header_key(request, key)
+    }) {
         Ok(request) => request,
         Err(err) => return ApiError(app.gateway.refuse_submit(err, arrived)).into_response(),
     };
@@ -66,6 +71,47 @@ pub async fn get(
     let job = app.gateway.get_job(&caller, &job_id).await?;
     Ok(Json(JobView::from(&job)))
 }
+
+/// The `Idempotency-Key` header, when sent: the same key as the body's
+/// `idempotency_key`, for clients whose HTTP library sets it (the IETF draft's header).
+fn idempotency_header(headers: &HeaderMap) -> Result<Option<String>, GatewayError> {
+    let Some(value) = headers.get(IDEMPOTENCY_KEY) else {
+        return Ok(None);
+    };
+    let key = value.to_str().map_err(|_| {
+        GatewayError::invalid(
+            IDEMPOTENCY_KEY,
+            "the header must be visible ASCII; send the key as plain text",
+        )
+    })?;
+    Ok(Some(key.trim_matches('"').to_owned()))
+}
+
+/// `request` with the header's key: in place of an empty body key, or refused when the
+/// two disagree (which one was meant cannot be told).
+fn with_header_key(
+    mut request: SubmitJobRequest,
+    key: Option<String>,
+) -> Result<SubmitJobRequest, GatewayError> {
+    match key {
+        None => {}
+        Some(key) if request.idempotency_key.is_empty() => request.idempotency_key = key,
+        Some(key) if request.idempotency_key == key => {}
+        Some(key) => {
+            return Err(GatewayError::invalid(
+                IDEMPOTENCY_KEY,
+                format!(
+                    "the header says {key:?} but the body's idempotency_key says {:?}; send the key once, or the same in both",
+                    request.idempotency_key
+                ),
+            ));
+        }
+    }
+    Ok(request)
+}
+
+/// The header carrying an idempotency key.
+const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
 /// The request in a body, or a 400/413 naming the JSON path that is wrong.
 fn decode(

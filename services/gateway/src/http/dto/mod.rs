@@ -2,9 +2,14 @@
 
 mod convert;
 mod job;
+mod pages;
 mod spec;
 
 pub use job::{ArtifactView, ErrorView, JobView, ResultView};
+pub use pages::{
+    AttemptErrorView, CancelView, DeadLetterPage, DeadLetterView, JobPage, JobSummaryView,
+    ReplayView, ReplayedView, SkippedView, parse_state, state_name,
+};
 pub use spec::{
     ExtractKindDto, ExtractNowDto, ExtractRuleDto, JobSpecDto, NavigateDto, RenderDto,
     ScreenshotDto, ScrollDto, SelectorDto, StepDto, StepKindDto, SubmitJobBody, TypeDto,

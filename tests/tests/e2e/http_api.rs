@@ -1,0 +1,302 @@
+//! The HTTP API beyond submit and lookup, through the real binaries: list with filters
+//! and pages, cancel, the dead-letter queue and its replay, the `Idempotency-Key`
+//! header, and errors (an unknown path or method included) as RFC 9457 problem documents
+//! that name the field to fix.
+
+use std::time::Duration;
+
+use anyhow::{bail, ensure};
+use jetcrawl_gateway::auth::Role;
+use jetcrawl_tests::stack::TEST_TENANT;
+use jetcrawl_tests::{Stack, eventually};
+use reqwest::{Client, Response, StatusCode};
+use serde_json::{Value, json};
+
+async fn json_of(response: Response) -> Value {
+    response.json().await.expect("a JSON body")
+}
+
+/// Asserts `response` is a problem document with `status` and `code` and returns it.
+async fn problem(response: Response, status: u16, code: &str) -> Value {
+    assert_eq!(response.status().as_u16(), status, "status");
+    let media = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let body = json_of(response).await;
+    assert_eq!(media, "application/problem+json", "{body}");
+    assert_eq!(body["status"], status, "{body}");
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["type"], "about:blank", "{body}");
+    assert!(
+        body["title"].as_str().is_some_and(|t| !t.is_empty()),
+        "{body}"
+    );
+    assert!(
+        body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+        "{body}"
+    );
+    body
+}
+
+fn first_field(problem: &Value) -> &str {
+    problem["errors"][0]["field"].as_str().unwrap_or_default()
+}
+
+async fn submit(http: &Client, base: &str, url: String, key: Option<&str>) -> Response {
+    let mut request = http
+        .post(format!("{base}/v1/jobs"))
+        .json(&json!({"spec": {"urls": [url], "render": "http"}}));
+    if let Some(key) = key {
+        request = request.header("Idempotency-Key", key);
+    }
+    request.send().await.expect("POST /v1/jobs")
+}
+
+async fn until_state(http: &Client, base: &str, job_id: &str, state: &str) -> Value {
+    eventually(Duration::from_secs(60), || {
+        let (http, url) = (http.clone(), format!("{base}/v1/jobs/{job_id}"));
+        async move {
+            let job: Value = http.get(url).send().await?.json().await?;
+            if job["state"] == state {
+                Ok(job)
+            } else {
+                bail!("job is {}", job["state"])
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|err| panic!("{job_id} never reached {state}: {err}"))
+}
+
+/// `GET {path}` once the projection shows what `check` wants.
+async fn listed(http: &Client, url: String, check: impl Fn(&Value) -> bool) -> Value {
+    eventually(Duration::from_secs(30), || {
+        let (http, url) = (http.clone(), url.clone());
+        let check = &check;
+        async move {
+            let page: Value = http.get(url).send().await?.json().await?;
+            ensure!(check(&page), "not listed yet: {page}");
+            Ok(page)
+        }
+    })
+    .await
+    .expect("the projection catches up")
+}
+
+fn ids(page: &Value, list: &str) -> Vec<String> {
+    page[list]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|i| i["job_id"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn list_cancel_replay_and_problem_documents_over_http() {
+    jetcrawl_tests::init_test_tracing();
+    let stack = Stack::start().await.expect("stack");
+    let gateway = stack.spawn_gateway().await.expect("gateway");
+    let _projector = stack.spawn_projector().await.expect("projector");
+    let http = gateway.http_client().expect("client");
+    let base = gateway.http_url.clone();
+    let site = &stack.site;
+
+    // Cancel while queued (no worker yet): cancelled at once.
+    let queued = json_of(submit(&http, &base, site.url("/static?q=queued"), None).await).await;
+    let queued = queued["job_id"].as_str().expect("job id").to_owned();
+    let cancelled = http
+        .post(format!("{base}/v1/jobs/{queued}/cancel"))
+        .json(&json!({"reason": "changed my mind"}))
+        .send()
+        .await
+        .expect("cancel");
+    assert_eq!(cancelled.status(), StatusCode::OK);
+    let cancelled = json_of(cancelled).await;
+    assert_eq!(cancelled["state"], "cancelled", "{cancelled}");
+    assert_eq!(cancelled["job_id"], queued.as_str(), "{cancelled}");
+    let again = http
+        .post(format!("{base}/v1/jobs/{queued}/cancel"))
+        .send()
+        .await
+        .expect("cancel again");
+    let again = problem(again, 409, "FAILED_PRECONDITION").await;
+    assert!(
+        again["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("cancelled"),
+        "{again}"
+    );
+    let unknown = http
+        .post(format!("{base}/v1/jobs/no-such-job/cancel"))
+        .send()
+        .await
+        .expect("cancel unknown");
+    problem(unknown, 404, "NOT_FOUND").await;
+
+    // The Idempotency-Key header works like the body field, and a disagreement between
+    // the two is refused naming the header.
+    let _worker = stack.spawn_worker(&[]).await.expect("worker");
+    let first = submit(&http, &base, site.url("/static?q=ok"), Some("http-key-1")).await;
+    assert_eq!(first.status(), StatusCode::ACCEPTED);
+    let first = json_of(first).await;
+    let ok = first["job_id"].as_str().expect("job id").to_owned();
+    let repeat =
+        json_of(submit(&http, &base, site.url("/static?q=ok"), Some("http-key-1")).await).await;
+    assert_eq!(
+        (repeat["job_id"].as_str(), repeat["duplicate"].as_bool()),
+        (Some(ok.as_str()), Some(true))
+    );
+    let both = http
+        .post(format!("{base}/v1/jobs"))
+        .header("Idempotency-Key", "http-key-2")
+        .json(&json!({"spec": {"urls": [site.url("/static")], "render": "http"}, "idempotency_key": "other"}))
+        .send()
+        .await
+        .expect("POST");
+    let both = problem(both, 400, "INVALID_ARGUMENT").await;
+    assert_eq!(first_field(&both), "idempotency-key", "{both}");
+
+    // A page that answers 404 fails for good and is dead-lettered.
+    let missing = json_of(submit(&http, &base, site.url("/error/404"), None).await).await;
+    let missing = missing["job_id"].as_str().expect("job id").to_owned();
+    until_state(&http, &base, &ok, "succeeded").await;
+    until_state(&http, &base, &missing, "failed").await;
+
+    // List: newest first, filtered by state, in pages.
+    let all = listed(&http, format!("{base}/v1/jobs"), |page| {
+        ids(page, "jobs").len() == 3
+    })
+    .await;
+    assert_eq!(
+        ids(&all, "jobs"),
+        [missing.clone(), ok.clone(), queued.clone()],
+        "{all}"
+    );
+    assert_eq!(all["jobs"][0]["state"], "failed", "{all}");
+    assert!(
+        all.get("next_page_token").is_none(),
+        "one page holds them: {all}"
+    );
+    let failed = listed(&http, format!("{base}/v1/jobs?state=failed"), |p| {
+        !ids(p, "jobs").is_empty()
+    })
+    .await;
+    assert_eq!(ids(&failed, "jobs"), [missing.as_str()], "{failed}");
+    let one = json_of(
+        http.get(format!("{base}/v1/jobs?page_size=1"))
+            .send()
+            .await
+            .expect("page 1"),
+    )
+    .await;
+    assert_eq!(ids(&one, "jobs"), [missing.as_str()], "{one}");
+    let token = one["next_page_token"]
+        .as_str()
+        .expect("a next page")
+        .to_owned();
+    let two = json_of(
+        http.get(format!("{base}/v1/jobs?page_size=1&page_token={token}"))
+            .send()
+            .await
+            .expect("page 2"),
+    )
+    .await;
+    assert_eq!(ids(&two, "jobs"), [ok.as_str()], "{two}");
+
+    // Bad query parameters name themselves.
+    for (query, field) in [
+        ("state=done", "state"),
+        ("page_size=many", "page_size"),
+        ("page_size=100000", "page_size"),
+        ("colour=red", "query"),
+    ] {
+        let bad = http
+            .get(format!("{base}/v1/jobs?{query}"))
+            .send()
+            .await
+            .expect("GET");
+        let bad = problem(bad, 400, "INVALID_ARGUMENT").await;
+        assert_eq!(first_field(&bad), field, "{query}: {bad}");
+    }
+
+    // The dead-letter queue is for admins; a client key is refused.
+    let refused = http
+        .get(format!("{base}/v1/dead-letters"))
+        .send()
+        .await
+        .expect("GET");
+    problem(refused, 403, "PERMISSION_DENIED").await;
+    let admin_key = stack
+        .mint_api_key(TEST_TENANT, Role::Admin)
+        .await
+        .expect("admin key");
+    let admin = jetcrawl_tests::auth::http_client_with_key(&admin_key).expect("admin client");
+    let letters = listed(&admin, format!("{base}/v1/dead-letters"), |p| {
+        ids(p, "dead_letters") == [missing.clone()]
+    })
+    .await;
+    assert_eq!(
+        letters["dead_letters"][0]["error_class"], "http_4xx",
+        "{letters}"
+    );
+    assert_eq!(
+        letters["dead_letters"][0]["tenant"], TEST_TENANT,
+        "{letters}"
+    );
+    let replayed = admin
+        .post(format!("{base}/v1/dead-letters/replay"))
+        .json(&json!({"job_id": missing, "reason": "the page is back"}))
+        .send()
+        .await
+        .expect("replay");
+    assert_eq!(replayed.status(), StatusCode::OK);
+    let replayed = json_of(replayed).await;
+    assert_eq!(
+        replayed["replayed"][0]["job_id"],
+        missing.as_str(),
+        "{replayed}"
+    );
+    assert!(
+        replayed["replayed"][0]["sequence"].as_u64().unwrap_or(0) > 0,
+        "{replayed}"
+    );
+
+    // Unknown paths and methods get problem documents too.
+    let nowhere = http
+        .get(format!("{base}/v1/nowhere"))
+        .send()
+        .await
+        .expect("GET");
+    let nowhere = problem(nowhere, 404, "NOT_FOUND").await;
+    assert!(
+        nowhere["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("/v1/nowhere"),
+        "{nowhere}"
+    );
+    let wrong = http
+        .delete(format!("{base}/v1/jobs"))
+        .send()
+        .await
+        .expect("DELETE");
+    let allow = wrong
+        .headers()
+        .get("allow")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    problem(wrong, 405, "UNIMPLEMENTED").await;
+    assert!(
+        allow.contains("GET") && allow.contains("POST"),
+        "Allow: {allow:?}"
+    );
+}
