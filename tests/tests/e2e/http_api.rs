@@ -1,5 +1,5 @@
 //! The HTTP API beyond submit and lookup, through the real binaries: list with filters
-//! and pages, cancel, the dead-letter queue and its replay, the `Idempotency-Key`
+//! and pages, cancel, watch (Server-Sent Events), the dead-letter queue and its replay, the `Idempotency-Key`
 //! header, and errors (an unknown path or method included) as RFC 9457 problem documents
 //! that name the field to fix.
 
@@ -169,6 +169,54 @@ async fn list_cancel_replay_and_problem_documents_over_http() {
     let missing = missing["job_id"].as_str().expect("job id").to_owned();
     until_state(&http, &base, &ok, "succeeded").await;
     until_state(&http, &base, &missing, "failed").await;
+
+    // Watch over Server-Sent Events: every event in order, ending at the terminal one.
+    let watched = http
+        .get(format!("{base}/v1/jobs/{ok}/events"))
+        .send()
+        .await
+        .expect("watch");
+    assert_eq!(watched.status(), StatusCode::OK);
+    let media = watched.headers().get("content-type").cloned();
+    assert_eq!(
+        media.as_ref().and_then(|v| v.to_str().ok()),
+        Some("text/event-stream")
+    );
+    let text = tokio::time::timeout(Duration::from_secs(30), watched.text())
+        .await
+        .expect("the stream ends after the terminal event")
+        .expect("body");
+    let names: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("event: "))
+        .collect();
+    // A politeness deferral may come between; the rest is fixed.
+    assert_eq!(names.first(), Some(&"JobSubmitted"), "{text}");
+    assert!(names.contains(&"JobStarted"), "{text}");
+    assert_eq!(names.last(), Some(&"JobSucceeded"), "{text}");
+    let sequences: Vec<u64> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("id: ")?.parse().ok())
+        .collect();
+    assert_eq!(sequences.len(), names.len(), "{text}");
+    assert!(
+        sequences.windows(2).all(|w| w[0] < w[1]),
+        "in stream order: {text}"
+    );
+    let last: Value = text
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("data: "))
+        .map(|d| serde_json::from_str(d).expect("json data"))
+        .expect("data");
+    assert_eq!(last["state"], "succeeded", "{text}");
+    assert_eq!(last["type"], "JobSucceeded", "{text}");
+    let unknown = http
+        .get(format!("{base}/v1/jobs/no-such-job/events"))
+        .send()
+        .await
+        .expect("watch unknown");
+    problem(unknown, 404, "NOT_FOUND").await;
 
     // List: newest first, filtered by state, in pages.
     let all = listed(&http, format!("{base}/v1/jobs"), |page| {

@@ -4,6 +4,7 @@
 mod download;
 pub mod dto;
 pub mod error;
+mod events;
 mod jobs;
 mod manage;
 mod params;
@@ -30,9 +31,9 @@ pub struct AppState {
     pub max_request_bytes: usize,
 }
 
-/// Every HTTP route: the jobs (`/v1/jobs`, `/v1/jobs/{id}`, its cancel and result), the
-/// dead letters, signed downloads, `/readyz`, `/metrics`, `/healthz`. Every error, an
-/// unknown path or method included, is `application/problem+json`.
+/// Every HTTP route: the jobs (`/v1/jobs`, `/v1/jobs/{id}`, its cancel, events and
+/// result), the dead letters, signed downloads, `/readyz`, `/metrics`, `/healthz`. Every
+/// error, an unknown path or method included, is `application/problem+json`.
 pub fn router(state: AppState, metrics: PrometheusHandle) -> Router {
     let limit = state.max_request_bytes;
     Router::new()
@@ -44,6 +45,7 @@ pub fn router(state: AppState, metrics: PrometheusHandle) -> Router {
         )
         .route("/v1/jobs/{id}", get(jobs::get))
         .route("/v1/jobs/{id}/cancel", post(manage::cancel_job))
+        .route("/v1/jobs/{id}/events", get(events::watch))
         .route("/v1/dead-letters", get(manage::list_dead_letters))
         .route("/v1/dead-letters/replay", post(manage::replay_dead_letters))
         .route("/v1/jobs/{id}/result", get(results::get_result))

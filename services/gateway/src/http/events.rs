@@ -1,0 +1,98 @@
+//! `GET /v1/jobs/{id}/events`: the job's events as Server-Sent Events, from the first
+//! one, ending right after the event that makes the job terminal (WatchJob over HTTP).
+//! Each SSE event is named after the job event's type, carries its stream sequence as
+//! its id and a JSON view as its data; a read error mid-stream ends the stream with an
+//! `error` event holding a problem document.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use chrono::{DateTime, Utc};
+use futures::{Stream, StreamExt};
+use jetcrawl_proto::v1::JobEvent;
+use serde::Serialize;
+use tonic::metadata::MetadataMap;
+
+use super::AppState;
+use super::dto::state_name;
+use super::error::{ApiError, Problem};
+use crate::auth::Action;
+use crate::error::{GatewayError, code_name};
+
+/// Comment lines sent while the job is quiet, so proxies keep the connection open.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+/// One job event as SSE data.
+#[derive(Debug, Serialize)]
+struct EventView {
+    /// Stream sequence.
+    sequence: u64,
+    /// e.g. `JobStarted`.
+    #[serde(rename = "type")]
+    kind: String,
+    /// When it happened.
+    occurred_at: Option<DateTime<Utc>>,
+    /// Who caused it, e.g. `worker:w-1`.
+    actor: String,
+    /// The job's state after it.
+    state: &'static str,
+}
+
+fn view(event: &JobEvent) -> EventView {
+    let envelope = event.event.as_ref();
+    EventView {
+        sequence: event.sequence,
+        kind: envelope.map(|e| e.event_type.clone()).unwrap_or_default(),
+        occurred_at: envelope
+            .and_then(|e| e.occurred_at)
+            .and_then(|t| DateTime::from_timestamp(t.seconds, u32::try_from(t.nanos).ok()?)),
+        actor: envelope.map(|e| e.actor.clone()).unwrap_or_default(),
+        state: state_name(event.state),
+    }
+}
+
+fn sse_event(item: Result<JobEvent, GatewayError>) -> Event {
+    match item {
+        Ok(event) => {
+            let data = view(&event);
+            Event::default()
+                .event(data.kind.clone())
+                .id(data.sequence.to_string())
+                .json_data(&data)
+                .unwrap_or_else(|_| Event::default().event("error"))
+        }
+        Err(err) => {
+            let status = super::error::http_status(&err);
+            let problem = Problem::new(status, code_name(err.code()), err.to_string());
+            Event::default()
+                .event("error")
+                .json_data(&problem)
+                .unwrap_or_else(|_| Event::default().event("error"))
+        }
+    }
+}
+
+/// `GET /v1/jobs/{id}/events`.
+pub async fn watch(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(job_id): Path<String>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let metadata = MetadataMap::from_headers(headers);
+    let caller = app.gateway.caller(&metadata, Action::WatchJob).await?;
+    let events = app.gateway.watch_job(&caller, &job_id).await?;
+    // The first error is the last item: the stream does not go on past it.
+    let events = events
+        .scan(false, |failed, item| {
+            let next = (!*failed).then(|| {
+                *failed = item.is_err();
+                item
+            });
+            futures::future::ready(next)
+        })
+        .map(|item| Ok(sse_event(item)));
+    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))
+}
