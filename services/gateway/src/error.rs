@@ -154,14 +154,13 @@ impl From<GatewayError> for tonic::Status {
         let message = err.to_string();
         match &err {
             GatewayError::Invalid(violations) => {
-                let details = crate::status::bad_request_details(code, &message, violations);
-                tonic::Status::with_details(code, message, details)
+                crate::status::with_bad_request(code, message, violations)
             }
-            GatewayError::Exhausted { .. } => {
-                let mut status = tonic::Status::new(code, message);
-                if let Some(secs) = err.retry_after_secs() {
-                    status.metadata_mut().insert("retry-after", secs.into());
-                }
+            GatewayError::Exhausted { retry_after, .. } => {
+                let secs = err.retry_after_secs().unwrap_or(1);
+                let mut status = crate::status::with_retry_info(code, message, *retry_after);
+                // The same hint as plain metadata, for clients without the details.
+                status.metadata_mut().insert("retry-after", secs.into());
                 status
             }
             _ => tonic::Status::new(code, message),

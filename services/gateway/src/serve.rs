@@ -47,23 +47,34 @@ pub fn grpc_server(
             .tls_config(grpc_tls(files)?)
             .context("configuring TLS on the gRPC listener")?;
     }
-    let reflection = if options.reflection {
-        Some(
-            tonic_reflection::server::Builder::configure()
-                .register_encoded_file_descriptor_set(jetcrawl_proto::FILE_DESCRIPTOR_SET)
-                .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-                .build_v1()
-                .context("building gRPC reflection from the jetcrawl descriptor set")?,
-        )
-    } else {
-        None
-    };
+    // Both reflection versions: v1alpha is what grpcio-reflection and older Postman ask.
+    let (reflection, reflection_alpha) =
+        if options.reflection {
+            let builder = || {
+                tonic_reflection::server::Builder::configure()
+                    .register_encoded_file_descriptor_set(jetcrawl_proto::FILE_DESCRIPTOR_SET)
+                    .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            };
+            (
+                Some(
+                    builder()
+                        .build_v1()
+                        .context("building gRPC reflection from the jetcrawl descriptor set")?,
+                ),
+                Some(builder().build_v1alpha().context(
+                    "building gRPC reflection (v1alpha) from the jetcrawl descriptor set",
+                )?),
+            )
+        } else {
+            (None, None)
+        };
     let server = builder
         .layer(tower::util::MapResponseLayer::new(
             oversize_as_resource_exhausted,
         ))
         .add_service(health_service)
         .add_optional_service(reflection)
+        .add_optional_service(reflection_alpha)
         .add_service(JobsApi::new(gateway.clone()).into_server(options.max_request_bytes))
         .add_service(AuditApi::new(gateway.clone()).into_server(options.max_request_bytes))
         .add_service(CrawlApi::new(gateway.clone()).into_server(options.max_request_bytes))

@@ -1,79 +1,42 @@
-//! `google.rpc.Status` details for INVALID_ARGUMENT: a `google.rpc.BadRequest` listing
-//! every field violation, so gRPC clients can show them per field.
-//!
-//! Only the two small messages are defined here (by hand, as prost structs) rather than
-//! pulling in a crate of all Google error types.
+//! `google.rpc.Status` details (`grpc-status-details-bin`), built with `tonic-types`:
+//! a `BadRequest` listing every field violation of an INVALID_ARGUMENT, and a
+//! `RetryInfo` beside the `retry-after` metadata of a RESOURCE_EXHAUSTED, so gRPC
+//! clients can show errors per field and back off as told.
 
-use bytes::Bytes;
-use prost::Message;
+use std::time::Duration;
+
+use tonic_types::{BadRequest, ErrorDetails, StatusExt as _};
 
 use crate::validate::Violations;
 
-/// Type URL of `google.rpc.BadRequest` inside a `google.protobuf.Any`.
-pub const BAD_REQUEST_TYPE_URL: &str = "type.googleapis.com/google.rpc.BadRequest";
-
-/// `google.rpc.BadRequest`.
-#[derive(Clone, PartialEq, Message)]
-pub struct BadRequest {
-    /// Every bad field.
-    #[prost(message, repeated, tag = "1")]
-    pub field_violations: Vec<FieldViolation>,
+/// A status with `code`, `message` and a `BadRequest` listing `violations`.
+pub fn with_bad_request(
+    code: tonic::Code,
+    message: String,
+    violations: &Violations,
+) -> tonic::Status {
+    let mut details = ErrorDetails::new();
+    for violation in violations.as_slice() {
+        details.add_bad_request_violation(violation.field.clone(), violation.description.clone());
+    }
+    tonic::Status::with_error_details(code, message, details)
 }
 
-/// `google.rpc.BadRequest.FieldViolation`.
-#[derive(Clone, PartialEq, Message)]
-pub struct FieldViolation {
-    /// Path of the field, e.g. `spec.urls[1]`.
-    #[prost(string, tag = "1")]
-    pub field: String,
-    /// What is wrong and how to fix it.
-    #[prost(string, tag = "2")]
-    pub description: String,
-}
-
-/// `google.rpc.Status`, the envelope of `grpc-status-details-bin`.
-#[derive(Clone, PartialEq, Message)]
-pub struct RpcStatus {
-    /// The gRPC code.
-    #[prost(int32, tag = "1")]
-    pub code: i32,
-    /// The message.
-    #[prost(string, tag = "2")]
-    pub message: String,
-    /// Typed details.
-    #[prost(message, repeated, tag = "3")]
-    pub details: Vec<prost_types::Any>,
-}
-
-/// Encoded `google.rpc.Status` carrying a `BadRequest` with `violations`.
-pub fn bad_request_details(code: tonic::Code, message: &str, violations: &Violations) -> Bytes {
-    let bad_request = BadRequest {
-        field_violations: violations
-            .as_slice()
-            .iter()
-            .map(|v| FieldViolation {
-                field: v.field.clone(),
-                description: v.description.clone(),
-            })
-            .collect(),
-    };
-    let status = RpcStatus {
-        code: code as i32,
-        message: message.to_owned(),
-        details: vec![prost_types::Any {
-            type_url: BAD_REQUEST_TYPE_URL.to_owned(),
-            value: bad_request.encode_to_vec(),
-        }],
-    };
-    Bytes::from(status.encode_to_vec())
+/// A status with `code`, `message` and a `RetryInfo` of `retry_after`.
+pub fn with_retry_info(code: tonic::Code, message: String, retry_after: Duration) -> tonic::Status {
+    tonic::Status::with_error_details(
+        code,
+        message,
+        ErrorDetails::with_retry_info(Some(retry_after)),
+    )
 }
 
 /// The `BadRequest` inside a status' details, if there is one (for clients and tests).
 pub fn bad_request_of(status: &tonic::Status) -> Option<BadRequest> {
-    let rpc = RpcStatus::decode(status.details()).ok()?;
-    let any = rpc
-        .details
-        .into_iter()
-        .find(|any| any.type_url == BAD_REQUEST_TYPE_URL)?;
-    BadRequest::decode(any.value.as_slice()).ok()
+    status.get_details_bad_request()
+}
+
+/// The delay a status' `RetryInfo` asks for, if it has one.
+pub fn retry_delay_of(status: &tonic::Status) -> Option<Duration> {
+    status.get_details_retry_info()?.retry_delay
 }

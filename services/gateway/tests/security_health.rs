@@ -138,6 +138,41 @@ async fn reflection_is_off_by_default_and_on_when_configured() {
             Err(status) if !enabled => assert_eq!(status.code(), tonic::Code::Unimplemented),
             other => panic!("reflection enabled={enabled}: {other:?}"),
         }
+        // grpcio-reflection and older Postman speak v1alpha.
+        {
+            use tonic_reflection::pb::v1alpha::ServerReflectionRequest;
+            use tonic_reflection::pb::v1alpha::server_reflection_client::ServerReflectionClient;
+            use tonic_reflection::pb::v1alpha::server_reflection_request::MessageRequest;
+            let channel = Channel::from_shared(format!("http://{}", gw.grpc_addr))
+                .expect("endpoint")
+                .connect()
+                .await
+                .expect("connect");
+            let request = ServerReflectionRequest {
+                host: String::new(),
+                message_request: Some(MessageRequest::ListServices(String::new())),
+            };
+            let answer = ServerReflectionClient::new(channel)
+                .server_reflection_info(futures::stream::iter([request]))
+                .await;
+            match answer {
+                Ok(stream) if enabled => {
+                    let mut stream = stream.into_inner();
+                    let first = futures::StreamExt::next(&mut stream)
+                        .await
+                        .expect("v1alpha answer")
+                        .expect("ok");
+                    assert!(
+                        format!("{first:?}").contains("jetcrawl.v1.Jobs"),
+                        "{first:?}"
+                    );
+                }
+                Err(status) if !enabled => {
+                    assert_eq!(status.code(), tonic::Code::Unimplemented)
+                }
+                other => panic!("v1alpha reflection enabled={enabled}: {other:?}"),
+            }
+        }
         gw.shutdown().await;
     }
 }

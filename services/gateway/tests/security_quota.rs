@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use common::{Bearer, TestGateway, request, spec};
 use jetcrawl_gateway::auth::Role;
+use jetcrawl_gateway::status::retry_delay_of;
 use jetcrawl_proto::v1::event::Payload;
 use jetcrawl_proto::v1::{JobStarted, SubmitJobResponse};
 use jetcrawl_streams::envelope::new_traceparent;
@@ -60,6 +61,11 @@ async fn the_submit_rate_limits_one_tenant_and_not_the_others() {
         .and_then(|v| v.parse().ok())
         .expect("retry-after metadata");
     assert!((1..=2).contains(&retry_after), "{retry_after}");
+    let delay = retry_delay_of(&refused).expect("google.rpc.RetryInfo in the status details");
+    assert!(
+        delay > Duration::ZERO && delay <= Duration::from_secs(retry_after),
+        "RetryInfo {delay:?} agrees with retry-after {retry_after}"
+    );
 
     // HTTP, with a forged X-Forwarded-For: still this tenant's bucket.
     let response = gw
@@ -135,6 +141,10 @@ async fn queued_and_running_caps_come_from_the_projection() {
         refused.message()
     );
     assert!(refused.metadata().get("retry-after").is_some());
+    assert!(
+        retry_delay_of(&refused).is_some(),
+        "RetryInfo beside retry-after"
+    );
     let other = gw.mint("other", Role::Client).await;
     submit(&gw, &other)
         .await
