@@ -123,6 +123,23 @@ async fn an_erased_subject_leaves_no_plaintext_and_the_chain_still_verifies() ->
         (ERASED, ERASED)
     );
     assert!(after.personal_data_erased);
+    // No download URL to an erased result, and the answer says erasure, not retention.
+    let request = jetcrawl_proto::v1::GetResultRequest {
+        job_id: a.clone(),
+        ttl_seconds: 0,
+    };
+    let refused = p
+        .jobs()
+        .await?
+        .get_result(request)
+        .await
+        .expect_err("no URL to an erased result");
+    assert_eq!(refused.code(), tonic::Code::NotFound, "{refused:?}");
+    assert!(
+        refused.message().contains("erased") && !refused.message().contains("retention"),
+        "{}",
+        refused.message()
+    );
     assert!(p.get(&bob).await?.spec.unwrap_or_default().urls[0].contains(&secret_bob));
     p.worker = Some(p.stack.spawn_worker(&[]).await?);
     let failed = p.finished(&queued).await?;

@@ -97,6 +97,9 @@ impl Gateway {
         if let Some(expired) = &view.expired {
             return Err(gone(job_id, expired));
         }
+        if self.erased(&view.job).await? {
+            return Err(erased(job_id));
+        }
         let signer = results.signer.as_ref().ok_or_else(|| {
             GatewayError::unavailable(
                 "result downloads are off: this gateway has no signing key; set \
@@ -133,6 +136,29 @@ impl Gateway {
             retained_until,
         })
     }
+}
+
+impl Gateway {
+    /// True once the job's data subject was erased: its result was deleted with it.
+    async fn erased(&self, job: &Job) -> Result<bool, GatewayError> {
+        if job.spec.is_none() {
+            return Ok(false);
+        }
+        let opened = self.reveal(job.clone()).await?;
+        Ok(opened
+            .spec
+            .as_ref()
+            .is_some_and(jetcrawl_privacy::is_erased))
+    }
+}
+
+/// The answer for a result erased with its data subject: never a URL to nothing, and
+/// never taken for retention.
+pub(crate) fn erased(job_id: &str) -> GatewayError {
+    GatewayError::Gone(format!(
+        "job {job_id}'s personal data was erased at its data subject's request (RGPD Art. 17; \
+         SubjectErased in the audit log), and its result with it: there is nothing to download"
+    ))
 }
 
 /// The answer for a result removed by retention.
