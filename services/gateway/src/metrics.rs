@@ -1,4 +1,4 @@
-//! Names of the gateway's metrics.
+//! Names of the gateway's metrics (described in `jetcrawl_telemetry`'s catalogue).
 
 /// Histogram: seconds from a submit's arrival to its answer.
 pub const SUBMIT_ACK_SECONDS: &str = "jetcrawl_submit_ack_seconds";
@@ -8,17 +8,3 @@ pub const SUBMITS_TOTAL: &str = "jetcrawl_submits_total";
 /// Counter: submits admitted without the queued/running caps because the job counts
 /// did not come within their budget (`reason`: `timeout`, `unavailable`, `cooling`).
 pub const QUOTA_FAIL_OPEN_TOTAL: &str = "jetcrawl_quota_fail_open_total";
-
-/// Describes the metrics once, so `/metrics` carries their help text.
-pub fn describe() {
-    metrics::describe_histogram!(
-        SUBMIT_ACK_SECONDS,
-        metrics::Unit::Seconds,
-        "Time from a SubmitJob request's arrival to its answer"
-    );
-    metrics::describe_counter!(SUBMITS_TOTAL, "SubmitJob answers by gRPC code");
-    metrics::describe_counter!(
-        QUOTA_FAIL_OPEN_TOTAL,
-        "Submits admitted without the backlog caps: the job counts did not come in time"
-    );
-}

@@ -44,7 +44,6 @@ pub struct BoundGateway {
 pub async fn bind(config: GatewayConfig) -> anyhow::Result<BoundGateway> {
     let transport = config.tls.transport()?;
     let metrics = jetcrawl_telemetry::install_metrics();
-    crate::metrics::describe();
     let (nats, js) = config
         .nats
         .connect_verified("jetcrawl-gateway", &config.topology.topology())

@@ -3,12 +3,14 @@
 //! shutdown signal services run until, and [`ServiceMain`], the body of every
 //! service's `main`.
 
+mod catalogue;
 mod logging;
 mod metrics_args;
 mod metrics_http;
 mod service_main;
 mod shutdown;
 
+pub use catalogue::described;
 pub use logging::init_tracing;
 pub use metrics_args::MetricsArgs;
 pub use metrics_http::{install_metrics, router, router_with_health, serve};

@@ -10,6 +10,7 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tokio::net::TcpListener;
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+static PROCESS: OnceLock<metrics_process::Collector> = OnceLock::new();
 
 /// Latency buckets (seconds) shared by every histogram: fine below 10 ms, where the
 /// submit path lives, and coarse up to minutes, where jobs live.
@@ -27,7 +28,13 @@ pub fn install_metrics() -> PrometheusHandle {
                 .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), BUCKETS)
                 .unwrap_or_else(|_| PrometheusBuilder::new());
             match builder.install_recorder() {
-                Ok(handle) => handle,
+                Ok(handle) => {
+                    crate::catalogue::describe_all();
+                    PROCESS
+                        .get_or_init(metrics_process::Collector::default)
+                        .describe();
+                    handle
+                }
                 // Another recorder is already global: keep a detached one so /metrics works.
                 Err(_) => PrometheusBuilder::new().build_recorder().handle(),
             }
@@ -53,7 +60,16 @@ where
         })
     };
     Router::new()
-        .route("/metrics", get(move || std::future::ready(handle.render())))
+        .route(
+            "/metrics",
+            get(move || {
+                // The process's own figures are read at scrape time.
+                if let Some(process) = PROCESS.get() {
+                    process.collect();
+                }
+                std::future::ready(handle.render())
+            }),
+        )
         .route("/healthz", get(healthz))
 }
 

@@ -143,7 +143,7 @@ async fn list_cancel_replay_and_problem_documents_over_http() {
 
     // The Idempotency-Key header works like the body field, and a disagreement between
     // the two is refused naming the header.
-    let _worker = stack.spawn_worker(&[]).await.expect("worker");
+    let worker = stack.spawn_worker(&[]).await.expect("worker");
     let first = submit(&http, &base, site.url("/static?q=ok"), Some("http-key-1")).await;
     assert_eq!(first.status(), StatusCode::ACCEPTED);
     let first = json_of(first).await;
@@ -316,6 +316,39 @@ async fn list_cancel_replay_and_problem_documents_over_http() {
         replayed["replayed"][0]["sequence"].as_u64().unwrap_or(0) > 0,
         "{replayed}"
     );
+
+    // Every metric a service shows has help text; build and process metrics are there.
+    for (service, url) in [
+        ("gateway", format!("{base}/metrics")),
+        ("worker", format!("{}/metrics", worker.metrics_url)),
+    ] {
+        let text = http
+            .get(url)
+            .send()
+            .await
+            .expect("scrape")
+            .text()
+            .await
+            .expect("text");
+        let typed: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("# TYPE "))
+            .filter_map(|l| l.split_whitespace().next())
+            .collect();
+        assert!(
+            typed.iter().any(|m| m.starts_with("jetcrawl_")),
+            "{service}: {text}"
+        );
+        for metric in typed {
+            assert!(
+                text.contains(&format!("# HELP {metric} ")),
+                "{service}: {metric} has no help text"
+            );
+        }
+        for needed in ["jetcrawl_build_info{", "process_resident_memory_bytes"] {
+            assert!(text.contains(needed), "{service}: no {needed}");
+        }
+    }
 
     // Unknown paths and methods get problem documents too.
     let nowhere = http
