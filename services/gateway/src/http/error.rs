@@ -92,9 +92,8 @@ pub fn http_status(err: &GatewayError) -> StatusCode {
     }
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let err = &self.0;
+impl From<&GatewayError> for Problem {
+    fn from(err: &GatewayError) -> Self {
         let mut problem = Problem::new(http_status(err), code_name(err.code()), err.to_string());
         problem.errors = err
             .field_violations()
@@ -104,7 +103,14 @@ impl IntoResponse for ApiError {
                 detail: v.description.clone(),
             })
             .collect();
-        let mut response = problem.into_response();
+        problem
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let err = &self.0;
+        let mut response = Problem::from(err).into_response();
         let headers = response.headers_mut();
         if let Some(secs) = err.retry_after_secs() {
             headers.insert(header::RETRY_AFTER, secs.into());

@@ -17,10 +17,10 @@ use serde::Serialize;
 use tonic::metadata::MetadataMap;
 
 use super::AppState;
-use super::dto::state_name;
+use super::dto::{state_name, time};
 use super::error::{ApiError, Problem};
 use crate::auth::Action;
-use crate::error::{GatewayError, code_name};
+use crate::error::GatewayError;
 
 /// Comment lines sent while the job is quiet, so proxies keep the connection open.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
@@ -46,9 +46,7 @@ fn view(event: &JobEvent) -> EventView {
     EventView {
         sequence: event.sequence,
         kind: envelope.map(|e| e.event_type.clone()).unwrap_or_default(),
-        occurred_at: envelope
-            .and_then(|e| e.occurred_at)
-            .and_then(|t| DateTime::from_timestamp(t.seconds, u32::try_from(t.nanos).ok()?)),
+        occurred_at: time(envelope.and_then(|e| e.occurred_at)),
         actor: envelope.map(|e| e.actor.clone()).unwrap_or_default(),
         state: state_name(event.state),
     }
@@ -64,14 +62,10 @@ fn sse_event(item: Result<JobEvent, GatewayError>) -> Event {
                 .json_data(&data)
                 .unwrap_or_else(|_| Event::default().event("error"))
         }
-        Err(err) => {
-            let status = super::error::http_status(&err);
-            let problem = Problem::new(status, code_name(err.code()), err.to_string());
-            Event::default()
-                .event("error")
-                .json_data(&problem)
-                .unwrap_or_else(|_| Event::default().event("error"))
-        }
+        Err(err) => Event::default()
+            .event("error")
+            .json_data(Problem::from(&err))
+            .unwrap_or_else(|_| Event::default().event("error")),
     }
 }
 
@@ -84,15 +78,7 @@ pub async fn watch(
     let metadata = MetadataMap::from_headers(headers);
     let caller = app.gateway.caller(&metadata, Action::WatchJob).await?;
     let events = app.gateway.watch_job(&caller, &job_id).await?;
-    // The first error is the last item: the stream does not go on past it.
-    let events = events
-        .scan(false, |failed, item| {
-            let next = (!*failed).then(|| {
-                *failed = item.is_err();
-                item
-            });
-            futures::future::ready(next)
-        })
-        .map(|item| Ok(sse_event(item)));
+    // The service's stream ends after its first error: that error is the last event.
+    let events = events.map(|item| Ok(sse_event(item)));
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))
 }

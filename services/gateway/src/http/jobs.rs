@@ -127,17 +127,6 @@ fn decode(
             GatewayError::invalid("body", format!("could not read the request body: {rejection}"))
         }
     })?;
-    let mut json = serde_json::Deserializer::from_slice(&bytes);
-    let body: SubmitJobBody = serde_path_to_error::deserialize(&mut json).map_err(|err| {
-        let path = err.path().to_string();
-        let field = if path == "." { "body".to_owned() } else { path };
-        GatewayError::invalid(field, err.into_inner().to_string())
-    })?;
-    json.end().map_err(|err| {
-        GatewayError::invalid(
-            "body",
-            format!("unexpected data after the JSON object: {err}"),
-        )
-    })?;
+    let body: SubmitJobBody = super::params::json(&bytes)?;
     Ok(body.into())
 }

@@ -20,6 +20,11 @@ pub fn body<T: DeserializeOwned + Default>(bytes: &[u8]) -> Result<T, GatewayErr
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
+    json(bytes)
+}
+
+/// A JSON body as `T`, or a 400 naming the JSON path that is wrong.
+pub fn json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, GatewayError> {
     let mut json = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut json).map_err(|err| {
         let path = err.path().to_string();

@@ -8,7 +8,7 @@ mod spec;
 pub use job::{ArtifactView, ErrorView, JobView, ResultView};
 pub use pages::{
     AttemptErrorView, CancelView, DeadLetterPage, DeadLetterView, JobPage, JobSummaryView,
-    ReplayView, ReplayedView, SkippedView, parse_state, state_name,
+    ReplayView, ReplayedView, SkippedView, parse_state, state_name, time,
 };
 pub use spec::{
     ExtractKindDto, ExtractNowDto, ExtractRuleDto, JobSpecDto, NavigateDto, RenderDto,

@@ -32,7 +32,8 @@ pub fn parse_state(name: &str) -> Option<JobState> {
     }
 }
 
-fn time(at: Option<prost_types::Timestamp>) -> Option<DateTime<Utc>> {
+/// A protobuf timestamp as a date, `None` when unset or out of range.
+pub fn time(at: Option<prost_types::Timestamp>) -> Option<DateTime<Utc>> {
     at.and_then(|t| DateTime::from_timestamp(t.seconds, u32::try_from(t.nanos).ok()?))
 }
 
