@@ -102,8 +102,10 @@ impl NatsArgs {
     }
 
     /// Connects as `name`, then verifies `topology`: how a service that needs the event
-    /// log starts. A failure names the URL and the variable to check, or what differs
-    /// and the command that fixes it.
+    /// log starts. While JetStream does not answer (a server still starting, a cluster
+    /// electing its leaders) it checks again for up to
+    /// [`STARTUP_PATIENCE`](crate::topology::STARTUP_PATIENCE). A failure names the URL
+    /// and the variable to check, or what differs and the command that fixes it.
     pub async fn connect_verified(
         &self,
         name: &str,
@@ -118,7 +120,9 @@ impl NatsArgs {
                 err,
             )
         })?;
-        topology.verify(&js).await?;
+        topology
+            .verify_patiently(&js, crate::topology::STARTUP_PATIENCE)
+            .await?;
         Ok((client, js))
     }
 }

@@ -94,3 +94,44 @@ async fn storage_cannot_change_in_place_and_apply_says_so() {
     assert!(matches!(err, TopologyError::Immutable(_)), "{err}");
     assert!(err.to_string().contains("stream JOBS: storage"), "{err}");
 }
+
+#[tokio::test]
+async fn a_service_started_before_its_server_waits_for_it_then_verifies() {
+    let (mut nats, js) = server().await;
+    Topology::default().apply(&js).await.expect("applies");
+    nats.stop().await.expect("stops");
+    let (client, _) = connect(&nats.url(), "topology-test-early")
+        .await
+        .expect("the client connects in the background");
+    // Requests time out fast, so several fail as unavailable before the server is back.
+    let mut js = async_nats::jetstream::new(client);
+    js.set_timeout(std::time::Duration::from_millis(200));
+    let waiting = tokio::spawn(async move {
+        Topology::default()
+            .verify_patiently(&js, std::time::Duration::from_secs(30))
+            .await
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(1_000)).await;
+    assert!(!waiting.is_finished(), "it waits while the server is down");
+    nats.restart().await.expect("restarts");
+    waiting
+        .await
+        .expect("joins")
+        .expect("verified once the server answers");
+}
+
+#[tokio::test]
+async fn a_different_topology_is_refused_at_once_not_after_the_patience() {
+    let (_nats, js) = server().await;
+    let started = std::time::Instant::now();
+    let err = Topology::default()
+        .verify_patiently(&js, std::time::Duration::from_secs(60))
+        .await
+        .expect_err("nothing applied yet");
+    assert!(matches!(err, TopologyError::Differs(_)), "{err}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "refused after {:?}",
+        started.elapsed()
+    );
+}

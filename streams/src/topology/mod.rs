@@ -22,6 +22,7 @@ pub use settings::{Storage, Topology, TopologyArgs};
 pub use streams::{
     DEADLETTER_CONSUMER, NOTIFIER_CONSUMER, PROJECTOR_CONSUMER, RESULTS_BUCKET, WORKERS_CONSUMER,
 };
+pub use verify::STARTUP_PATIENCE;
 
 use thiserror::Error;
 

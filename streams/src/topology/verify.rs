@@ -2,12 +2,20 @@
 //! never changes anything, and refuses with every difference and the command that
 //! fixes them.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
 use async_nats::jetstream::Context;
 
 use super::apply::pull_config;
 use super::compare::{Difference, consumer_differences, resource_differences};
 use super::lookup::{running_consumer, running_stream};
 use super::{Topology, TopologyError};
+use crate::retry::Retry;
+
+/// How long a starting service waits for JetStream to answer its topology check: a
+/// cluster still electing leaders, or a server started a moment after the service.
+pub const STARTUP_PATIENCE: Duration = Duration::from_secs(60);
 
 impl Topology {
     /// Ok when every stream, bucket and consumer exists as defined; otherwise
@@ -42,6 +50,30 @@ impl Topology {
         } else {
             Err(TopologyError::Differs(found))
         }
+    }
+
+    /// [`verify`](Self::verify), checking again under the event log's retry policy
+    /// while JetStream is unavailable (no quorum yet, no answer in time) until
+    /// `patience` runs out; then the last failure is returned. A topology that differs
+    /// is refused at once: waiting would not change it.
+    pub async fn verify_patiently(
+        &self,
+        js: &Context,
+        patience: Duration,
+    ) -> Result<(), TopologyError> {
+        let deadline = Instant::now() + patience;
+        let warned = AtomicBool::new(false);
+        let unavailable = |err: &TopologyError| {
+            let again =
+                matches!(err, TopologyError::Unavailable { .. }) && Instant::now() < deadline;
+            if again && !warned.swap(true, Ordering::Relaxed) {
+                tracing::warn!(error = %err, ?patience, "cannot verify the JetStream topology yet; retrying (check JETCRAWL_NATS_URL and that nats-server runs with JetStream)");
+            }
+            again
+        };
+        Retry::UNTIL_DEADLINE
+            .transient(|| self.verify(js), unavailable)
+            .await
     }
 }
 
