@@ -108,11 +108,13 @@ impl JobError {
         self.class.retryable()
     }
 
-    /// The error for an HTTP error status from `url`.
+    /// The error for an HTTP error status from `url`. The message stands for an
+    /// attempt and for the job's final failure alike, so it promises no retry: whether
+    /// one follows is the job's attempt count, shown beside it.
     pub fn status(url: &str, status: u16) -> Self {
         let class = ErrorClass::of_status(status);
         let hint = if class.retryable() {
-            "the worker will retry later"
+            "the site's trouble may pass, so attempts left are retried with backoff"
         } else {
             "check the URL; retrying will not help"
         };
@@ -138,6 +140,11 @@ mod tests {
             assert_eq!(err.class.as_str(), class, "status {status}");
             assert_eq!(err.retryable(), retryable, "status {status}");
             assert!(err.message.contains(&status.to_string()));
+            assert!(
+                !err.message.contains("will retry"),
+                "a final failure must not promise a retry: {}",
+                err.message
+            );
         }
     }
 }
