@@ -103,6 +103,21 @@ fn action_entry(stream_seq: i64, recorded: &RecordedAction) -> AuditEntry {
     }
 }
 
+/// The action of a row recording a refused request.
+pub const ACCESS_DENIED: &str = "AccessDenied";
+
+/// Every action an audit row can have: the job events, the audit actions, and
+/// [`ACCESS_DENIED`]. A filter on another one can only match nothing.
+pub fn row_actions() -> Vec<&'static str> {
+    let events = jetcrawl_streams::EventKind::ALL.map(|kind| kind.type_name());
+    let actions = jetcrawl_streams::audit::ActionKind::ALL.map(|kind| kind.type_name());
+    events
+        .into_iter()
+        .chain(actions)
+        .chain([ACCESS_DENIED])
+        .collect()
+}
+
 fn denied_entry(stream_seq: i64, message: &StreamMessage, d: &AccessDenied) -> AuditEntry {
     let occurred_at = d
         .occurred_at
@@ -116,7 +131,7 @@ fn denied_entry(stream_seq: i64, message: &StreamMessage, d: &AccessDenied) -> A
         occurred_at,
         tenant: d.tenant.clone(),
         actor: d.actor.clone(),
-        action: "AccessDenied".to_owned(),
+        action: ACCESS_DENIED.to_owned(),
         job_id: Some(d.job_id.clone()).filter(|j| !j.is_empty()),
         details: json!({
             "role": d.role,

@@ -12,7 +12,7 @@ mod verify;
 
 pub use append::{CHAIN_LOCK, append_entries, apply_audit};
 pub use canonical::{ChainFields, GENESIS_HASH, canonical_json, chain_hash};
-pub use entry::{AuditEntry, AuditSource, audit_entry};
+pub use entry::{ACCESS_DENIED, AuditEntry, AuditSource, audit_entry, row_actions};
 pub use query::{AuditFilter, query_audit_log};
 pub use row::AuditRow;
 pub use verify::{ChainVerdict, chain_anchor, verify_chain};

@@ -172,7 +172,7 @@ fn event_type(message: &StreamMessage, audit_actions: bool) -> String {
             .map(|recorded| recorded.event.event_type)
             .map_err(|err| err.to_string())
     } else if is_audit_denied_subject(&message.subject) {
-        return "AccessDenied".to_owned();
+        return jetcrawl_projections::audit::ACCESS_DENIED.to_owned();
     } else {
         message
             .to_action()

@@ -165,11 +165,59 @@ async fn auditors_query_their_tenants_rows_filtered_and_paged_in_chain_order() {
             },
             "filter.until",
         ),
+        (
+            QueryAuditLogRequest {
+                filter: Some(AuditFilter {
+                    action: "JobSubmited".into(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+            "filter.action",
+        ),
     ] {
         let err = audit.query_audit_log(request).await.expect_err(field);
         assert_eq!(err.code(), Code::InvalidArgument, "{field}: {err:?}");
         assert!(err.message().contains(field), "{field}: {}", err.message());
     }
+    // A mistyped type is refused with the list to pick from, not answered with nothing.
+    let output = p
+        .cli(&auditor, &["audit", "query", "--type", "JobSubmited"])
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "a usage error: {stderr}");
+    assert!(
+        stderr.contains("JobSubmitted") && stderr.contains("AccessDenied"),
+        "{stderr}"
+    );
+    let output = p
+        .cli(
+            &auditor,
+            &[
+                "audit",
+                "query",
+                "--type",
+                "JobCancelled",
+                "--since",
+                "2000-01-01",
+            ],
+        )
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let header = stdout.lines().next().unwrap_or_default();
+    assert!(
+        header.starts_with("SEQ") && header.contains("TYPE"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&mine[1]),
+        "the cancelled job's row: {stdout}"
+    );
 }
 
 fn one_micro_after(t: &prost_types::Timestamp) -> prost_types::Timestamp {

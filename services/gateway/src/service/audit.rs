@@ -71,6 +71,19 @@ fn scoped_filter(
         })
         .transpose()
     };
+    let action = set(&f.action);
+    if let Some(action) = &action {
+        let known = audit::row_actions();
+        if !known.contains(&action.as_str()) {
+            return Err(GatewayError::invalid(
+                "filter.action",
+                format!(
+                    "{action:?} is not an audit row type; use one of {}",
+                    known.join(", ")
+                ),
+            ));
+        }
+    }
     let since = time("filter.since", f.since.as_ref())?;
     let until = time("filter.until", f.until.as_ref())?;
     if let (Some(s), Some(u)) = (since, until)
@@ -84,7 +97,7 @@ fn scoped_filter(
     Ok(audit::AuditFilter {
         tenants: vec![tenant],
         job_id: set(&f.job_id),
-        action: set(&f.action),
+        action,
         actor: set(&f.actor),
         since,
         until,
