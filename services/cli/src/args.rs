@@ -14,7 +14,17 @@ pub struct Global {
         default_value = "http://127.0.0.1:50051"
     )]
     pub gateway: String,
-    /// NATS URL, used to read result objects until signed result URLs exist.
+    /// Gateway HTTP base URL, for downloads when the gateway signs URLs without its
+    /// public base URL (JETCRAWL_PUBLIC_BASE_URL).
+    #[arg(
+        long,
+        global = true,
+        env = "JETCRAWL_HTTP_URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    pub http_url: String,
+    /// NATS URL, for the operator commands that talk to NATS directly (keys, admin,
+    /// webhooks, retention).
     #[arg(
         long,
         global = true,
@@ -76,18 +86,46 @@ pub enum Render {
     Auto,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Default, Args)]
 pub struct SubmitArgs {
-    /// Page URLs, visited in order.
-    #[arg(required = true)]
+    /// Page URLs, visited in order (added to those of --spec).
+    #[arg(required_unless_present = "spec")]
     pub urls: Vec<String>,
-    /// How pages are fetched.
-    #[arg(long, value_enum, default_value_t = Render::Auto)]
-    pub render: Render,
-    /// Extraction rule `name=css-selector` (text of the first match); repeatable.
-    /// Suffix the name with `[]` for every match: `items[]=li.item`.
+    /// The job spec as a JSON or YAML file (`-`: stdin), in the shape of the HTTP API's
+    /// `spec`; the flags below add to it or override it.
+    #[arg(long, value_name = "FILE")]
+    pub spec: Option<std::path::PathBuf>,
+    /// How pages are fetched (default: auto).
+    #[arg(long, value_enum)]
+    pub render: Option<Render>,
+    /// Extraction rule `NAME=SELECTOR` (text of the first match); repeatable. `NAME[]`
+    /// takes every match, `NAME!` fails the job when nothing matches, and
+    /// `SELECTOR@ATTR` reads an attribute: `links[]=a.item@href`.
     #[arg(long = "extract", value_name = "NAME=SELECTOR")]
     pub extract: Vec<String>,
+    /// Extraction rule reading outer HTML, `NAME=SELECTOR` (same suffixes); repeatable.
+    #[arg(long = "extract-html", value_name = "NAME=SELECTOR")]
+    pub extract_html: Vec<String>,
+    /// A browser step as JSON or YAML, in order; repeatable. For example
+    /// `--step 'click: {selector: "#more"}'` or `--step '{"wait_for_text": {"text": "Price"}}'`.
+    #[arg(long = "step", value_name = "STEP")]
+    pub step: Vec<String>,
+    /// A full-page screenshot named NAME, taken after the steps; repeatable.
+    #[arg(long, value_name = "NAME")]
+    pub screenshot: Vec<String>,
+    /// A label `KEY=VALUE`; repeatable.
+    #[arg(long = "label", value_name = "KEY=VALUE")]
+    pub label: Vec<String>,
+    /// Where to POST a Standard Webhooks notification when the job ends.
+    #[arg(long, value_name = "URL")]
+    pub webhook: Option<String>,
+    /// The RGPD data subject the job's personal data is about.
+    #[arg(long)]
+    pub data_subject: Option<String>,
+    /// When a browser page counts as ready: quiet (default), load, network_idle,
+    /// selector=CSS or text=TEXT.
+    #[arg(long, value_name = "RULE")]
+    pub settle: Option<String>,
     /// Job deadline in milliseconds (0: server default).
     #[arg(long, default_value_t = 0)]
     pub timeout_ms: u32,
@@ -112,6 +150,18 @@ pub enum KeysCommand {
     Create(KeyCreateArgs),
     /// Revoke a key by its id; gateways refuse it within milliseconds.
     Revoke(KeyRevokeArgs),
+    /// Every key: id, tenant, role, grants, issue and revocation (never a secret).
+    List(KeyListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct KeyListArgs {
+    /// Only this tenant's keys.
+    #[arg(long)]
+    pub tenant: Option<String>,
+    /// Leave revoked keys out.
+    #[arg(long)]
+    pub active: bool,
 }
 
 #[derive(Debug, Args)]

@@ -6,7 +6,7 @@ use crate::args::{Global, JobArgs, KeysCommand, SubmitArgs, UpArgs};
 
 /// Jetcrawl: event-sourced browser jobs.
 #[derive(Debug, Parser)]
-#[command(name = "jetcrawl", version, about)]
+#[command(name = "jetcrawl", version, about, after_help = crate::exit::EXIT_CODES)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
@@ -22,6 +22,13 @@ pub enum Command {
     Submit(SubmitArgs),
     /// Show a job.
     Get(JobArgs),
+    /// List the tenant's jobs, newest first, a page at a time.
+    List(crate::commands::list::ListArgs),
+    /// Cancel a job (a running one stops at its next step).
+    Cancel(JobArgs),
+    /// Download a job's result and artifacts (screenshots) to files, checking each
+    /// sha256.
+    Result(crate::commands::result::ResultArgs),
     /// Follow a job's events until it ends.
     Watch(JobArgs),
     /// The infrastructure's one owner: `apply` creates and updates the JetStream topology

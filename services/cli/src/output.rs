@@ -23,7 +23,7 @@ fn mode_name(mode: i32) -> &'static str {
     }
 }
 
-fn timestamp(ts: Option<&prost_types::Timestamp>) -> Value {
+pub fn timestamp(ts: Option<&prost_types::Timestamp>) -> Value {
     ts.and_then(|t| chrono::DateTime::from_timestamp(t.seconds, t.nanos.max(0) as u32))
         .map_or(Value::Null, |t| Value::String(t.to_rfc3339()))
 }
@@ -107,4 +107,18 @@ pub fn event_text(event: &JobEvent) -> String {
         state_name(event.state),
         envelope.actor
     )
+}
+
+/// Writes one line to stdout. A closed pipe (`jetcrawl list | head -1`) ends the
+/// process quietly and successfully: the reader wanted no more, and a panic would only
+/// print noise.
+pub fn line(args: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let written = writeln!(out, "{args}").and_then(|()| out.flush());
+    match written {
+        Ok(()) => {}
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(err) => eprintln!("cannot write to stdout: {err}"),
+    }
 }

@@ -2,6 +2,7 @@
 //! fixture website, and the gateway, worker and projector binaries.
 
 mod cli;
+mod cli_jobs;
 mod http_api;
 mod jobs_http;
 mod modes;

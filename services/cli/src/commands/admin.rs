@@ -87,7 +87,7 @@ async fn verify(nats_url: &str, args: &AdminArgs) -> anyhow::Result<()> {
     if args.database.is_set() {
         jetcrawl_projections::verify_schema(&pool(&args.database).await?).await?;
     }
-    println!("the topology and the schema match this build");
+    outln!("the topology and the schema match this build");
     Ok(())
 }
 
@@ -102,13 +102,13 @@ async fn pool(database: &DatabaseArgs) -> anyhow::Result<sqlx::PgPool> {
 
 fn report(global: &Global, verb: &str, changes: &[String]) {
     match global.output {
-        Output::Json => println!("{}", json!({ verb: changes })),
+        Output::Json => outln!("{}", json!({ verb: changes })),
         Output::Text if changes.is_empty() => {
-            println!("the topology and the schema were up to date")
+            outln!("the topology and the schema were up to date")
         }
         Output::Text => {
             for change in changes {
-                println!("{change}");
+                outln!("{change}");
             }
         }
     }

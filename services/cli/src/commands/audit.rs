@@ -37,11 +37,13 @@ pub struct QueryArgs {
     /// Only this actor, e.g. key:<id>.
     #[arg(long)]
     pub actor: Option<String>,
-    /// From this time on (RFC 3339, e.g. 2026-10-01T00:00:00Z).
-    #[arg(long)]
+    /// From this time on: a date (2026-12-01, midnight UTC) or an RFC 3339 time
+    /// (2026-12-01T08:00:00Z).
+    #[arg(long, value_parser = instant)]
     pub since: Option<DateTime<Utc>>,
-    /// Before this time (RFC 3339).
-    #[arg(long)]
+    /// Before this time: a date (midnight UTC, so `--until 2026-12-02` ends with the
+    /// 1st) or an RFC 3339 time.
+    #[arg(long, value_parser = instant)]
     pub until: Option<DateTime<Utc>>,
     /// Rows per page (0: 50, at most 500).
     #[arg(long, default_value_t = 0)]
@@ -80,7 +82,7 @@ pub async fn run(global: &Global, command: AuditCommand) -> anyhow::Result<()> {
                 .map_err(status_error)?
                 .into_inner();
             match global.output {
-                Output::Json => println!(
+                Output::Json => outln!(
                     "{}",
                     json!({
                         "records": page.records.iter().map(record_json).collect::<Vec<_>>(),
@@ -88,25 +90,42 @@ pub async fn run(global: &Global, command: AuditCommand) -> anyhow::Result<()> {
                     })
                 ),
                 Output::Text => {
-                    for r in &page.records {
-                        println!(
-                            "{:>8}  {}  {:<10} {:<22} {:<20} {}",
-                            r.seq,
-                            time(r.occurred_at.as_ref()),
-                            r.tenant,
-                            r.action,
-                            r.actor,
-                            r.job_id
-                        );
-                    }
+                    crate::table::print(
+                        &["SEQ", "AT", "TENANT", "TYPE", "ACTOR", "JOB"],
+                        page.records
+                            .iter()
+                            .map(|r| {
+                                vec![
+                                    r.seq.to_string(),
+                                    crate::table::time(r.occurred_at.as_ref()),
+                                    r.tenant.clone(),
+                                    r.action.clone(),
+                                    r.actor.clone(),
+                                    crate::table::or_dash(&r.job_id),
+                                ]
+                            })
+                            .collect(),
+                    );
                     if !page.next_page_token.is_empty() {
-                        println!("more: --page-token {}", page.next_page_token);
+                        outln!("more: --page-token {}", page.next_page_token);
                     }
                 }
             }
             Ok(())
         }
     }
+}
+
+/// A date (midnight UTC) or an RFC 3339 time.
+fn instant(text: &str) -> Result<DateTime<Utc>, String> {
+    if let Ok(date) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Ok(date.and_time(chrono::NaiveTime::MIN).and_utc());
+    }
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| {
+            format!("{text:?} is neither a date (2026-12-01) nor an RFC 3339 time (2026-12-01T08:00:00Z)")
+        })
 }
 
 fn request(args: QueryArgs) -> QueryAuditLogRequest {
@@ -130,7 +149,7 @@ fn request(args: QueryArgs) -> QueryAuditLogRequest {
 
 fn print_verdict(output: Output, v: &VerifyAuditChainResponse) {
     match output {
-        Output::Json => println!(
+        Output::Json => outln!(
             "{}",
             json!({
                 "ok": v.ok,
@@ -143,13 +162,18 @@ fn print_verdict(output: Output, v: &VerifyAuditChainResponse) {
                 "anchor_hash": v.anchor_hash,
             })
         ),
-        Output::Text if v.ok => println!(
+        Output::Text if v.ok => outln!(
             "OK  {} rows verified, head seq {} hash {}",
-            v.rows_checked, v.head_seq, v.head_hash
+            v.rows_checked,
+            v.head_seq,
+            v.head_hash
         ),
-        Output::Text => println!(
+        Output::Text => outln!(
             "BROKEN at seq {}: {} (last good seq {} hash {})",
-            v.first_broken_seq, v.reason, v.head_seq, v.head_hash
+            v.first_broken_seq,
+            v.reason,
+            v.head_seq,
+            v.head_hash
         ),
     }
 }
@@ -174,4 +198,25 @@ fn record_json(r: &AuditRecord) -> Value {
         "prev_hash": r.prev_hash,
         "hash": r.hash,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::instant;
+
+    #[test]
+    fn since_takes_a_date_or_a_time() {
+        assert_eq!(
+            instant("2026-12-01").expect("a date").to_rfc3339(),
+            "2026-12-01T00:00:00+00:00"
+        );
+        assert_eq!(
+            instant("2026-12-01T08:30:00+01:00")
+                .expect("a time")
+                .to_rfc3339(),
+            "2026-12-01T07:30:00+00:00"
+        );
+        let err = instant("yesterday").expect_err("neither");
+        assert!(err.contains("2026-12-01"), "{err}");
+    }
 }

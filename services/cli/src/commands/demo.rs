@@ -35,6 +35,7 @@ pub async fn run(args: &UpArgs, nats_url: &str, api_key: &str) -> anyhow::Result
     eprintln!("demo: rendering {url} in the browser…");
     let global = Global {
         gateway: format!("http://{}", args.grpc_addr),
+        http_url: format!("http://{}", args.http_addr),
         nats_url: nats_url.to_owned(),
         output: Output::Text,
         api_key: Some(api_key.to_owned()),
@@ -42,11 +43,11 @@ pub async fn run(args: &UpArgs, nats_url: &str, api_key: &str) -> anyhow::Result
     };
     let submit_args = SubmitArgs {
         urls: vec![url],
-        render: Render::Browser,
+        render: Some(Render::Browser),
         extract: vec!["title=#title".to_owned(), "items[]=li.item".to_owned()],
         timeout_ms: 30_000,
-        idempotency_key: None,
         wait: true,
+        ..SubmitArgs::default()
     };
     submit::run(&global, submit_args).await
 }
@@ -54,9 +55,18 @@ pub async fn run(args: &UpArgs, nats_url: &str, api_key: &str) -> anyhow::Result
 /// Polls the gateway's `/readyz` until it answers 200.
 pub async fn wait_ready(http_addr: SocketAddr, within: Duration) -> anyhow::Result<()> {
     let started = Instant::now();
-    let url = "/readyz";
+    let url = format!("http://{http_addr}/readyz");
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(2))
+        .build()
+        .context("building the HTTP client")?;
     loop {
-        if probe(http_addr, url).await.unwrap_or(false) {
+        let ready = http
+            .get(&url)
+            .send()
+            .await
+            .is_ok_and(|answer| answer.status().is_success());
+        if ready {
             return Ok(());
         }
         if started.elapsed() > within {
@@ -66,17 +76,4 @@ pub async fn wait_ready(http_addr: SocketAddr, within: Duration) -> anyhow::Resu
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-}
-
-/// A minimal HTTP/1.1 GET, to avoid pulling an HTTP client into the CLI.
-async fn probe(addr: SocketAddr, path: &str) -> anyhow::Result<bool> {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(addr)
-        .await
-        .context("connect")?;
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await?;
-    let mut head = [0u8; 12];
-    stream.read_exact(&mut head).await?;
-    Ok(head.starts_with(b"HTTP/1.1 200"))
 }

@@ -74,7 +74,7 @@ async fn list(global: &Global, args: ListArgs) -> anyhow::Result<()> {
         .map_err(status_error)?
         .into_inner();
     match global.output {
-        Output::Json => println!(
+        Output::Json => outln!(
             "{}",
             json!({
                 "dead_letters": page.dead_letters.iter().map(dead_letter_json).collect::<Vec<_>>(),
@@ -82,19 +82,31 @@ async fn list(global: &Global, args: ListArgs) -> anyhow::Result<()> {
             })
         ),
         Output::Text => {
-            for dead in &page.dead_letters {
-                println!(
-                    "{}  {:<10} {:<20} {:<18} {} attempts  {}",
-                    dead.job_id,
-                    dead.tenant,
-                    dead.domain,
-                    dead.error_class,
-                    dead.attempts,
-                    dead.reason
-                );
-            }
+            crate::table::print(
+                &[
+                    "JOB",
+                    "TENANT",
+                    "DOMAIN",
+                    "ERROR CLASS",
+                    "ATTEMPTS",
+                    "REASON",
+                ],
+                page.dead_letters
+                    .iter()
+                    .map(|dead| {
+                        vec![
+                            dead.job_id.clone(),
+                            dead.tenant.clone(),
+                            crate::table::or_dash(&dead.domain),
+                            dead.error_class.clone(),
+                            dead.attempts.to_string(),
+                            dead.reason.clone(),
+                        ]
+                    })
+                    .collect(),
+            );
             if !page.next_page_token.is_empty() {
-                println!("more: --page-token {}", page.next_page_token);
+                outln!("more: --page-token {}", page.next_page_token);
             }
         }
     }
@@ -126,7 +138,7 @@ async fn replay(global: &Global, args: ReplayArgs) -> anyhow::Result<()> {
 
 fn print_replay(global: &Global, done: &ReplayDeadLetterResponse) {
     match global.output {
-        Output::Json => println!(
+        Output::Json => outln!(
             "{}",
             json!({
                 "replayed": done.replayed.iter().map(|r| json!({"job_id": r.job_id, "sequence": r.sequence})).collect::<Vec<_>>(),
@@ -135,13 +147,14 @@ fn print_replay(global: &Global, done: &ReplayDeadLetterResponse) {
         ),
         Output::Text => {
             for replayed in &done.replayed {
-                println!(
+                outln!(
                     "replayed {} (sequence {})",
-                    replayed.job_id, replayed.sequence
+                    replayed.job_id,
+                    replayed.sequence
                 );
             }
             for skipped in &done.skipped {
-                println!("skipped  {}: {}", skipped.job_id, skipped.reason);
+                outln!("skipped  {}: {}", skipped.job_id, skipped.reason);
             }
         }
     }

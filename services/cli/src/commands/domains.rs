@@ -33,29 +33,36 @@ pub async fn run(global: &Global, args: DomainsArgs) -> anyhow::Result<()> {
     match global.output {
         Output::Json => {
             let rows: Vec<Value> = domains.iter().map(row_json).collect();
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&json!({ "domains": rows }))?
             );
         }
-        Output::Text => {
-            println!(
-                "{:<32} {:<10} {:>8} {:>7} {:>6}  {:<24} {:<24}",
-                "DOMAIN", "BREAKER", "FAILURES", "RUNNING", "STARTS", "NEXT SLOT", "PAUSED UNTIL"
-            );
-            for d in &domains {
-                println!(
-                    "{:<32} {:<10} {:>8} {:>7} {:>6}  {:<24} {:<24}",
-                    d.domain,
-                    d.breaker,
-                    d.consecutive_failures,
-                    d.running,
-                    d.starts_in_window,
-                    time(d.next_slot_at.as_ref()).unwrap_or_else(|| "-".into()),
-                    time(d.paused_until.as_ref()).unwrap_or_else(|| "-".into()),
-                );
-            }
-        }
+        Output::Text => crate::table::print(
+            &[
+                "DOMAIN",
+                "BREAKER",
+                "FAILURES",
+                "RUNNING",
+                "STARTS",
+                "NEXT SLOT",
+                "PAUSED UNTIL",
+            ],
+            domains
+                .iter()
+                .map(|d| {
+                    vec![
+                        d.domain.clone(),
+                        d.breaker.clone(),
+                        d.consecutive_failures.to_string(),
+                        d.running.to_string(),
+                        d.starts_in_window.to_string(),
+                        time(d.next_slot_at.as_ref()).unwrap_or_else(|| "-".into()),
+                        time(d.paused_until.as_ref()).unwrap_or_else(|| "-".into()),
+                    ]
+                })
+                .collect(),
+        ),
     }
     Ok(())
 }

@@ -1,4 +1,4 @@
-//! `jetcrawl keys create|revoke`: API keys straight in the `API_KEYS` bucket. Whoever
+//! `jetcrawl keys create|revoke|list`: API keys straight in the `API_KEYS` bucket. Whoever
 //! can reach NATS with these rights is an operator; gateways pick changes up at once.
 //! Each rotation is recorded on the audit log (`key_audit`).
 
@@ -9,7 +9,8 @@ use jetcrawl_proto::v1::{ApiKeyIssued, ApiKeyRevoked};
 use jetcrawl_streams::audit::Action;
 
 use super::key_audit;
-use crate::args::{Global, KeyCreateArgs, KeyRevokeArgs, KeysCommand, Output};
+use crate::args::{Global, KeyCreateArgs, KeyListArgs, KeyRevokeArgs, KeysCommand, Output};
+use crate::table;
 
 pub async fn run(global: &Global, command: KeysCommand) -> anyhow::Result<()> {
     let (_client, js) = jetcrawl_streams::connect(&global.nats_url, "jetcrawl-keys")
@@ -21,7 +22,55 @@ pub async fn run(global: &Global, command: KeysCommand) -> anyhow::Result<()> {
     match command {
         KeysCommand::Create(args) => create(global, &store, &js, args).await,
         KeysCommand::Revoke(args) => revoke(global, &store, &js, args).await,
+        KeysCommand::List(args) => list(global, &store, args).await,
     }
+}
+
+async fn list(global: &Global, store: &KeyStore, args: KeyListArgs) -> anyhow::Result<()> {
+    let keys: Vec<_> = store
+        .list()
+        .await?
+        .into_iter()
+        .filter(|k| args.tenant.as_ref().is_none_or(|t| &k.tenant == t))
+        .filter(|k| !args.active || k.revoked_at.is_none())
+        .collect();
+    let when = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map_or_else(
+            || "-".to_owned(),
+            |t| t.format("%Y-%m-%d %H:%M:%SZ").to_string(),
+        )
+    };
+    match global.output {
+        Output::Json => outln!(
+            "{}",
+            serde_json::json!({"keys": keys.iter().map(|k| serde_json::json!({
+                "id": k.id,
+                "tenant": k.tenant,
+                "role": k.role.as_str(),
+                "granted_tenants": k.granted_tenants,
+                "created_at": k.created_at,
+                "created_by": k.created_by,
+                "revoked_at": k.revoked_at,
+            })).collect::<Vec<_>>()})
+        ),
+        Output::Text => table::print(
+            &["ID", "TENANT", "ROLE", "GRANTS", "ISSUED", "BY", "REVOKED"],
+            keys.iter()
+                .map(|k| {
+                    vec![
+                        k.id.clone(),
+                        k.tenant.clone(),
+                        k.role.as_str().to_owned(),
+                        table::or_dash(&k.granted_tenants.join(",")),
+                        when(Some(k.created_at)),
+                        k.created_by.clone(),
+                        when(k.revoked_at),
+                    ]
+                })
+                .collect(),
+        ),
+    }
+    Ok(())
 }
 
 /// Opens the key store behind the NATS server at `nats_url`.
@@ -75,13 +124,13 @@ async fn create(
         )));
     }
     match global.output {
-        Output::Json => println!(
+        Output::Json => outln!(
             "{}",
             serde_json::json!({"id": id, "tenant": args.tenant, "role": role.as_str(), "key": token})
         ),
         Output::Text => {
             eprintln!("API key {id} for tenant {} (role {role}):", args.tenant);
-            println!("{token}");
+            outln!("{token}");
             eprintln!(
                 "It is shown only this once: store it now (export JETCRAWL_API_KEY=...). \
                  Revoke it with `jetcrawl keys revoke {id}`."
@@ -116,7 +165,7 @@ async fn revoke(
             )
         })?;
     match global.output {
-        Output::Json => println!(
+        Output::Json => outln!(
             "{}",
             serde_json::json!({"id": record.id, "tenant": record.tenant, "revoked": true})
         ),

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod audit;
+pub mod cancel;
 pub mod demo;
 pub mod dev_keys;
 pub mod dlq;
@@ -9,9 +10,11 @@ pub mod domains;
 pub mod get;
 pub mod key_audit;
 pub mod keys;
+pub mod list;
 pub mod projections;
 pub mod report;
 pub mod result;
+pub mod result_fetch;
 pub mod result_keys;
 pub mod retention;
 pub mod robots;
@@ -29,6 +32,7 @@ use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
 
 use crate::args::Global;
+use crate::exit::{GatewayStatus, Unreachable};
 
 /// A Jobs client that sends the credential with every call.
 pub type Jobs = JobsClient<InterceptedService<Channel, Bearer>>;
@@ -92,12 +96,14 @@ pub async fn channel(global: &Global) -> anyhow::Result<Channel> {
             .tls_config(tls)
             .context("configuring TLS towards the gateway")?;
     }
-    endpoint.connect().await.with_context(|| {
-        format!("cannot reach the gateway at {gateway}; is `jetcrawl up` running?")
-    })
+    endpoint
+        .connect()
+        .await
+        .map_err(|err| anyhow::Error::new(err).context(Unreachable(gateway.clone())))
 }
 
-/// Turns a gRPC status into an error that keeps its code and message.
+/// Turns a gRPC status into an error that keeps its code (for the exit code) and the
+/// gateway's message.
 pub fn status_error(status: tonic::Status) -> anyhow::Error {
-    anyhow::anyhow!("{:?}: {}", status.code(), status.message())
+    anyhow::Error::new(GatewayStatus::from(status))
 }

@@ -39,7 +39,7 @@ pub async fn run(global: &Global, command: ProjectionsCommand) -> anyhow::Result
     let nats = jetcrawl_streams::NatsArgs::new(global.nats_url.clone());
     let report = jetcrawl_projector::rebuild(&nats, &args.database, options).await?;
     match global.output {
-        Output::Json => println!(
+        Output::Json => outln!(
             "{}",
             json!({
                 "schema": report.schema,
@@ -50,17 +50,20 @@ pub async fn run(global: &Global, command: ProjectionsCommand) -> anyhow::Result
             })
         ),
         Output::Text => {
-            println!(
+            outln!(
                 "rebuilt the read models in schema {} from {} messages in {:.1} s; the old tables are in {}",
-                report.schema, report.replayed, report.seconds, report.previous_schema
+                report.schema,
+                report.replayed,
+                report.seconds,
+                report.previous_schema
             );
             for ((name, checkpoint), (_, was)) in
                 report.checkpoints.iter().zip(&report.previous_checkpoints)
             {
-                println!("  {name:<14} checkpoint {checkpoint} (was {was})");
+                outln!("  {name:<14} checkpoint {checkpoint} (was {was})");
             }
             for cause in &report.accepted {
-                println!("accepted the stream as it is now: {cause}");
+                outln!("accepted the stream as it is now: {cause}");
             }
         }
     }

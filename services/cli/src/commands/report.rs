@@ -63,7 +63,7 @@ pub async fn run(global: &Global, args: ReportArgs) -> anyhow::Result<()> {
         .map_err(status_error)?
         .into_inner();
     match global.output {
-        Output::Json => println!(
+        Output::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&report_json(&report, generated))?
         ),
@@ -79,18 +79,21 @@ fn print_text(report: &GetReportResponse, generated: Option<bool>) {
         Some(false) => "already existed",
         None => "existing",
     };
-    println!(
+    outln!(
         "report {} revision {} ({how}), scope {}, by {}",
-        summary.month, summary.revision, report.scope, summary.generated_by
+        summary.month,
+        summary.revision,
+        report.scope,
+        summary.generated_by
     );
     let chain = if summary.audit_chain_ok {
         "verified"
     } else {
         "BROKEN"
     };
-    println!("audit chain {chain}, head {}", summary.audit_head_hash);
+    outln!("audit chain {chain}, head {}", summary.audit_head_hash);
     for file in [&report.html, &report.json].into_iter().flatten() {
-        println!(
+        outln!(
             "{:<6} {} ({} bytes, sha256 {})",
             format_of(file),
             file.url,

@@ -42,7 +42,7 @@ pub async fn run(global: &Global, command: RetentionCommand) -> anyhow::Result<(
     let report: Value =
         serde_json::from_slice(&answer.payload).context("the notifier's answer is not JSON")?;
     match global.output {
-        Output::Json => println!("{report}"),
+        Output::Json => outln!("{report}"),
         Output::Text => print_text(&report),
     }
     let error = report["error"].as_str().unwrap_or_default();
@@ -54,7 +54,7 @@ pub async fn run(global: &Global, command: RetentionCommand) -> anyhow::Result<(
 }
 
 fn print_text(report: &Value) {
-    println!(
+    outln!(
         "retention run {} ({}): {} → {}",
         report["run_id"].as_str().unwrap_or_default(),
         report["trigger"].as_str().unwrap_or_default(),
@@ -62,7 +62,7 @@ fn print_text(report: &Value) {
         report["finished_at"].as_str().unwrap_or_default()
     );
     for removal in report["removals"].as_array().into_iter().flatten() {
-        println!(
+        outln!(
             "  {:<15} removed {:>8}   older than {}   still overdue {}",
             removal["category"].as_str().unwrap_or_default(),
             removal["removed"],

@@ -49,7 +49,7 @@ pub async fn run(global: &Global, command: RobotsCommand) -> anyhow::Result<()> 
         RobotsCommand::Respect(args) => set(&mut crawl, true, args.reason).await?,
     };
     match global.output {
-        Output::Json => println!(
+        Output::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&json!({
                 "tenant": policy.tenant,
@@ -69,9 +69,9 @@ pub async fn run(global: &Global, command: RobotsCommand) -> anyhow::Result<()> 
                 Some(false) => " (unchanged)",
                 _ => "",
             };
-            println!("tenant {} {state} robots.txt{note}", policy.tenant);
+            outln!("tenant {} {state} robots.txt{note}", policy.tenant);
             if !policy.changed_by.is_empty() {
-                println!("set by {}: {}", policy.changed_by, policy.reason);
+                outln!("set by {}: {}", policy.changed_by, policy.reason);
             }
         }
     }

@@ -84,7 +84,7 @@ pub async fn run(global: &Global, command: SubjectsCommand) -> anyhow::Result<()
                         done.sha256
                     );
                 }
-                None => println!("{}", String::from_utf8_lossy(&done.json)),
+                None => outln!("{}", String::from_utf8_lossy(&done.json)),
             }
         }
         SubjectsCommand::Erase(args) => {
@@ -100,7 +100,7 @@ pub async fn run(global: &Global, command: SubjectsCommand) -> anyhow::Result<()
                 .map_err(status_error)?
                 .into_inner();
             match global.output {
-                Output::Json => println!(
+                Output::Json => outln!(
                     "{}",
                     json!({
                         "subject_ref": done.subject_ref,
@@ -110,7 +110,7 @@ pub async fn run(global: &Global, command: SubjectsCommand) -> anyhow::Result<()
                         "audit_sequence": done.audit_sequence,
                     })
                 ),
-                Output::Text => println!(
+                Output::Text => outln!(
                     "subject {} erased: {} job(s) now read [erased], {} result object(s) deleted{}",
                     done.subject_ref,
                     done.job_ids.len(),

@@ -52,12 +52,12 @@ pub async fn run(global: &Global, command: WebhooksCommand) -> anyhow::Result<()
                 secrets.get_or_create(&args.tenant).await?
             };
             match global.output {
-                Output::Json => println!(
+                Output::Json => outln!(
                     "{}",
                     serde_json::json!({"tenant": args.tenant, "secret": secret, "rotated": args.rotate})
                 ),
                 Output::Text => {
-                    println!("{secret}");
+                    outln!("{secret}");
                     eprintln!(
                         "Webhook secret of tenant {}: verify `webhook-signature` with it (Standard Webhooks).",
                         args.tenant

@@ -137,6 +137,28 @@ impl KeyStore {
         Ok(record)
     }
 
+    /// Every key record (revoked ones included), sorted by tenant then issue time. The
+    /// records hold no secret, only its hash.
+    pub async fn list(&self) -> Result<Vec<KeyRecord>, KeyStoreError> {
+        use futures::TryStreamExt as _;
+        let ids: Vec<String> = self
+            .kv
+            .keys()
+            .await
+            .map_err(|err| KeyStoreError::Unavailable(err.into()))?
+            .try_collect()
+            .await
+            .map_err(|err| KeyStoreError::Unavailable(err.into()))?;
+        let mut records = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(record) = self.lookup(&id).await? {
+                records.push(record);
+            }
+        }
+        records.sort_by(|a, b| (&a.tenant, a.created_at).cmp(&(&b.tenant, b.created_at)));
+        Ok(records)
+    }
+
     /// Every record now and each change after, for caches (`None` for a deleted key).
     pub async fn watch(
         &self,

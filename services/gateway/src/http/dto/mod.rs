@@ -12,5 +12,6 @@ pub use pages::{
 };
 pub use spec::{
     ExtractKindDto, ExtractNowDto, ExtractRuleDto, JobSpecDto, NavigateDto, RenderDto,
-    ScreenshotDto, ScrollDto, SelectorDto, StepDto, StepKindDto, SubmitJobBody, TypeDto,
+    ScreenshotDto, ScrollDto, SelectorDto, SettleDto, SettleRuleDto, StepDto, StepKindDto,
+    SubmitJobBody, TypeDto,
 };
