@@ -5,6 +5,7 @@ use clap::{Args, Subcommand, ValueEnum};
 
 /// Options every client command shares.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Client options (for the commands that call a gateway)")]
 pub struct Global {
     /// Gateway gRPC endpoint.
     #[arg(
@@ -55,13 +56,13 @@ pub struct UpArgs {
     #[arg(long, default_value = ".jetcrawl")]
     pub data_dir: std::path::PathBuf,
     /// Gateway gRPC address.
-    #[arg(long, default_value = "127.0.0.1:50051")]
+    #[arg(long, default_value_t = UpArgs::default_addresses().grpc)]
     pub grpc_addr: std::net::SocketAddr,
     /// Gateway HTTP address (REST API, /metrics, /healthz, /readyz).
-    #[arg(long, default_value = "127.0.0.1:8080")]
+    #[arg(long, default_value_t = UpArgs::default_addresses().http)]
     pub http_addr: std::net::SocketAddr,
     /// nats-server client port.
-    #[arg(long, default_value_t = 4222)]
+    #[arg(long, default_value_t = UpArgs::default_addresses().nats_port)]
     pub nats_port: u16,
     /// Browser tabs of the worker (default: `JETCRAWL_BROWSER_TABS`, else 2). Every
     /// service reads its other `JETCRAWL_*` variables as when it runs alone.
@@ -77,7 +78,38 @@ pub struct UpArgs {
     /// and bucket R3) instead of one node; `--nats-port` is then ignored.
     #[arg(long)]
     pub cluster: bool,
+    /// Let jobs and webhooks target private, loopback and link-local addresses (a site
+    /// on this machine); the same as JETCRAWL_ALLOW_PRIVATE_TARGETS=true.
+    #[arg(long)]
+    pub allow_private_targets: bool,
+    /// Show the services' INFO logs (warnings and errors only by default; RUST_LOG
+    /// overrides both).
+    #[arg(short, long)]
+    pub verbose: bool,
 }
+
+/// The addresses `up` listens on and the client commands call by default.
+pub struct DefaultAddresses {
+    pub grpc: std::net::SocketAddr,
+    pub http: std::net::SocketAddr,
+    pub nats_port: u16,
+}
+
+impl UpArgs {
+    /// The defaults of `--grpc-addr`, `--http-addr` and `--nats-port`, which the client
+    /// options' defaults (`--gateway`, `--http-url`, `--nats-url`) point at.
+    pub fn default_addresses() -> DefaultAddresses {
+        DefaultAddresses {
+            grpc: std::net::SocketAddr::from(([127, 0, 0, 1], DEFAULT_GRPC_PORT)),
+            http: std::net::SocketAddr::from(([127, 0, 0, 1], DEFAULT_HTTP_PORT)),
+            nats_port: DEFAULT_NATS_PORT,
+        }
+    }
+}
+
+const DEFAULT_GRPC_PORT: u16 = 50051;
+const DEFAULT_HTTP_PORT: u16 = 8080;
+const DEFAULT_NATS_PORT: u16 = 4222;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Render {

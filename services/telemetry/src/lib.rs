@@ -11,7 +11,7 @@ mod service_main;
 mod shutdown;
 
 pub use catalogue::described;
-pub use logging::init_tracing;
+pub use logging::{init_tracing, init_tracing_at};
 pub use metrics_args::MetricsArgs;
 pub use metrics_http::{install_metrics, router, router_with_health, serve};
 pub use service_main::{ServiceError, ServiceMain, Shutdown};

@@ -8,7 +8,13 @@ use tracing_subscriber::EnvFilter;
 /// `JETCRAWL_LOG_FORMAT=json|text` overrides the terminal detection. Calling it twice
 /// (several services in one process) keeps the first subscriber.
 pub fn init_tracing(service: &str) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    init_tracing_at(service, "info");
+}
+
+/// [`init_tracing`] with `default` as the filter when `RUST_LOG` is not set (for
+/// example `warn` for a command-line tool that runs services in-process).
+pub fn init_tracing_at(service: &str, default: &str) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let json = match std::env::var("JETCRAWL_LOG_FORMAT").as_deref() {
         Ok("json") => true,
         Ok("text") => false,

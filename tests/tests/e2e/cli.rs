@@ -76,10 +76,10 @@ fn up_args(data: &std::path::Path) -> (Vec<String>, String) {
 #[tokio::test]
 async fn up_runs_every_service_with_its_settings_from_the_environment() {
     let data = tempfile::tempdir().expect("temp dir");
-    let (args, base) = up_args(data.path());
+    let (mut args, base) = up_args(data.path());
+    args.push("--allow-private-targets".to_owned());
     let env = [
         ("JETCRAWL_LOG_FORMAT", "json"),
-        ("JETCRAWL_ALLOW_PRIVATE_TARGETS", "true"),
         ("JETCRAWL_QUOTA_SUBMITS_PER_SEC", "1"),
         ("JETCRAWL_QUOTA_SUBMIT_BURST", "1"),
     ];
@@ -105,7 +105,7 @@ async fn up_runs_every_service_with_its_settings_from_the_environment() {
             .post(format!("{base}/v1/jobs"))
             .bearer_auth(key.trim())
             .json(&serde_json::json!({
-                // Loopback: refused unless JETCRAWL_ALLOW_PRIVATE_TARGETS reaches the gateway.
+                // Loopback: refused unless --allow-private-targets reaches the gateway.
                 "spec": {"urls": [format!("http://127.0.0.1:9/page-{n}")], "render": "http"}
             }));
         async move { request.send().await.expect("POST /v1/jobs") }
@@ -116,7 +116,16 @@ async fn up_runs_every_service_with_its_settings_from_the_environment() {
     let body = first.text().await.unwrap_or_default();
     assert_eq!(
         status, 202,
-        "a loopback target is accepted when the environment allows it: {body}"
+        "a loopback target is accepted when --allow-private-targets says so: {body}"
+    );
+    let log = up.log();
+    assert!(
+        log.contains(&format!("export JETCRAWL_HTTP_URL={base}")),
+        "it prints the export lines for its non-default ports:\n{log}"
+    );
+    assert!(
+        !log.contains("\"level\":\"INFO\""),
+        "INFO logs stay hidden without -v:\n{log}"
     );
     // Sent together, they reach admission within moments: a burst of 1 at 1 a second
     // lets at most a few through, whatever the machine's load.
@@ -136,6 +145,35 @@ async fn up_runs_every_service_with_its_settings_from_the_environment() {
         "a refusal says when to retry"
     );
     up.stop().await;
+}
+
+/// Bug: with its HTTP port taken, `up` reached the other process with its readiness
+/// probe, printed "jetcrawl is up" and exited 0. It now refuses before starting
+/// anything, naming the address and the flag that moves it.
+#[tokio::test]
+async fn up_refuses_a_taken_port_before_starting_anything() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("a port to hold");
+    let addr = taken.local_addr().expect("its address");
+    let (mut args, _) = up_args(data.path());
+    let at = args.iter().position(|a| a == "--http-addr").expect("flag") + 1;
+    args[at] = addr.to_string();
+    let mut up = ServiceProcess::spawn("jetcrawl", args, [("JETCRAWL_LOG_FORMAT", "json")])
+        .expect("jetcrawl up starts");
+    let status = eventually(Duration::from_secs(30), || {
+        let status = up.exit_status();
+        async move { status.ok_or_else(|| anyhow::anyhow!("still running")) }
+    })
+    .await
+    .expect("jetcrawl up exits");
+    let log = up.log();
+    assert!(!status.success(), "{log}");
+    assert!(
+        log.contains(&addr.to_string()) && log.contains("--http-addr"),
+        "the error names the address and the flag:\n{log}"
+    );
+    assert!(!log.contains("jetcrawl is up"), "{log}");
+    assert!(!data.path().join("nats").exists(), "nothing was started");
 }
 
 /// A bad value in the environment stops `up` before it starts anything, naming the

@@ -16,9 +16,11 @@ use super::{demo, dev_keys};
 use crate::args::UpArgs;
 
 pub async fn run(args: UpArgs) -> anyhow::Result<()> {
-    jetcrawl_telemetry::init_tracing("jetcrawl-up");
+    let level = if args.verbose { "info" } else { "warn" };
+    jetcrawl_telemetry::init_tracing_at("jetcrawl-up", level);
     jetcrawl_telemetry::install_metrics();
     let mut settings = Settings::from_env(&args)?;
+    ports_free(&args)?;
     std::fs::create_dir_all(&args.data_dir).with_context(|| {
         format!(
             "cannot create the data directory {}",
@@ -105,6 +107,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     }
     let keys = dev_keys::ensure(&nats.url(), &data_dir).await?;
     dev_keys::print(&keys, &data_dir);
+    print_exports(&args, &nats.url());
     eprintln!("jetcrawl is up. Ctrl-C stops everything.");
 
     let outcome = if args.demo {
@@ -132,6 +135,48 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     drop(nats);
     eprintln!("stopped.");
     outcome
+}
+
+/// Refuses at once, before anything starts, when a port `up` needs is taken: otherwise
+/// its readiness probe could reach the other process and report the platform up.
+fn ports_free(args: &UpArgs) -> anyhow::Result<()> {
+    let mut wanted = vec![
+        ("--grpc-addr", "the gateway's gRPC", args.grpc_addr),
+        ("--http-addr", "the gateway's HTTP", args.http_addr),
+    ];
+    if !args.cluster {
+        let nats = std::net::SocketAddr::from(([127, 0, 0, 1], args.nats_port));
+        wanted.push(("--nats-port", "nats-server's client", nats));
+    }
+    for (flag, what, addr) in wanted {
+        std::net::TcpListener::bind(addr).map_err(|err| {
+            anyhow::anyhow!(
+                "{addr} ({what} port) is not free: {err}; stop what listens there or choose another with {flag}"
+            )
+        })?;
+    }
+    Ok(())
+}
+
+/// The `export` lines a client in another shell needs when `up` does not run on the
+/// default addresses the CLI assumes.
+fn print_exports(args: &UpArgs, nats_url: &str) {
+    let defaults = UpArgs::default_addresses();
+    if args.grpc_addr != defaults.grpc {
+        eprintln!(
+            "          export JETCRAWL_GATEWAY=http://{}",
+            args.grpc_addr
+        );
+    }
+    if args.http_addr != defaults.http {
+        eprintln!(
+            "          export JETCRAWL_HTTP_URL=http://{}",
+            args.http_addr
+        );
+    }
+    if args.cluster || args.nats_port != defaults.nats_port {
+        eprintln!("          export JETCRAWL_NATS_URL={nats_url}");
+    }
 }
 
 /// The local event log: one node fsyncing every write, or a 3-node R3 cluster.

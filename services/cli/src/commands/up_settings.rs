@@ -2,7 +2,7 @@
 //! variables (`JETCRAWL_*`) as when it runs alone, then `up` sets only what it owns —
 //! the addresses of the NATS and Postgres it started, its listeners, the replicas of its
 //! event log, the development signing key when none is configured, and loopback access
-//! for `--demo`.
+//! for `--demo` or `--allow-private-targets`.
 
 use std::path::Path;
 
@@ -69,8 +69,9 @@ impl Settings {
         if gateway.tls.tls_cert.is_none() {
             gateway.tls.insecure_plaintext = true;
         }
-        // The demo targets a page on loopback, which the services refuse by default.
-        if args.demo {
+        // The demo targets a page on loopback, which the services refuse by default; a
+        // developer testing against a local site asks for it.
+        if args.demo || args.allow_private_targets {
             gateway.allow_private_targets = true;
             worker.allow_private_targets = true;
             notifier.allow_private_targets = true;
@@ -111,6 +112,8 @@ impl Settings {
         notifier.nats = nats.clone();
         notifier.topology = topology.clone();
         notifier.signing = signing;
+        // Retention of audit and log rows runs where the audit log is.
+        notifier.rgpd_retention.database = database.clone();
 
         let projector = &mut self.projector;
         projector.nats = nats.clone();
