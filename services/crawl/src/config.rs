@@ -1,7 +1,7 @@
 //! What the crawl controller enforces: robots.txt settings, per-domain limits (defaults
 //! plus overrides), the crawl-delay cap, back-pressure and the circuit breaker.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use crate::domain::DomainKey;
@@ -80,6 +80,9 @@ pub struct CrawlConfig {
     /// How long a job waits before asking again for a concurrency slot (or for a
     /// half-open breaker's probe to finish).
     pub recheck: Duration,
+    /// Domains with their own metric series, besides those with an override; every
+    /// other domain is counted under `other`.
+    pub metric_domains: BTreeSet<String>,
 }
 
 impl Default for CrawlConfig {
@@ -103,11 +106,28 @@ impl Default for CrawlConfig {
             },
             short_wait: Duration::from_millis(250),
             recheck: Duration::from_secs(1),
+            metric_domains: BTreeSet::new(),
         }
     }
 }
 
+/// The `domain` label of a domain the operator did not name.
+pub const OTHER_DOMAINS: &str = "other";
+
 impl CrawlConfig {
+    /// The `domain` label of `domain`'s metric series: itself when the operator named
+    /// it (`JETCRAWL_METRICS_DOMAINS`, or a limits override), [`OTHER_DOMAINS`]
+    /// otherwise, so crawling the open web never makes a series per domain.
+    pub fn metric_label(&self, domain: &DomainKey) -> String {
+        let named = self.metric_domains.contains(domain.as_str())
+            || self.overrides.contains_key(domain.as_str());
+        if named {
+            domain.as_str().to_owned()
+        } else {
+            OTHER_DOMAINS.to_owned()
+        }
+    }
+
     /// The limits of `domain`: its override over the defaults.
     pub fn limits(&self, domain: &DomainKey) -> Limits {
         let Some(o) = self.overrides.get(domain.as_str()) else {
@@ -213,6 +233,20 @@ mod tests {
         let local = config.limits(&DomainKey::parse("http://localhost:1/").expect("url"));
         assert_eq!(local.min_interval, Duration::from_millis(500));
         assert_eq!(local.requests_per_window, 600);
+    }
+
+    #[test]
+    fn only_named_domains_get_their_own_metric_series() {
+        let config = CrawlConfig {
+            overrides: parse_overrides("shop.example=rpm:30").expect("valid"),
+            metric_domains: BTreeSet::from(["news.example".to_owned()]),
+            ..CrawlConfig::default()
+        };
+        let label = |url: &str| config.metric_label(&DomainKey::parse(url).expect("url"));
+        assert_eq!(label("https://www.shop.example/a"), "shop.example");
+        assert_eq!(label("https://news.example/"), "news.example");
+        assert_eq!(label("https://anything-else.example/"), OTHER_DOMAINS);
+        assert_eq!(label("https://another.example/"), OTHER_DOMAINS);
     }
 
     #[test]

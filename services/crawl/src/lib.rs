@@ -23,7 +23,8 @@ pub mod robots;
 pub mod tenant;
 
 pub use config::{
-    BreakerConfig, CrawlConfig, Limits, LimitsOverride, RobotsConfig, parse_overrides,
+    BreakerConfig, CrawlConfig, Limits, LimitsOverride, OTHER_DOMAINS, RobotsConfig,
+    parse_overrides,
 };
 pub use controller::{Admission, AttemptReport, Controller, DomainGrant, Grant, JobView};
 pub use domain::{BreakerState, Cause, DomainKey, DomainState, DomainStore, Health};

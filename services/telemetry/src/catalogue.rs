@@ -53,11 +53,11 @@ const COUNTERS: &[(&str, &str)] = &[
     ),
     (
         "jetcrawl_robots_denials_total",
-        "Jobs refused by robots.txt, by domain",
+        "Jobs refused by robots.txt, by named domain (JETCRAWL_METRICS_DOMAINS) or other",
     ),
     (
         "jetcrawl_domain_requests_total",
-        "Requests admitted by the per-domain politeness controller, by domain",
+        "Requests admitted by the per-domain politeness controller, by named domain or other",
     ),
     (
         "jetcrawl_politeness_deferrals_total",
@@ -101,7 +101,7 @@ const GAUGES: &[(&str, &str)] = &[
     ),
     (
         "jetcrawl_domain_breaker_state",
-        "Per-domain circuit breaker: 0 closed, 1 half-open, 2 open, by domain",
+        "Circuit breaker of each named domain: 0 closed, 1 half-open, 2 open",
     ),
     (
         "jetcrawl_projector_checkpoint",

@@ -70,6 +70,11 @@ pub struct CrawlArgs {
     /// How long an open breaker defers the domain's jobs before one probe runs.
     #[arg(long, env = "JETCRAWL_BREAKER_COOLDOWN_MS", default_value_t = 60_000)]
     pub breaker_cooldown_ms: u64,
+    /// Registrable domains with their own metric series, comma-separated (domains with
+    /// an override have theirs too); every other domain counts under `domain="other"`,
+    /// so a crawl of the open web never makes a series per domain.
+    #[arg(long, env = "JETCRAWL_METRICS_DOMAINS", value_delimiter = ',')]
+    pub metrics_domains: Vec<String>,
 }
 
 impl CrawlArgs {
@@ -101,6 +106,12 @@ impl CrawlArgs {
             },
             short_wait: ms(self.politeness_short_wait_ms),
             recheck: Duration::from_secs(1),
+            metric_domains: self
+                .metrics_domains
+                .iter()
+                .map(|d| d.trim().to_ascii_lowercase())
+                .filter(|d| !d.is_empty())
+                .collect(),
         })
     }
 }

@@ -77,6 +77,7 @@ async fn the_breaker_opens_after_failures_and_closes_after_recovery() {
             ("JETCRAWL_MAX_ATTEMPTS", "1"),
             ("JETCRAWL_BREAKER_FAILURES", "3"),
             ("JETCRAWL_BREAKER_COOLDOWN_MS", "3000"),
+            ("JETCRAWL_METRICS_DOMAINS", "localhost"),
         ])
         .await
         .expect("worker");

@@ -24,7 +24,11 @@ async fn robots_rules_decide_each_url_and_a_denial_names_its_rule() {
          Disallow: /fo*m\nAllow: /form\nDisallow: /js$\n",
     );
     site.set_robots_for("localhost", 200, "User-agent: *\nDisallow: /\n");
-    let worker = platform.worker(&[]).await.expect("worker");
+    // 127.0.0.1 is named for metrics; localhost, unnamed, counts under "other".
+    let worker = platform
+        .worker(&[("JETCRAWL_METRICS_DOMAINS", "127.0.0.1")])
+        .await
+        .expect("worker");
 
     let cases = [
         (site.url("/static"), Some("Disallow: /static")), // the longest match wins
@@ -99,6 +103,13 @@ async fn robots_rules_decide_each_url_and_a_denial_names_its_rule() {
     )
     .await
     .expect("requests counted per domain");
+    metric_until(
+        &worker,
+        "jetcrawl_robots_denials_total{domain=\"other\"}",
+        |v| v == 1.0,
+    )
+    .await
+    .expect("an unnamed domain's denial counted under other, not as its own series");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

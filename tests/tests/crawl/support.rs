@@ -207,8 +207,11 @@ pub async fn cli_json(
         .output()
         .await?;
     if !output.status.success() {
+        // With --output json the error is the JSON document on stdout.
         bail!(
-            "jetcrawl {args:?} failed: {}",
+            "jetcrawl {args:?} failed ({}): {}{}",
+            output.status,
+            String::from_utf8_lossy(&output.stdout),
             String::from_utf8_lossy(&output.stderr)
         );
     }

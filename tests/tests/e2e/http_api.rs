@@ -380,4 +380,105 @@ async fn list_cancel_replay_and_problem_documents_over_http() {
         allow.contains("GET") && allow.contains("POST"),
         "Allow: {allow:?}"
     );
+
+    // Jobs stay queued from here on, so the cancel example has a job to cancel.
+    drop(worker);
+    openapi_lists_every_route_and_its_examples_are_accepted(&http, &admin, &base).await;
+}
+
+/// `GET /openapi.json` is an OpenAPI 3.1 document; every operation in it is routed (not
+/// answered by the 404/405 fallbacks), and every request example in it is accepted.
+async fn openapi_lists_every_route_and_its_examples_are_accepted(
+    client: &Client,
+    admin: &Client,
+    base: &str,
+) {
+    let anonymous = jetcrawl_tests::http_client().expect("client");
+    let answer = anonymous
+        .get(format!("{base}/openapi.json"))
+        .send()
+        .await
+        .expect("GET /openapi.json");
+    assert_eq!(answer.status(), StatusCode::OK, "served without a key");
+    let doc = json_of(answer).await;
+    assert!(
+        doc["openapi"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("3.1")),
+        "{}",
+        doc["openapi"]
+    );
+    let example = |path: &str, method: &str| {
+        doc["paths"][path][method]["requestBody"]["content"]["application/json"]["example"].clone()
+    };
+    // The submit example gives the job the other operations are tried on.
+    let submitted = client
+        .post(format!("{base}/v1/jobs"))
+        .json(&example("/v1/jobs", "post"))
+        .send()
+        .await
+        .expect("POST the submit example");
+    assert_eq!(
+        submitted.status(),
+        StatusCode::ACCEPTED,
+        "the submit example is accepted"
+    );
+    let job_id = json_of(submitted).await["job_id"]
+        .as_str()
+        .expect("job id")
+        .to_owned();
+    let paths = doc["paths"].as_object().expect("paths");
+    let mut tried = 0;
+    for (path, item) in paths {
+        for (method, operation) in item.as_object().expect("methods") {
+            let url = format!(
+                "{base}{}",
+                path.replace("{id}", &job_id)
+                    .replace("{job_id}", &job_id)
+                    .replace("{artifact}", "result.json")
+                    .replace("{month}", "2026-10")
+                    .replace("{revision}", "1")
+                    .replace("{file}", "report.html")
+            );
+            if path == "/v1/jobs" && method == "post" {
+                continue;
+            }
+            let who = if path.starts_with("/v1/dead-letters") {
+                admin
+            } else {
+                client
+            };
+            let mut request = match method.as_str() {
+                "get" => who.get(&url),
+                "post" => who.post(&url),
+                other => panic!("{other} {path}: a method the test does not know"),
+            };
+            let body = &operation["requestBody"]["content"]["application/json"]["example"];
+            if !body.is_null() {
+                request = request.json(body);
+            }
+            let answer = request
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+            let status = answer.status();
+            let text = if path.ends_with("/events") {
+                String::new() // a stream that lasts while the job does: headers are enough
+            } else {
+                answer.text().await.unwrap_or_default()
+            };
+            assert!(
+                !text.contains("no route") && !text.contains("does not answer"),
+                "{method} {path} is documented but not routed: {status} {text}"
+            );
+            if !body.is_null() {
+                assert!(
+                    status.is_success(),
+                    "the {method} {path} example is refused: {status} {text}"
+                );
+            }
+            tried += 1;
+        }
+    }
+    assert!(tried >= 12, "only {tried} operations tried");
 }

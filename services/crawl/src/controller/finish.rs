@@ -2,7 +2,7 @@
 //! about the site (Retry-After, breaker failures or recovery).
 
 use super::grant::{AttemptReport, Grant};
-use super::{Controller, breaker_gauge, ms, now_ms};
+use super::{Controller, ms, now_ms};
 use crate::domain::{BreakerState, DomainKey, Finish, Health, confirm, finish};
 use crate::error::CrawlError;
 
@@ -70,7 +70,7 @@ impl Controller {
             .domains
             .update(domain, now, |state| finish(state, &done))
             .await?;
-        breaker_gauge(domain, &state, now);
+        self.breaker_gauge(domain, &state, now);
         Ok(())
     }
 }

@@ -98,7 +98,8 @@ impl Controller {
             }
         }
         for part in &grant.domains {
-            metrics::counter!("jetcrawl_domain_requests_total", "domain" => part.domain.to_string())
+            let domain = self.config.metric_label(&part.domain);
+            metrics::counter!("jetcrawl_domain_requests_total", "domain" => domain)
                 .increment(u64::from(part.requests));
         }
         Ok(Admission::Granted(grant))
@@ -221,7 +222,7 @@ impl Controller {
             .domains
             .update(domain, ask.now_ms, |state| admit(state, ask))
             .await?;
-        breaker_gauge(domain, &state, ask.now_ms);
+        self.breaker_gauge(domain, &state, ask.now_ms);
         Ok(decision)
     }
 }
@@ -246,9 +247,16 @@ fn record_answer(answer: &Admission) {
     }
 }
 
-pub(crate) fn breaker_gauge(domain: &DomainKey, state: &DomainState, now_ms: i64) {
-    metrics::gauge!("jetcrawl_domain_breaker_state", "domain" => domain.to_string())
-        .set(state.breaker_at(now_ms).gauge());
+impl Controller {
+    /// Sets a named domain's breaker gauge. The others share no series: one gauge
+    /// written by many domains would only show the last one's state.
+    pub(crate) fn breaker_gauge(&self, domain: &DomainKey, state: &DomainState, now_ms: i64) {
+        let label = self.config.metric_label(domain);
+        if label != crate::config::OTHER_DOMAINS {
+            metrics::gauge!("jetcrawl_domain_breaker_state", "domain" => label)
+                .set(state.breaker_at(now_ms).gauge());
+        }
+    }
 }
 
 pub(crate) fn now_ms() -> i64 {

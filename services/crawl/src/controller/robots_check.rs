@@ -54,7 +54,8 @@ impl Controller {
                     if !self.tenants.load(job.tenant).await?.respect_robots {
                         continue;
                     }
-                    metrics::counter!("jetcrawl_robots_denials_total", "domain" => domain.to_string())
+                    let label = self.config.metric_label(&domain);
+                    metrics::counter!("jetcrawl_robots_denials_total", "domain" => label)
                         .increment(1);
                     return Ok(Err(Admission::Refused(RobotsDisallowed {
                         // Never the full URL: it is personal data (sealed in JobSubmitted).

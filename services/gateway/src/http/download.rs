@@ -25,7 +25,7 @@ use tokio_util::io::ReaderStream;
 
 use crate::error::GatewayError;
 use crate::http::AppState;
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, Problem};
 use crate::results::{Downloadable, downloadables};
 use crate::service::{content_type, gone, report_error, report_path};
 
@@ -67,6 +67,29 @@ enum Source {
 }
 
 /// `GET /results/{job_id}/{artifact}`.
+#[utoipa::path(
+    get,
+    path = "/results/{job_id}/{artifact}",
+    tag = "downloads",
+    summary = "Download a result file through its signed URL",
+    description = "The URL comes from `GET /v1/jobs/{id}/result`; it needs no API key. \
+        Supports `Range` and `If-None-Match` (the ETag is the sha256).",
+    security(()),
+    params(
+        ("job_id" = String, Path, description = "Job id"),
+        ("artifact" = String, Path, description = "`result.json`, `<screenshot>.png` or `<screenshot>.thumb.png`"),
+        ("exp" = i64, Query, description = "Expiry, seconds since 1970"),
+        ("kid" = String, Query, description = "Signing key id"),
+        ("sig" = String, Query, description = "Signature"),
+    ),
+    responses(
+        (status = 200, description = "The file", content_type = "application/octet-stream"),
+        (status = 206, description = "The requested range"),
+        (status = 304, description = "Not modified"),
+        (status = "4XX", description = "A problem document", body = Problem,
+         content_type = "application/problem+json"),
+    ),
+)]
 #[tracing::instrument(name = "download", skip_all, fields(job_id = %job_id))]
 pub async fn result(
     State(app): State<AppState>,
@@ -79,6 +102,27 @@ pub async fn result(
 }
 
 /// `GET /reports/{month}/{revision}/{file}`.
+#[utoipa::path(
+    get,
+    path = "/reports/{month}/{revision}/{file}",
+    tag = "downloads",
+    summary = "Download a monthly report file through its signed URL",
+    description = "The URL comes from the Reports service's GetReport; it needs no API key.",
+    security(()),
+    params(
+        ("month" = String, Path, description = "YYYY-MM"),
+        ("revision" = String, Path, description = "Report revision"),
+        ("file" = String, Path, description = "`report.html` or `report.json`"),
+        ("exp" = i64, Query, description = "Expiry, seconds since 1970"),
+        ("kid" = String, Query, description = "Signing key id"),
+        ("sig" = String, Query, description = "Signature"),
+    ),
+    responses(
+        (status = 200, description = "The file"),
+        (status = "4XX", description = "A problem document", body = Problem,
+         content_type = "application/problem+json"),
+    ),
+)]
 #[tracing::instrument(name = "report_download", skip_all, fields(month = %month, file = %name))]
 pub async fn report(
     State(app): State<AppState>,

@@ -22,7 +22,7 @@ impl From<GatewayError> for ApiError {
 }
 
 /// One problem document.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     /// Always `about:blank`: `code` says which problem it is.
     #[serde(rename = "type")]
@@ -41,7 +41,7 @@ pub struct Problem {
 }
 
 /// One wrong field of a request.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     /// Its path, e.g. `spec.urls[0]` or `page_size`.
     pub field: String,
@@ -134,7 +134,7 @@ pub async fn no_route(method: Method, uri: Uri) -> Problem {
         StatusCode::NOT_FOUND,
         "NOT_FOUND",
         format!(
-            "no route {method} {}; the README lists the HTTP routes",
+            "no route {method} {}; GET /openapi.json lists the HTTP routes",
             uri.path()
         ),
     )

@@ -26,8 +26,9 @@ use crate::error::GatewayError;
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 /// One job event as SSE data.
-#[derive(Debug, Serialize)]
-struct EventView {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = JobEvent)]
+pub struct EventView {
     /// Stream sequence.
     sequence: u64,
     /// e.g. `JobStarted`.
@@ -70,6 +71,22 @@ fn sse_event(item: Result<JobEvent, GatewayError>) -> Event {
 }
 
 /// `GET /v1/jobs/{id}/events`.
+#[utoipa::path(
+    get,
+    path = "/v1/jobs/{id}/events",
+    tag = "jobs",
+    summary = "Follow a job's events (Server-Sent Events)",
+    description = "Every past event, then each new one, until the job ends. Each SSE event \
+        is named after its type (`JobStarted`…), its `id` is the stream sequence and its \
+        `data` a JobEvent; an `error` event carries a problem document and ends the stream.",
+    params(("id" = String, Path, description = "Job id")),
+    responses(
+        (status = 200, description = "The event stream", body = EventView,
+         content_type = "text/event-stream"),
+        (status = "4XX", description = "A problem document", body = Problem,
+         content_type = "application/problem+json"),
+    ),
+)]
 pub async fn watch(
     State(app): State<AppState>,
     headers: HeaderMap,

@@ -15,19 +15,50 @@ use tonic::metadata::MetadataMap;
 
 use super::AppState;
 use super::dto::{JobView, SubmitJobBody};
-use super::error::ApiError;
+use super::error::{ApiError, Problem};
 use crate::auth::Action;
 use crate::error::GatewayError;
 
 /// Answer of an accepted submit.
-#[derive(Debug, Serialize)]
-struct Submitted {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Submitted {
+    /// The job's id.
     job_id: String,
+    /// Stream sequence of its JobSubmitted.
     stream_sequence: u64,
+    /// True when the idempotency key named a job submitted before: this is that job.
     duplicate: bool,
 }
 
 /// `POST /v1/jobs`.
+#[utoipa::path(
+    post,
+    path = "/v1/jobs",
+    tag = "jobs",
+    summary = "Submit a job",
+    description = "Validates the spec, appends JobSubmitted to the event log and answers \
+        with the job id. The `Idempotency-Key` header works like the body's `idempotency_key`.",
+    params(("Idempotency-Key" = Option<String>, Header,
+        description = "Resubmitting with the same key returns the same job")),
+    request_body(content = SubmitJobBody, example = json!({
+        "spec": {
+            "urls": ["https://example.com/"],
+            "render": "browser",
+            "steps": [{"wait_for": {"selector": "h1"}}],
+            "extract": [
+                {"name": "title", "selector": "h1"},
+                {"name": "links", "selector": "a", "kind": "attribute", "attribute": "href", "many": true}
+            ],
+            "labels": {"team": "pricing"}
+        },
+        "idempotency_key": "order-2026-12-01-0001"
+    })),
+    responses(
+        (status = 202, description = "Recorded in the event log", body = Submitted),
+        (status = "4XX", description = "A problem document naming each wrong field",
+         body = Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn submit(
     State(app): State<AppState>,
     headers: HeaderMap,
@@ -61,6 +92,18 @@ pub async fn submit(
 }
 
 /// `GET /v1/jobs/{id}`.
+#[utoipa::path(
+    get,
+    path = "/v1/jobs/{id}",
+    tag = "jobs",
+    summary = "A job, read from the event log (read-your-writes)",
+    params(("id" = String, Path, description = "Job id")),
+    responses(
+        (status = 200, description = "The job", body = JobView),
+        (status = "4XX", description = "A problem document", body = Problem,
+         content_type = "application/problem+json"),
+    ),
+)]
 pub async fn get(
     State(app): State<AppState>,
     headers: HeaderMap,

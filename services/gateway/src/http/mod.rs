@@ -7,16 +7,20 @@ pub mod error;
 mod events;
 mod jobs;
 mod manage;
+pub mod openapi;
 mod params;
 mod ready;
 mod results;
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::get;
+use axum::{Json, Router};
 use metrics_exporter_prometheus::PrometheusHandle;
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::service::Gateway;
 
@@ -32,28 +36,36 @@ pub struct AppState {
 }
 
 /// Every HTTP route: the jobs (`/v1/jobs`, `/v1/jobs/{id}`, its cancel, events and
-/// result), the dead letters, signed downloads, `/readyz`, `/metrics`, `/healthz`. Every
-/// error, an unknown path or method included, is `application/problem+json`.
+/// result), the dead letters, signed downloads, `/readyz`, `/metrics`, `/healthz` and
+/// `/openapi.json`. Every error, an unknown path or method included, is
+/// `application/problem+json`.
 pub fn router(state: AppState, metrics: PrometheusHandle) -> Router {
     let limit = state.max_request_bytes;
-    Router::new()
-        .route(
-            "/v1/jobs",
-            post(jobs::submit)
-                .layer(DefaultBodyLimit::max(limit))
-                .get(manage::list_jobs),
-        )
-        .route("/v1/jobs/{id}", get(jobs::get))
-        .route("/v1/jobs/{id}/cancel", post(manage::cancel_job))
-        .route("/v1/jobs/{id}/events", get(events::watch))
-        .route("/v1/dead-letters", get(manage::list_dead_letters))
-        .route("/v1/dead-letters/replay", post(manage::replay_dead_letters))
-        .route("/v1/jobs/{id}/result", get(results::get_result))
-        .route("/results/{job_id}/{artifact}", get(download::result))
-        .route("/reports/{month}/{revision}/{file}", get(download::report))
-        .route("/readyz", get(ready::readyz))
+    let (api, document) = documented().split_for_parts();
+    api.layer(DefaultBodyLimit::max(limit))
         .with_state(state)
+        .route("/openapi.json", get(move || async move { Json(document) }))
         .merge(jetcrawl_telemetry::router(metrics))
         .fallback(error::no_route)
         .method_not_allowed_fallback(error::wrong_method)
+}
+
+/// The OpenAPI document, as `GET /openapi.json` serves it.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    documented().split_for_parts().1
+}
+
+/// The routes that carry their documentation, and the document they make.
+fn documented() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(jobs::submit, manage::list_jobs))
+        .routes(routes!(jobs::get))
+        .routes(routes!(manage::cancel_job))
+        .routes(routes!(events::watch))
+        .routes(routes!(results::get_result))
+        .routes(routes!(manage::list_dead_letters))
+        .routes(routes!(manage::replay_dead_letters))
+        .routes(routes!(download::result))
+        .routes(routes!(download::report))
+        .routes(routes!(ready::readyz))
 }

@@ -13,6 +13,17 @@ use super::AppState;
 use crate::health::{Check, Dependencies};
 
 /// `GET /readyz`.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "operations",
+    summary = "Readiness, with each dependency's state",
+    security(()),
+    responses(
+        (status = 200, description = "`healthy`, or `degraded` when only Postgres is down"),
+        (status = 503, description = "`unhealthy`: NATS is down, nothing can be recorded"),
+    ),
+)]
 pub async fn readyz(State(app): State<AppState>) -> Response {
     let dependencies = Dependencies {
         nats: app.nats.clone(),

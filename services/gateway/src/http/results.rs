@@ -9,17 +9,19 @@ use tonic::metadata::MetadataMap;
 
 use crate::auth::Action;
 use crate::http::AppState;
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, Problem};
 
 /// Optional query of the route.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ResultQuery {
     /// URL lifetime in seconds (default 15 minutes, capped by configuration).
     ttl_seconds: Option<u32>,
 }
 
 /// One signed object.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = SignedFile)]
 pub struct SignedView {
     name: String,
     url: String,
@@ -28,8 +30,9 @@ pub struct SignedView {
     sha256: String,
 }
 
-/// The answer.
-#[derive(Debug, Serialize)]
+/// Signed, expiring URLs of a job's result and artifacts.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = SignedResult)]
 pub struct ResultView {
     job_id: String,
     /// The result JSON's URL (same as `result.url`).
@@ -42,6 +45,18 @@ pub struct ResultView {
 }
 
 /// `GET /v1/jobs/{id}/result`.
+#[utoipa::path(
+    get,
+    path = "/v1/jobs/{id}/result",
+    tag = "jobs",
+    summary = "Signed, expiring URLs of a job's result and artifacts",
+    params(("id" = String, Path, description = "Job id"), ResultQuery),
+    responses(
+        (status = 200, description = "The URLs", body = ResultView),
+        (status = "4XX", description = "A problem document", body = Problem,
+         content_type = "application/problem+json"),
+    ),
+)]
 pub async fn get_result(
     State(app): State<AppState>,
     headers: HeaderMap,

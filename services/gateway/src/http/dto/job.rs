@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::spec::JobSpecDto;
 
 /// A job as the HTTP API shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct JobView {
     /// Job id.
     pub job_id: String,
@@ -33,7 +33,7 @@ pub struct JobView {
 }
 
 /// Where the result is and what it is.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ResultView {
     /// Object Store key of the result JSON.
     pub key: String,
@@ -48,7 +48,7 @@ pub struct ResultView {
 }
 
 /// One stored artifact.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ArtifactView {
     /// Name given in the spec.
     pub name: String,
@@ -63,7 +63,7 @@ pub struct ArtifactView {
 }
 
 /// Why the job (or its last attempt) failed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ErrorView {
     /// Stable error class, e.g. `timeout`.
     pub class: String,

@@ -42,7 +42,7 @@ fn some(text: String) -> Option<String> {
 }
 
 /// One page of jobs.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct JobPage {
     /// Newest first.
     pub jobs: Vec<JobSummaryView>,
@@ -52,7 +52,7 @@ pub struct JobPage {
 }
 
 /// A job in a list.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct JobSummaryView {
     /// Job id.
     pub job_id: String,
@@ -88,7 +88,7 @@ impl From<JobSummary> for JobSummaryView {
 }
 
 /// What a cancel did.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CancelView {
     /// Job id.
     pub job_id: String,
@@ -112,7 +112,7 @@ impl From<CancelJobResponse> for CancelView {
 }
 
 /// One page of the dead-letter queue.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DeadLetterPage {
     /// Newest first.
     pub dead_letters: Vec<DeadLetterView>,
@@ -122,7 +122,7 @@ pub struct DeadLetterPage {
 }
 
 /// A dead-lettered job.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DeadLetterView {
     /// Job id.
     pub job_id: String,
@@ -147,7 +147,7 @@ pub struct DeadLetterView {
 }
 
 /// One failed attempt.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AttemptErrorView {
     /// Attempt number.
     pub attempt: u32,
@@ -183,7 +183,7 @@ impl From<DeadLetter> for DeadLetterView {
 }
 
 /// What a replay did.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ReplayView {
     /// Jobs queued again, each with the stream sequence of its JobReplayed.
     pub replayed: Vec<ReplayedView>,
@@ -192,7 +192,7 @@ pub struct ReplayView {
 }
 
 /// A replayed job.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ReplayedView {
     /// Job id.
     pub job_id: String,
@@ -201,7 +201,7 @@ pub struct ReplayedView {
 }
 
 /// A job a replay left alone.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SkippedView {
     /// Job id.
     pub job_id: String,

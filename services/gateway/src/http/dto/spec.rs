@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 /// Body of `POST /v1/jobs`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SubmitJobBody {
     /// The job spec.
@@ -21,14 +21,16 @@ pub struct SubmitJobBody {
 }
 
 /// `JobSpec`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = JobSpec)]
 pub struct JobSpecDto {
     /// Absolute http(s) URLs.
     #[serde(default)]
     pub urls: Vec<String>,
-    /// Browser steps.
+    /// Browser steps, in order.
     #[serde(default)]
+    #[schema(value_type = Vec<StepFields>)]
     pub steps: Vec<StepDto>,
     /// Extraction rules.
     #[serde(default)]
@@ -54,8 +56,9 @@ pub struct JobSpecDto {
 }
 
 /// `Settle`, e.g. `{"rule": "selector", "selector": "#content", "timeout_ms": 3000}`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = Settle)]
 pub struct SettleDto {
     /// The rule; absent means quiet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -72,8 +75,9 @@ pub struct SettleDto {
 }
 
 /// `SettleRule`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = SettleRule)]
 pub enum SettleRuleDto {
     /// Network idle and DOM quiet (the default).
     Quiet,
@@ -88,8 +92,9 @@ pub enum SettleRuleDto {
 }
 
 /// `RenderMode`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
+#[schema(as = Render)]
 pub enum RenderDto {
     /// Plain HTTP.
     Http,
@@ -100,8 +105,9 @@ pub enum RenderDto {
 }
 
 /// `ExtractKind`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
+#[schema(as = ExtractKind)]
 pub enum ExtractKindDto {
     /// Text content.
     Text,
@@ -112,8 +118,9 @@ pub enum ExtractKindDto {
 }
 
 /// `ExtractRule`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ExtractRule)]
 pub struct ExtractRuleDto {
     /// Key in the result.
     #[serde(default)]
@@ -166,26 +173,37 @@ pub enum StepKindDto {
     Screenshot(ScreenshotDto),
 }
 
-/// The wire shape of a step: one optional key per kind.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+/// A browser step: exactly one kind key, plus an optional deadline, e.g.
+/// `{"click": {"selector": "#go"}, "timeout_ms": 1000}`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct StepFields {
+#[schema(as = Step)]
+pub(crate) struct StepFields {
+    /// Go to a URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     navigate: Option<NavigateDto>,
+    /// Wait until a selector matches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     wait_for: Option<SelectorDto>,
+    /// Wait until a text is visible.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     wait_for_text: Option<WaitForTextDto>,
+    /// Click an element.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     click: Option<SelectorDto>,
+    /// Type text into an element.
     #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
     type_text: Option<TypeDto>,
+    /// Scroll to an element or by pixels.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     scroll: Option<ScrollDto>,
+    /// Run extraction rules now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     extract: Option<ExtractNowDto>,
+    /// Take a screenshot.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     screenshot: Option<ScreenshotDto>,
+    /// Step deadline in ms; 0 or absent means the default.
     #[serde(default, skip_serializing_if = "is_zero")]
     timeout_ms: u32,
 }
@@ -261,8 +279,9 @@ impl StepKindDto {
 }
 
 /// `Navigate`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = Navigate)]
 pub struct NavigateDto {
     /// Target URL.
     #[serde(default)]
@@ -270,8 +289,9 @@ pub struct NavigateDto {
 }
 
 /// `WaitForSelector` and `Click`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = Selector)]
 pub struct SelectorDto {
     /// CSS selector.
     #[serde(default)]
@@ -279,8 +299,9 @@ pub struct SelectorDto {
 }
 
 /// `WaitForText`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = WaitForText)]
 pub struct WaitForTextDto {
     /// Text to wait for.
     #[serde(default)]
@@ -291,8 +312,9 @@ pub struct WaitForTextDto {
 }
 
 /// `TypeText`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = Type)]
 pub struct TypeDto {
     /// CSS selector of the input.
     #[serde(default)]
@@ -303,8 +325,9 @@ pub struct TypeDto {
 }
 
 /// `Scroll`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = Scroll)]
 pub struct ScrollDto {
     /// Element to scroll to.
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -315,8 +338,9 @@ pub struct ScrollDto {
 }
 
 /// `ExtractNow`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ExtractNow)]
 pub struct ExtractNowDto {
     /// Rules to run; empty means all.
     #[serde(default)]
@@ -324,8 +348,9 @@ pub struct ExtractNowDto {
 }
 
 /// `Screenshot`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = Screenshot)]
 pub struct ScreenshotDto {
     /// Artifact name.
     #[serde(default)]
