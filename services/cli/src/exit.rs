@@ -119,27 +119,40 @@ pub struct JobEnded {
     pub job: Option<serde_json::Value>,
 }
 
+/// A failure whose details are a JSON document (an audit chain's verdict): with
+/// `--output json` its fields stand beside `error` in the one document printed.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct Documented {
+    /// The sentence for people.
+    pub message: String,
+    /// A JSON object.
+    pub document: serde_json::Value,
+}
+
 /// A flag or file the user gave is wrong; nothing was sent.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct UsageError(pub String);
 
-/// Says `err` the way `output` asks and returns its exit code.
+/// Says `err` on stderr, and with `--output json` as the one JSON document on stdout;
+/// returns its exit code.
 pub fn report(err: &anyhow::Error, format: Output) -> ExitCode {
     let kind = ExitKind::of(err);
     let message = format!("{err:#}");
-    match format {
-        Output::Json => {
-            let mut document = json!({
-                "error": {"kind": kind.name(), "exit_code": kind.code(), "message": message}
-            });
-            if let Some(job) = err.downcast_ref::<JobEnded>().and_then(|e| e.job.clone()) {
-                document["job"] = job;
-            }
-            output::line(format_args!("{document}"));
+    if format == Output::Json {
+        let mut document = match err.downcast_ref::<Documented>() {
+            Some(documented) if documented.document.is_object() => documented.document.clone(),
+            _ => json!({}),
+        };
+        if let Some(job) = err.downcast_ref::<JobEnded>().and_then(|e| e.job.clone()) {
+            document["job"] = job;
         }
-        Output::Text => eprintln!("error: {message}"),
+        document["error"] =
+            json!({"kind": kind.name(), "exit_code": kind.code(), "message": message});
+        output::line(format_args!("{document}"));
     }
+    eprintln!("error: {message}");
     ExitCode::from(kind.code())
 }
 

@@ -41,6 +41,40 @@ async fn issuing_and_revoking_a_key_are_audited_without_the_secret() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // keys list: a table with a header, the revoked key marked, never a secret.
+    let out = p
+        .cli("", &["keys", "list", "--tenant", tenant()])
+        .expect("keys list");
+    let listed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        listed.starts_with("ID") && listed.contains("REVOKED"),
+        "{listed}"
+    );
+    let line = listed
+        .lines()
+        .find(|l| l.starts_with(&id))
+        .unwrap_or_else(|| panic!("key {id} listed: {listed}"));
+    assert!(line.ends_with('Z'), "its revocation time is shown: {line}");
+    assert!(!listed.contains(&secret), "no secret in the list");
+    let out = p
+        .cli("", &["--output", "json", "keys", "list", "--active"])
+        .expect("keys list");
+    let active: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let active_ids: Vec<&str> = active["keys"]
+        .as_array()
+        .expect("keys")
+        .iter()
+        .filter_map(|k| k["id"].as_str())
+        .collect();
+    assert!(
+        !active_ids.contains(&id.as_str()),
+        "--active leaves revoked keys out"
+    );
     p.audit_rows(2).await.expect("projected");
 
     let query = |kind: &'static str| {

@@ -105,6 +105,31 @@ async fn the_cli_submits_waits_lists_downloads_and_fails_with_meaningful_codes()
     .expect("JSON");
     assert_eq!(saved["pages"][0]["data"]["title"], "Static Title");
 
+    // On a terminal (a pseudo-terminal from util-linux `script`), watch draws a live
+    // line and ends with a coloured one-line summary instead of one line per event.
+    let bin = jetcrawl_tests::target_dir::binary_path("jetcrawl").expect("jetcrawl is built");
+    let out = Command::new("script")
+        .args([
+            "-qec",
+            &format!("{} watch {job_id}", bin.display()),
+            "/dev/null",
+        ])
+        .env("JETCRAWL_GATEWAY", &p.gateway.grpc_url)
+        .env("JETCRAWL_API_KEY", &key)
+        .env("TERM", "xterm-256color")
+        .output()
+        .expect("script runs");
+    let screen = text(&out.stdout);
+    assert!(out.status.success(), "{screen}");
+    assert!(
+        screen.contains(&format!("job {job_id} \u{1b}[32msucceeded\u{1b}[0m after")),
+        "a green summary: {screen:?}"
+    );
+    assert!(
+        !screen.contains(" -> "),
+        "no per-event lines on a terminal: {screen:?}"
+    );
+
     // A job that fails: exit 6, and in JSON one document with the error and the job.
     let missing = p.stack.site.url("/error/404");
     let out = cli(

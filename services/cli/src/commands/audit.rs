@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 
 use super::{Bearer, channel, status_error};
 use crate::args::{Global, Output};
+use crate::exit::Documented;
 
 /// Audit log commands.
 #[derive(Debug, Subcommand)]
@@ -65,15 +66,23 @@ pub async fn run(global: &Global, command: AuditCommand) -> anyhow::Result<()> {
                 .await
                 .map_err(status_error)?
                 .into_inner();
-            print_verdict(global.output, &verdict);
-            if !verdict.ok {
-                anyhow::bail!(
-                    "the audit chain is broken at seq {}: {}",
-                    verdict.first_broken_seq,
-                    verdict.reason
-                );
+            if verdict.ok {
+                print_verdict(global.output, &verdict);
+                return Ok(());
             }
-            Ok(())
+            let message = format!(
+                "the audit chain is broken at seq {}: {}",
+                verdict.first_broken_seq, verdict.reason
+            );
+            if global.output == Output::Text {
+                print_verdict(global.output, &verdict);
+            }
+            // With --output json the verdict and the error are one document.
+            Err(Documented {
+                message,
+                document: verdict_json(&verdict),
+            }
+            .into())
         }
         AuditCommand::Query(args) => {
             let page = audit
@@ -149,19 +158,7 @@ fn request(args: QueryArgs) -> QueryAuditLogRequest {
 
 fn print_verdict(output: Output, v: &VerifyAuditChainResponse) {
     match output {
-        Output::Json => outln!(
-            "{}",
-            json!({
-                "ok": v.ok,
-                "rows_checked": v.rows_checked,
-                "head_seq": v.head_seq,
-                "head_hash": v.head_hash,
-                "first_broken_seq": (!v.ok).then_some(v.first_broken_seq),
-                "reason": v.reason,
-                "anchor_seq": v.anchor_seq,
-                "anchor_hash": v.anchor_hash,
-            })
-        ),
+        Output::Json => outln!("{}", verdict_json(v)),
         Output::Text if v.ok => outln!(
             "OK  {} rows verified, head seq {} hash {}",
             v.rows_checked,
@@ -176,6 +173,19 @@ fn print_verdict(output: Output, v: &VerifyAuditChainResponse) {
             v.head_hash
         ),
     }
+}
+
+fn verdict_json(v: &VerifyAuditChainResponse) -> Value {
+    json!({
+        "ok": v.ok,
+        "rows_checked": v.rows_checked,
+        "head_seq": v.head_seq,
+        "head_hash": v.head_hash,
+        "first_broken_seq": (!v.ok).then_some(v.first_broken_seq),
+        "reason": v.reason,
+        "anchor_seq": v.anchor_seq,
+        "anchor_hash": v.anchor_hash,
+    })
 }
 
 fn time(ts: Option<&prost_types::Timestamp>) -> String {

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use super::{client, status_error};
 use crate::args::{Global, Output};
+use crate::exit::UsageError;
 
 /// Dead-letter queue commands.
 #[derive(Debug, Subcommand)]
@@ -116,7 +117,7 @@ async fn list(global: &Global, args: ListArgs) -> anyhow::Result<()> {
 async fn replay(global: &Global, args: ReplayArgs) -> anyhow::Result<()> {
     let filter = match args.job_id {
         Some(_) if !args.filter.filter.is_empty() => {
-            anyhow::bail!("give a job id or --filter, not both")
+            return Err(UsageError("give a job id or --filter, not both".to_owned()).into());
         }
         Some(_) => None,
         None => Some(parse_filter(&args.filter.filter)?),
@@ -172,7 +173,10 @@ fn parse_filter(pairs: &[String]) -> anyhow::Result<DeadLetterFilter> {
             "domain" => &mut filter.domain,
             "error_class" | "error-class" => &mut filter.error_class,
             other => {
-                anyhow::bail!("unknown filter key {other:?}; use tenant, domain or error_class")
+                return Err(UsageError(format!(
+                    "unknown filter key {other:?}; use tenant, domain or error_class"
+                ))
+                .into());
             }
         };
         *slot = value.trim().to_owned();

@@ -9,6 +9,7 @@ use jetcrawl_notifier::retention::RUN_NOW_SUBJECT;
 use serde_json::Value;
 
 use crate::args::{Global, Output};
+use crate::exit::Documented;
 
 /// `jetcrawl retention …`.
 #[derive(Debug, Subcommand)]
@@ -41,16 +42,21 @@ pub async fn run(global: &Global, command: RetentionCommand) -> anyhow::Result<(
         })?;
     let report: Value =
         serde_json::from_slice(&answer.payload).context("the notifier's answer is not JSON")?;
+    let error = report["error"].as_str().unwrap_or_default().to_owned();
     match global.output {
+        Output::Json if !error.is_empty() => {}
         Output::Json => outln!("{report}"),
         Output::Text => print_text(&report),
     }
-    let error = report["error"].as_str().unwrap_or_default();
-    anyhow::ensure!(
-        error.is_empty(),
-        "the retention run was incomplete: {error}"
-    );
-    Ok(())
+    if error.is_empty() {
+        return Ok(());
+    }
+    // With --output json the run's report and the error are one document.
+    Err(Documented {
+        message: format!("the retention run was incomplete: {error}"),
+        document: report,
+    }
+    .into())
 }
 
 fn print_text(report: &Value) {
