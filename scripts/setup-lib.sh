@@ -17,5 +17,5 @@ apt_install_missing() {
     log "installing Debian packages: $*"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update
-    apt-get install -y "$@"
+    apt-get install -y --no-install-recommends "$@"
 }

@@ -5,7 +5,9 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-bash scripts/setup.sh
+bash scripts/setup.sh --test-tools
+# rustup's cargo, when setup just installed it.
+[ -d "$HOME/.cargo/bin" ] && PATH="$HOME/.cargo/bin:$PATH"
 # The bench's quick test runs Crawlee beside the platform.
 bash scripts/setup-peers.sh
 

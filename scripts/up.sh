@@ -5,5 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+[ -d "$HOME/.cargo/bin" ] && PATH="$HOME/.cargo/bin:$PATH"
 cargo build --locked -p jetcrawl-cli --bin jetcrawl
 exec "${CARGO_TARGET_DIR:-target}/debug/jetcrawl" up --demo "$@"

