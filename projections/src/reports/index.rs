@@ -42,6 +42,8 @@ pub struct FileRow {
     pub size_bytes: i64,
     /// Hex sha256.
     pub sha256: String,
+    /// A tenant part of a tenant with no activity in the month (it says so).
+    pub quiet: bool,
 }
 
 const REPORT_COLUMNS: &str = "month, revision, generated_at, generated_by, event_seq, \
@@ -87,7 +89,7 @@ pub async fn files(
     revision: i32,
 ) -> Result<Vec<FileRow>, ProjectionError> {
     sqlx::query_as(
-        "SELECT tenant, format, name, object_key, size_bytes, sha256 FROM report_files \
+        "SELECT tenant, format, name, object_key, size_bytes, sha256, quiet FROM report_files \
          WHERE month = $1 AND revision = $2 ORDER BY tenant, format",
     )
     .bind(month)
@@ -120,7 +122,7 @@ pub async fn insert(
     for file in files {
         sqlx::query(
             "INSERT INTO report_files (month, revision, tenant, format, name, object_key, \
-             size_bytes, sha256) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+             size_bytes, sha256, quiet) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(&row.month)
         .bind(row.revision)
@@ -130,6 +132,7 @@ pub async fn insert(
         .bind(&file.object_key)
         .bind(file.size_bytes)
         .bind(&file.sha256)
+        .bind(file.quiet)
         .execute(&mut **tx)
         .await
         .map_err(ProjectionError::db("recording a report file"))?;

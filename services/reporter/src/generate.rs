@@ -20,6 +20,7 @@ use crate::clock::Clock;
 use crate::error::ReportError;
 use crate::figures::Report;
 use crate::index::{self, FileRow, ReportRow};
+use crate::key_tenants::key_tenants;
 use crate::month::Month;
 use crate::query::{MonthFigures, QueryOptions, month_figures};
 use crate::scope::{Generation, platform_report, tenant_report};
@@ -158,14 +159,18 @@ impl Reporter {
         })
     }
 
-    /// Renders and stores the platform report and each tenant's.
+    /// Renders and stores the platform report and each tenant's: every tenant active
+    /// in the month, and every tenant holding an API key (its part then says it had no
+    /// activity).
     async fn store_files(
         &self,
         figures: &MonthFigures,
         generation: &Generation,
     ) -> Result<Vec<FileRow>, ReportError> {
+        let mut tenants = key_tenants(&self.js).await?;
+        tenants.extend(figures.tenants.keys().cloned());
         let mut reports = vec![(None, platform_report(figures, generation))];
-        for tenant in figures.tenants.keys() {
+        for tenant in &tenants {
             reports.push((
                 Some(tenant.clone()),
                 tenant_report(figures, tenant, generation),
@@ -173,14 +178,18 @@ impl Reporter {
         }
         let mut files = Vec::with_capacity(reports.len() * 2);
         for (tenant, report) in reports {
+            let quiet = tenant
+                .as_ref()
+                .is_some_and(|t| !figures.tenants.contains_key(t));
             for (format, bytes) in [
                 ("json", render::json(&report)),
                 ("html", render::html(&report).into_bytes()),
             ] {
-                files.push(
-                    self.store_file(generation, tenant.as_deref(), format, &bytes)
-                        .await?,
-                );
+                let mut file = self
+                    .store_file(generation, tenant.as_deref(), format, &bytes)
+                    .await?;
+                file.quiet = quiet;
+                files.push(file);
             }
         }
         Ok(files)
@@ -203,6 +212,7 @@ impl Reporter {
             object_key: stored.key,
             size_bytes: i64::try_from(stored.size).unwrap_or(i64::MAX),
             sha256: stored.sha256,
+            quiet: false,
         })
     }
 }

@@ -18,6 +18,7 @@ pub mod error;
 mod event;
 pub mod figures;
 pub mod generate;
+mod key_tenants;
 pub mod query;
 pub mod render;
 pub mod requests;

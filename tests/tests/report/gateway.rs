@@ -118,6 +118,10 @@ async fn reports_through_the_gateway_and_the_reporter_binary() {
     assert_eq!(done.report.expect("report").revision, 1);
 
     check_refusals(&stack, &gateway, &auditor, &admin, &month_text).await;
+    // A tenant with a key and nothing done in the month: the next revision has its part.
+    let quiet_key = key(&stack, "initech", Role::Auditor, &[])
+        .await
+        .expect("api key");
 
     let mut regen = admin.clone();
     let second = regen
@@ -147,6 +151,20 @@ async fn reports_through_the_gateway_and_the_reporter_binary() {
     check_downloads(&stack, &gateway.http_url, &platform).await;
 
     check_cli(&gateway.grpc_url, &auditor_key, &month_text);
+
+    // An empty month is an empty report that says so, not NOT_FOUND.
+    let quiet = client(&gateway.grpc_url, &quiet_key)
+        .await
+        .expect("grpc client")
+        .get_report(get(&month_text, "", false))
+        .await
+        .expect("a report for a tenant with no activity")
+        .into_inner();
+    assert_eq!(quiet.scope, "initech");
+    let (page, _) = download(&gateway.http_url, quiet.html.as_ref().expect("html")).await;
+    let page = String::from_utf8_lossy(&page);
+    assert!(page.contains("No activity in this month"), "{page}");
+    assert!(!page.contains("<svg"), "no empty charts: {page}");
 
     let mine = admin
         .clone()

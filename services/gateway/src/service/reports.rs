@@ -170,8 +170,11 @@ impl Gateway {
         caller: &Caller,
         files: &[FileRow],
     ) -> Result<(), GatewayError> {
+        // A quiet part (a tenant with a key and no activity) adds nothing to the
+        // platform report, so it needs no grant.
         let mut hidden: Vec<&str> = files
             .iter()
+            .filter(|f| !f.quiet)
             .map(|f| f.tenant.as_str())
             .filter(|t| !t.is_empty() && !caller.may_read_tenant(t))
             .collect();

@@ -146,6 +146,14 @@ fn section(out: &mut String, key: &str, s: &Section) {
         }
     }
     out.push_str("</table>");
+    if quiet(s) {
+        // Empty charts would only look broken.
+        out.push_str(
+            "<p class=\"empty\" data-empty=\"true\">No activity in this month: no jobs, \
+             no webhooks and no data-subject requests.</p>",
+        );
+        return;
+    }
     let charts = [
         (
             "Submit-ACK latency (ms)",
@@ -163,6 +171,15 @@ fn section(out: &mut String, key: &str, s: &Section) {
     if !s.top_domains.is_empty() {
         let _ = write!(out, "<h3>Top domains</h3>{}", charts::domains(s));
     }
+}
+
+/// True when the section counts nothing at all.
+fn quiet(s: &Section) -> bool {
+    s.jobs.submitted == 0
+        && s.webhooks.attempts == 0
+        && s.subject_requests.erasures == 0
+        && s.subject_requests.access_exports == 0
+        && s.robots.robots_denials == 0
 }
 
 fn row(out: &mut String, key: &str, path: &str, label: &str, text: &str, raw: Option<f64>) {
