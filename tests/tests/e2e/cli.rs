@@ -27,17 +27,7 @@ async fn up_with_demo_runs_a_browser_job_end_to_end() {
     ];
     let mut up = ServiceProcess::spawn("jetcrawl", args, [("JETCRAWL_LOG_FORMAT", "json")])
         .expect("jetcrawl up starts");
-    let status = eventually(Duration::from_secs(120), || {
-        let status = up.exit_status();
-        async move {
-            match status {
-                Some(status) => Ok(status),
-                None => bail!("still running"),
-            }
-        }
-    })
-    .await
-    .expect("jetcrawl up --exit-after-demo exits");
+    let status = exited(&mut up, Duration::from_secs(120)).await;
     let log = up.log();
     assert!(status.success(), "exit {status:?}:\n{log}");
     assert!(
@@ -50,6 +40,16 @@ async fn up_with_demo_runs_a_browser_job_end_to_end() {
         "it says where the gateway listens:\n{log}"
     );
     assert!(log.contains("stopped."), "it stops cleanly:\n{log}");
+}
+
+/// Waits for `up` to exit on its own, for at most `within`.
+async fn exited(up: &mut ServiceProcess, within: Duration) -> std::process::ExitStatus {
+    eventually(within, || {
+        let status = up.exit_status();
+        async move { status.ok_or_else(|| anyhow::anyhow!("still running")) }
+    })
+    .await
+    .expect("jetcrawl up exits")
 }
 
 /// `jetcrawl up` flags for a run on free ports in `data`.
@@ -160,12 +160,7 @@ async fn up_refuses_a_taken_port_before_starting_anything() {
     args[at] = addr.to_string();
     let mut up = ServiceProcess::spawn("jetcrawl", args, [("JETCRAWL_LOG_FORMAT", "json")])
         .expect("jetcrawl up starts");
-    let status = eventually(Duration::from_secs(30), || {
-        let status = up.exit_status();
-        async move { status.ok_or_else(|| anyhow::anyhow!("still running")) }
-    })
-    .await
-    .expect("jetcrawl up exits");
+    let status = exited(&mut up, Duration::from_secs(30)).await;
     let log = up.log();
     assert!(!status.success(), "{log}");
     assert!(
@@ -188,12 +183,7 @@ async fn up_refuses_a_bad_setting_before_starting_anything() {
         [("JETCRAWL_QUOTA_SUBMITS_PER_SEC", "lots")],
     )
     .expect("jetcrawl up starts");
-    let status = eventually(Duration::from_secs(30), || {
-        let status = up.exit_status();
-        async move { status.ok_or_else(|| anyhow::anyhow!("still running")) }
-    })
-    .await
-    .expect("jetcrawl up exits");
+    let status = exited(&mut up, Duration::from_secs(30)).await;
     let log = up.log();
     assert!(!status.success(), "{log}");
     assert!(
