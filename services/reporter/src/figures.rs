@@ -195,6 +195,19 @@ pub struct Retention {
     pub removed: Vec<RemovedCount>,
     /// When the last run of the month ended.
     pub last_run_at: Option<String>,
+    /// The periods in force: what the last run up to the month's end applied, by kind.
+    /// Empty when no run was ever recorded.
+    #[serde(default)]
+    pub periods: Vec<RetentionPeriod>,
+}
+
+/// How long one kind of record is kept.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RetentionPeriod {
+    /// What is kept, e.g. `results`, `audit_log`.
+    pub kind: String,
+    /// For how long, in days.
+    pub days: f64,
 }
 
 /// Records of one kind a retention run removed.

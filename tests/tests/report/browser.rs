@@ -18,6 +18,10 @@ pub struct Rendered {
     pub figures: BTreeMap<String, String>,
     /// `data-chart` names of the SVG charts that Chromium laid out with a non-zero size.
     pub charts: Vec<String>,
+    /// How many chart labels (SVG texts) the page has.
+    pub labels: usize,
+    /// Texts of chart labels whose laid-out box leaves their chart's box (clipped).
+    pub overflowing: Vec<String>,
 }
 
 const READ_DOM: &str = r#"JSON.stringify({
@@ -25,7 +29,12 @@ const READ_DOM: &str = r#"JSON.stringify({
     [e.dataset.figure, e.dataset.value !== undefined && e.dataset.value !== '' ? e.dataset.value : e.textContent])),
   charts: [...document.querySelectorAll('svg[data-chart]')]
     .filter(s => s.getBoundingClientRect().width > 0 && s.querySelectorAll('rect').length > 0)
-    .map(s => s.dataset.chart)
+    .map(s => s.dataset.chart),
+  labels: document.querySelectorAll('svg[data-chart] text').length,
+  overflowing: [...document.querySelectorAll('svg[data-chart] text')].filter(t => {
+    const c = t.ownerSVGElement.getBoundingClientRect(), b = t.getBoundingClientRect();
+    return b.left < c.left - 0.5 || b.right > c.right + 0.5 || b.top < c.top - 0.5 || b.bottom > c.bottom + 0.5;
+  }).map(t => t.ownerSVGElement.dataset.chart + ': ' + t.textContent)
 })"#;
 
 /// Opens `file` (a local HTML file) and reads it back.
@@ -61,10 +70,14 @@ pub fn render(file: &Path, profile: &Path) -> anyhow::Result<Rendered> {
     let parsed: serde_json::Value = serde_json::from_str(text)?;
     let figures = serde_json::from_value(parsed["figures"].clone())?;
     let charts = serde_json::from_value(parsed["charts"].clone())?;
+    let overflowing = serde_json::from_value(parsed["overflowing"].clone())?;
+    let labels = serde_json::from_value(parsed["labels"].clone())?;
     Ok(Rendered {
         screenshot,
         figures,
         charts,
+        labels,
+        overflowing,
     })
 }
 

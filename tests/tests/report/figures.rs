@@ -275,4 +275,27 @@ fn check_page(rendered: &crate::browser::Rendered, head_hash: &str) {
             rendered.charts
         );
     }
+    assert!(rendered.labels > 20, "{} chart labels", rendered.labels);
+    assert!(
+        rendered.overflowing.is_empty(),
+        "chart labels clipped: {:?}",
+        rendered.overflowing
+    );
+    // For a compliance officer: the month in words, the periods in force, and how to
+    // check the chain's head hash.
+    let summary = get("summary");
+    assert!(
+        summary.contains("111 job(s) were submitted")
+            && summary.contains("2 erasure request(s)")
+            && summary.contains("results 30 days")
+            && summary.contains("audit log rows 180 days"),
+        "{summary}"
+    );
+    assert_eq!(get("retention.period.results"), "30");
+    assert_eq!(get("retention.period.audit_log"), "180");
+    let steps = get("audit_chain.verify_steps");
+    assert!(
+        steps.contains("jetcrawl audit verify") && steps.contains(head_hash),
+        "{steps}"
+    );
 }

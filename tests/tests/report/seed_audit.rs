@@ -35,7 +35,8 @@ pub async fn audit(
             "RetentionRun",
             day(14),
             json!({"removals": [
-            {"category": "results", "removed": 5}, {"category": "audit_log", "removed": 0}]}),
+            {"category": "results", "removed": 5, "retention_secs": 2_592_000},
+            {"category": "audit_log", "removed": 0, "retention_secs": 15_552_000}]}),
         ),
         (
             "acme",

@@ -6,7 +6,7 @@ use sqlx::PgPool;
 
 use super::{MonthFigures, schema};
 use crate::error::ReportError;
-use crate::figures::RemovedCount;
+use crate::figures::{RemovedCount, RetentionPeriod};
 
 const RUNS: &str = "
 SELECT count(*), max(occurred_at)
@@ -18,6 +18,15 @@ SELECT r->>'category' AS kind, sum(coalesce((r->>'removed')::bigint, 0))::bigint
 FROM audit_log a, jsonb_array_elements(coalesce(a.details->'removals', '[]'::jsonb)) r
 WHERE a.action = 'RetentionRun' AND a.occurred_at >= $1 AND a.occurred_at < $2
 GROUP BY kind ORDER BY kind";
+
+/// The periods the last run up to the month's end applied (it records each category's
+/// `retention_secs`).
+const PERIODS: &str = "
+SELECT r->>'category' AS kind, (r->>'retention_secs')::bigint
+FROM audit_log a, jsonb_array_elements(coalesce(a.details->'removals', '[]'::jsonb)) r
+WHERE a.seq = (SELECT max(seq) FROM audit_log WHERE action = 'RetentionRun' AND occurred_at < $1)
+  AND r ? 'retention_secs'
+ORDER BY kind";
 
 /// Fills `retention`, or notes that the audit log is missing.
 pub async fn fill(
@@ -44,6 +53,20 @@ pub async fn fill(
         .fetch_all(pool)
         .await
         .map_err(ReportError::db("summing what retention removed"))?;
+    let periods: Vec<(Option<String>, Option<i64>)> = sqlx::query_as(PERIODS)
+        .bind(end)
+        .fetch_all(pool)
+        .await
+        .map_err(ReportError::db("reading the retention periods in force"))?;
+    figures.retention.periods = periods
+        .into_iter()
+        .filter_map(|(kind, secs)| {
+            Some(RetentionPeriod {
+                kind: kind?,
+                days: secs? as f64 / 86_400.0,
+            })
+        })
+        .collect();
     figures.retention.runs = runs;
     figures.retention.last_run_at = last.map(|t| t.to_rfc3339());
     figures.retention.removed = removed

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use super::charts;
 use super::format::{escape, maybe, number, percent};
-use crate::figures::{Report, Section};
+use crate::figures::{AuditChain, Report, Section};
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2rem;color:#222;max-width:60rem}\
 h1{font-size:1.6rem}h3{font-size:1rem;margin:1rem 0 .2rem}h2{font-size:1.25rem;margin-top:2rem;border-bottom:1px solid #ccc}\
@@ -34,6 +34,7 @@ pub fn html(report: &Report) -> String {
         by = escape(&report.generated_by),
         seq = report.data_as_of.jobs_checkpoint,
     );
+    summary(&mut out, report);
     section(&mut out, "overall", &report.overall);
     if !report.tenants.is_empty() {
         out.push_str("<h2>Per tenant</h2><h3>Jobs by tenant</h3>");
@@ -47,6 +48,61 @@ pub fn html(report: &Report) -> String {
     methods(&mut out, report);
     out.push_str("</body></html>");
     out
+}
+
+/// The month in plain words, for a reader who will not read the tables.
+fn summary(out: &mut String, report: &Report) {
+    let s = &report.overall;
+    let jobs = &s.jobs;
+    let mut text = if quiet(s) {
+        "Nothing was done this month: no jobs, no webhooks and no data-subject requests.".to_owned()
+    } else {
+        let rate = s
+            .success_rate
+            .map(|r| format!(" ({})", percent(Some(r))))
+            .unwrap_or_default();
+        format!(
+            "{} job(s) were submitted; {} succeeded{rate}, {} failed for good and {} were \
+             cancelled. {} erasure request(s) and {} access request(s) were fulfilled.",
+            jobs.submitted,
+            jobs.succeeded,
+            jobs.failed,
+            jobs.cancelled,
+            s.subject_requests.erasures,
+            s.subject_requests.access_exports,
+        )
+    };
+    let chain = &report.audit_chain;
+    text.push_str(if chain.ok {
+        " The audit log's hash chain verified intact when this report was made."
+    } else {
+        " WARNING: the audit log's hash chain is broken (see \"Audit chain\")."
+    });
+    let kept: Vec<String> = report
+        .retention
+        .periods
+        .iter()
+        .map(|p| format!("{} {} days", kind_name(&p.kind), number(p.days)))
+        .collect();
+    if !kept.is_empty() {
+        let _ = write!(text, " Data is kept: {}.", kept.join(", "));
+    }
+    let _ = write!(
+        out,
+        "<h2>Summary</h2><p data-figure=\"summary\">{}</p>",
+        escape(&text)
+    );
+}
+
+/// A retention category for people.
+fn kind_name(kind: &str) -> String {
+    match kind {
+        "results" => "results".to_owned(),
+        "audit_log" => "audit log rows".to_owned(),
+        "job_events" => "job event log rows".to_owned(),
+        "retention_runs" => "retention run records".to_owned(),
+        other => other.replace('_', " "),
+    }
 }
 
 fn section(out: &mut String, key: &str, s: &Section) {
@@ -212,6 +268,7 @@ fn platform(out: &mut String, report: &Report) {
         "<h2>Audit chain</h2><p>{verdict}. Head hash <code data-figure=\"audit_chain.head_hash\">{}</code>.</p>",
         escape(&chain.head_hash)
     );
+    verify_steps(out, chain);
     let retention = &report.retention;
     let _ = write!(
         out,
@@ -219,6 +276,24 @@ fn platform(out: &mut String, report: &Report) {
         retention.runs,
         escape(retention.last_run_at.as_deref().unwrap_or("–"))
     );
+    if retention.periods.is_empty() {
+        out.push_str(
+            "<p>No retention run was ever recorded, so no period is known to be in force.</p>",
+        );
+    } else {
+        out.push_str("<p>Periods in force (applied by the last run):</p><table><tr><th>records</th><th>kept for (days)</th></tr>");
+        for period in &retention.periods {
+            row(
+                out,
+                "retention",
+                &format!("period.{}", period.kind),
+                &kind_name(&period.kind),
+                &number(period.days),
+                Some(period.days),
+            );
+        }
+        out.push_str("</table>");
+    }
     if !retention.removed.is_empty() {
         out.push_str("<table><tr><th>removed</th><th>records</th></tr>");
         for removed in &retention.removed {
@@ -233,6 +308,34 @@ fn platform(out: &mut String, report: &Report) {
         }
         out.push_str("</table>");
     }
+}
+
+/// How anyone can check the head hash this report states, step by step.
+fn verify_steps(out: &mut String, chain: &AuditChain) {
+    let row = if chain.head_seq > 0 {
+        format!(
+            " (row {}: <code>jetcrawl --output json audit query</code> shows its \
+             <code>hash</code>)",
+            chain.head_seq
+        )
+    } else {
+        String::new()
+    };
+    let _ = write!(
+        out,
+        "<h3>How to verify the audit chain yourself</h3><ol data-figure=\"audit_chain.verify_steps\">\
+         <li>With an auditor or admin API key, run <code>jetcrawl audit verify</code> \
+         (or call <code>VerifyAuditChain</code>). It recomputes every row's hash from the \
+         row and the previous hash, so a changed, removed or inserted row breaks the chain \
+         at that row.</li>\
+         <li>It must answer <code>OK</code>. If no row was added since this report, the head \
+         hash it prints is <code>{hash}</code>; otherwise the chain it verified runs through \
+         the row that had that hash{row}.</li>\
+         <li><code>jetcrawl audit query --type ReportGenerated</code> lists this report's \
+         own row, with the sha256 of each of its files: compare it with \
+         <code>sha256sum</code> of your copy.</li></ol>",
+        hash = escape(&chain.head_hash),
+    );
 }
 
 fn methods(out: &mut String, report: &Report) {
