@@ -214,3 +214,36 @@ pub struct KeyRevokeArgs {
     /// Key id (the part after `jck_`, as `keys create` printed it).
     pub id: String,
 }
+
+/// A date (midnight UTC) or an RFC 3339 time, for flags like `--since` and `--received`.
+pub fn instant(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    if let Ok(date) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Ok(date.and_time(chrono::NaiveTime::MIN).and_utc());
+    }
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|_| {
+            format!("{text:?} is neither a date (2026-12-01) nor an RFC 3339 time (2026-12-01T08:00:00Z)")
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::instant;
+
+    #[test]
+    fn instants_are_a_date_or_a_time() {
+        assert_eq!(
+            instant("2026-12-01").expect("a date").to_rfc3339(),
+            "2026-12-01T00:00:00+00:00"
+        );
+        assert_eq!(
+            instant("2026-12-01T08:30:00+01:00")
+                .expect("a time")
+                .to_rfc3339(),
+            "2026-12-01T07:30:00+00:00"
+        );
+        let err = instant("yesterday").expect_err("neither");
+        assert!(err.contains("2026-12-01"), "{err}");
+    }
+}

@@ -171,6 +171,27 @@ pub struct SubjectRequests {
     pub erasures: i64,
     /// SubjectDataExported.
     pub access_exports: i64,
+    /// Each one, in the order it was fulfilled.
+    #[serde(default)]
+    pub handled: Vec<HandledRequest>,
+}
+
+/// One data subject's request fulfilled in the month, against the one-month deadline of
+/// GDPR Art. 12(3).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandledRequest {
+    /// `erasure` or `access`.
+    pub kind: String,
+    /// The controller's reference, empty when none was given.
+    pub reference: String,
+    /// When it was received, when that was given.
+    pub received_at: Option<String>,
+    /// When it was fulfilled (the action's time).
+    pub fulfilled_at: String,
+    /// Whole days from receipt to fulfilment, when the receipt is known.
+    pub days: Option<i64>,
+    /// Fulfilled within one month of receipt; unknown without the receipt.
+    pub within_deadline: Option<bool>,
 }
 
 /// One domain's figures.

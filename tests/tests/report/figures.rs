@@ -293,6 +293,16 @@ fn check_page(rendered: &crate::browser::Rendered, head_hash: &str) {
     );
     assert_eq!(get("retention.period.results"), "30");
     assert_eq!(get("retention.period.audit_log"), "180");
+    // Each request fulfilled, held against the one-month deadline: one with its receipt
+    // date (on time), the others without (unknown, never guessed).
+    assert_eq!(
+        get("tenant.acme.subject_requests.handled.1.within_deadline"),
+        "true"
+    );
+    assert_eq!(
+        get("tenant.acme.subject_requests.handled.0.within_deadline"),
+        "unknown"
+    );
     let steps = get("audit_chain.verify_steps");
     assert!(
         steps.contains("jetcrawl audit verify") && steps.contains(head_hash),

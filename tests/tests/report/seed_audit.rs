@@ -22,7 +22,10 @@ pub async fn audit(
             "acme",
             "SubjectErased",
             day(10),
-            json!({"subject_ref": "s2"}),
+            json!({"subject_ref": "s2", "request": {
+                "reference": "DSR-2026-7",
+                "received_at": day(2).to_rfc3339()
+            }}),
         ),
         (
             "acme",

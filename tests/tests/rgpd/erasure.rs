@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use jetcrawl_privacy::{ERASED, SubjectKeys};
 use jetcrawl_proto::v1::event::Payload;
-use jetcrawl_proto::v1::{EraseSubjectRequest, ExportSubjectDataRequest, JobState};
+use jetcrawl_proto::v1::{
+    DataSubjectRequest, EraseSubjectRequest, ExportSubjectDataRequest, JobState,
+};
 use jetcrawl_tests::eventually;
 use serde_json::Value;
 
@@ -104,6 +106,14 @@ async fn an_erased_subject_leaves_no_plaintext_and_the_chain_still_verifies() ->
         .erase_subject(EraseSubjectRequest {
             data_subject: alice.clone(),
             reason: "subject request #1".into(),
+            // The request answered, for the monthly report's deadline check.
+            request: Some(DataSubjectRequest {
+                reference: "DSR-1".into(),
+                received_at: Some(prost_types::Timestamp {
+                    seconds: 1_796_000_000,
+                    nanos: 0,
+                }),
+            }),
             ..Default::default()
         })
         .await?
@@ -153,6 +163,12 @@ async fn an_erased_subject_leaves_no_plaintext_and_the_chain_still_verifies() ->
     assert!(
         erased_record.contains(&erased.subject_ref),
         "{erased_record}"
+    );
+    let recorded: serde_json::Value = serde_json::from_str(&erased_record)?;
+    assert_eq!(
+        recorded["request"],
+        serde_json::json!({"reference": "DSR-1", "received_at": "2026-11-30T00:53:20+00:00"}),
+        "the request answered is on the audit row"
     );
     let (streams, stored) = all_stream_messages(&p.stack).await?;
     for needed in ["JOBS", "AUDIT_ACTIONS", "OBJ_RESULTS", "KV_SUBJECT_KEYS"] {

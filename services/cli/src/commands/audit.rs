@@ -40,11 +40,11 @@ pub struct QueryArgs {
     pub actor: Option<String>,
     /// From this time on: a date (2026-12-01, midnight UTC) or an RFC 3339 time
     /// (2026-12-01T08:00:00Z).
-    #[arg(long, value_parser = instant)]
+    #[arg(long, value_parser = crate::args::instant)]
     pub since: Option<DateTime<Utc>>,
     /// Before this time: a date (midnight UTC, so `--until 2026-12-02` ends with the
     /// 1st) or an RFC 3339 time.
-    #[arg(long, value_parser = instant)]
+    #[arg(long, value_parser = crate::args::instant)]
     pub until: Option<DateTime<Utc>>,
     /// Rows per page (0: 50, at most 500).
     #[arg(long, default_value_t = 0)]
@@ -125,18 +125,6 @@ pub async fn run(global: &Global, command: AuditCommand) -> anyhow::Result<()> {
     }
 }
 
-/// A date (midnight UTC) or an RFC 3339 time.
-fn instant(text: &str) -> Result<DateTime<Utc>, String> {
-    if let Ok(date) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        return Ok(date.and_time(chrono::NaiveTime::MIN).and_utc());
-    }
-    DateTime::parse_from_rfc3339(text)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| {
-            format!("{text:?} is neither a date (2026-12-01) nor an RFC 3339 time (2026-12-01T08:00:00Z)")
-        })
-}
-
 fn request(args: QueryArgs) -> QueryAuditLogRequest {
     let ts = |t: DateTime<Utc>| prost_types::Timestamp {
         seconds: t.timestamp(),
@@ -208,25 +196,4 @@ fn record_json(r: &AuditRecord) -> Value {
         "prev_hash": r.prev_hash,
         "hash": r.hash,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::instant;
-
-    #[test]
-    fn since_takes_a_date_or_a_time() {
-        assert_eq!(
-            instant("2026-12-01").expect("a date").to_rfc3339(),
-            "2026-12-01T00:00:00+00:00"
-        );
-        assert_eq!(
-            instant("2026-12-01T08:30:00+01:00")
-                .expect("a time")
-                .to_rfc3339(),
-            "2026-12-01T07:30:00+00:00"
-        );
-        let err = instant("yesterday").expect_err("neither");
-        assert!(err.contains("2026-12-01"), "{err}");
-    }
 }

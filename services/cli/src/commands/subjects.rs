@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use jetcrawl_proto::v1::audit_client::AuditClient;
-use jetcrawl_proto::v1::{EraseSubjectRequest, ExportSubjectDataRequest};
+use jetcrawl_proto::v1::{DataSubjectRequest, EraseSubjectRequest, ExportSubjectDataRequest};
 use serde_json::json;
 
 use super::{Bearer, channel, status_error};
@@ -36,6 +36,27 @@ pub struct SubjectArg {
     /// The subject's tenant; the key's own by default.
     #[arg(long)]
     pub tenant: Option<String>,
+    /// Your reference of the data subject's request (ticket, letter number): recorded
+    /// with the action, and listed in the monthly report against the one-month deadline.
+    #[arg(long)]
+    pub reference: Option<String>,
+    /// When the request was received: a date (2026-11-02) or an RFC 3339 time; now when
+    /// only --reference is given.
+    #[arg(long, value_parser = crate::args::instant)]
+    pub received: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl SubjectArg {
+    /// The request being answered, when --reference or --received says so.
+    fn request(&self) -> Option<DataSubjectRequest> {
+        (self.reference.is_some() || self.received.is_some()).then(|| DataSubjectRequest {
+            reference: self.reference.clone().unwrap_or_default(),
+            received_at: self.received.map(|t| prost_types::Timestamp {
+                seconds: t.timestamp(),
+                nanos: 0,
+            }),
+        })
+    }
 }
 
 #[derive(Debug, Args)]
@@ -66,6 +87,7 @@ pub async fn run(global: &Global, command: SubjectsCommand) -> anyhow::Result<()
             let subject = args.subject;
             let done = audit
                 .export_subject_data(ExportSubjectDataRequest {
+                    request: subject.request(),
                     tenant: subject.tenant.unwrap_or_default(),
                     data_subject: subject.data_subject.unwrap_or_default(),
                     job_id: subject.job.unwrap_or_default(),
@@ -91,6 +113,7 @@ pub async fn run(global: &Global, command: SubjectsCommand) -> anyhow::Result<()
             let subject = args.subject;
             let done = audit
                 .erase_subject(EraseSubjectRequest {
+                    request: subject.request(),
                     tenant: subject.tenant.unwrap_or_default(),
                     data_subject: subject.data_subject.unwrap_or_default(),
                     job_id: subject.job.unwrap_or_default(),

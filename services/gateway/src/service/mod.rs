@@ -17,6 +17,7 @@ mod reports_files;
 mod result;
 mod seal;
 mod subject_export;
+mod subject_request;
 mod subject_rows;
 mod submit;
 mod watch;

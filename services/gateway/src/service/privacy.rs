@@ -5,10 +5,11 @@
 //! its jobs' results, shows its fields as `[erased]` in the read models and records
 //! `SubjectErased`; an export decrypts everything held and records `SubjectDataExported`.
 
+use chrono::Utc;
 use jetcrawl_privacy::{PrivacyError, Subject, SubjectKeys, SubjectRef};
 use jetcrawl_proto::v1::{
-    EraseSubjectRequest, EraseSubjectResponse, ExportSubjectDataRequest, ExportSubjectDataResponse,
-    SubjectErased,
+    DataSubjectRequest, EraseSubjectRequest, EraseSubjectResponse, ExportSubjectDataRequest,
+    ExportSubjectDataResponse, SubjectErased,
 };
 use jetcrawl_streams::StoreError;
 use jetcrawl_streams::audit::{Action, append_action, new_action};
@@ -17,7 +18,7 @@ use tracing::info;
 
 use super::get::check_job_id;
 use super::subject_rows::{jobs_of_subject, mark_erased};
-use super::{Caller, Gateway};
+use super::{Caller, Gateway, subject_request};
 use crate::error::GatewayError;
 
 /// A resolved request: whose data, in which tenant.
@@ -25,6 +26,8 @@ pub(crate) struct Target {
     pub tenant: String,
     pub subject: Subject,
     pub reference: SubjectRef,
+    /// The data subject's request being answered, when the caller gave it.
+    pub request: Option<DataSubjectRequest>,
 }
 
 impl Gateway {
@@ -39,9 +42,11 @@ impl Gateway {
             .unwrap_or(&caller.tenant)
             .to_owned();
         caller.require_tenant("tenant", &tenant)?;
-        let target = self
+        let answering = subject_request::checked(request.request, Utc::now())?;
+        let mut target = self
             .resolve(tenant, &request.data_subject, &request.job_id)
             .await?;
+        target.request = answering;
         self.export(caller, &target).await
     }
 
@@ -61,6 +66,7 @@ impl Gateway {
                 caller.tenant
             )));
         }
+        let answering = subject_request::checked(request.request, Utc::now())?;
         let target = self
             .resolve(tenant, &request.data_subject, &request.job_id)
             .await?;
@@ -84,6 +90,7 @@ impl Gateway {
             objects_deleted,
             key_existed,
             reason: request.reason,
+            request: answering,
         };
         let action = new_action(
             &target.tenant,
@@ -151,6 +158,7 @@ impl Gateway {
             tenant,
             subject,
             reference,
+            request: None,
         })
     }
 

@@ -79,6 +79,7 @@ impl Gateway {
             job_ids: exported.clone(),
             event_count,
             export_sha256: sha256.clone(),
+            request: target.request.clone(),
         };
         let action = new_action(
             &target.tenant,

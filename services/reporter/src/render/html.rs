@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use super::charts;
 use super::format::{escape, maybe, number, percent};
-use crate::figures::{AuditChain, Report, Section};
+use crate::figures::{AuditChain, HandledRequest, Report, Section};
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2rem;color:#222;max-width:60rem}\
 h1{font-size:1.6rem}h3{font-size:1rem;margin:1rem 0 .2rem}h2{font-size:1.25rem;margin-top:2rem;border-bottom:1px solid #ccc}\
@@ -202,6 +202,7 @@ fn section(out: &mut String, key: &str, s: &Section) {
         }
     }
     out.push_str("</table>");
+    requests(out, key, &s.subject_requests.handled);
     if quiet(s) {
         // Empty charts would only look broken.
         out.push_str(
@@ -227,6 +228,43 @@ fn section(out: &mut String, key: &str, s: &Section) {
     if !s.top_domains.is_empty() {
         let _ = write!(out, "<h3>Top domains</h3>{}", charts::domains(s));
     }
+}
+
+/// The data subjects' requests fulfilled, each against the one-month deadline.
+fn requests(out: &mut String, key: &str, handled: &[HandledRequest]) {
+    if handled.is_empty() {
+        return;
+    }
+    out.push_str(
+        "<h3>Data-subject requests fulfilled</h3><table><tr><th>request</th><th>reference</th>\
+         <th>received</th><th>fulfilled</th><th>days</th><th>within one month (Art. 12(3))</th></tr>",
+    );
+    for (i, r) in handled.iter().enumerate() {
+        let (class, verdict) = match r.within_deadline {
+            Some(true) => ("ok", "yes"),
+            Some(false) => ("bad", "NO"),
+            None => ("", "unknown: no receipt date was given"),
+        };
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
+             <td class=\"{class}\" data-figure=\"{}.subject_requests.handled.{i}.within_deadline\" \
+             data-value=\"{}\">{verdict}</td></tr>",
+            escape(&r.kind),
+            escape(if r.reference.is_empty() {
+                "–"
+            } else {
+                &r.reference
+            }),
+            escape(r.received_at.as_deref().unwrap_or("not given")),
+            escape(&r.fulfilled_at),
+            r.days.map_or_else(|| "–".to_owned(), |d| d.to_string()),
+            escape(key),
+            r.within_deadline
+                .map_or("unknown", |ok| if ok { "true" } else { "false" }),
+        );
+    }
+    out.push_str("</table>");
 }
 
 /// True when the section counts nothing at all.
