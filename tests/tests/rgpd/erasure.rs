@@ -151,6 +151,55 @@ async fn an_erased_subject_leaves_no_plaintext_and_the_chain_still_verifies() ->
         refused.message()
     );
     assert!(p.get(&bob).await?.spec.unwrap_or_default().urls[0].contains(&secret_bob));
+
+    // The CLI records the request an export answers; a receipt in the future is a
+    // usage error naming the field, and nothing is exported.
+    let bin = jetcrawl_tests::target_dir::binary_path(jetcrawl_tests::stack::CLI_BIN)?;
+    let out_file = tempfile::NamedTempFile::new()?;
+    let cli = |received: &str| {
+        std::process::Command::new(&bin)
+            .args(["--gateway", &p.gateway.grpc_url, "--api-key", &p.admin_key])
+            .args([
+                "subjects",
+                "export",
+                &format!("bob-{tag}"),
+                "--reference",
+                "DSR-2",
+            ])
+            .args(["--received", received, "--out"])
+            .arg(out_file.path())
+            .output()
+    };
+    let future = cli("2999-01-01")?;
+    let stderr = String::from_utf8_lossy(&future.stderr);
+    assert_eq!(future.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("request.received_at"), "{stderr}");
+    let done = cli("2026-11-30")?;
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    let pool = p.stack.pg_pool().await?;
+    let exported = eventually(Duration::from_secs(30), || {
+        let pool = pool.clone();
+        async move {
+            let details: Option<String> = sqlx::query_scalar(
+                "SELECT details::text FROM audit_log WHERE action = 'SubjectDataExported' \
+                 AND details->'request'->>'reference' = 'DSR-2'",
+            )
+            .fetch_optional(&pool)
+            .await?;
+            details.ok_or_else(|| anyhow::anyhow!("the export is not audited yet"))
+        }
+    })
+    .await?;
+    let exported: Value = serde_json::from_str(&exported)?;
+    assert_eq!(
+        exported["request"],
+        serde_json::json!({"reference": "DSR-2", "received_at": "2026-11-30T00:00:00+00:00"}),
+        "{exported}"
+    );
     p.worker = Some(p.stack.spawn_worker(&[]).await?);
     let failed = p.finished(&queued).await?;
     assert_eq!(failed.state, JobState::Failed as i32, "{failed:?}");
