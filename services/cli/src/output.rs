@@ -24,8 +24,12 @@ fn mode_name(mode: i32) -> &'static str {
 }
 
 pub fn timestamp(ts: Option<&prost_types::Timestamp>) -> Value {
+    datetime(ts).map_or(Value::Null, |t| Value::String(t.to_rfc3339()))
+}
+
+/// A protobuf timestamp as a UTC time; `None` when unset or out of range.
+pub fn datetime(ts: Option<&prost_types::Timestamp>) -> Option<chrono::DateTime<chrono::Utc>> {
     ts.and_then(|t| chrono::DateTime::from_timestamp(t.seconds, t.nanos.max(0) as u32))
-        .map_or(Value::Null, |t| Value::String(t.to_rfc3339()))
 }
 
 /// A job as JSON.

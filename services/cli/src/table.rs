@@ -21,13 +21,17 @@ pub fn print(headers: &[&str], rows: Vec<Vec<String>>) {
     }
 }
 
-/// An RFC 3339 time to the second, or `-`.
+/// A protobuf timestamp to the second, or `-`.
 pub fn time(ts: Option<&prost_types::Timestamp>) -> String {
-    ts.and_then(|t| chrono::DateTime::from_timestamp(t.seconds, 0))
-        .map_or_else(
-            || "-".to_owned(),
-            |t| t.format("%Y-%m-%d %H:%M:%SZ").to_string(),
-        )
+    when(crate::output::datetime(ts))
+}
+
+/// A time to the second, or `-`.
+pub fn when(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    t.map_or_else(
+        || "-".to_owned(),
+        |t| t.format("%Y-%m-%d %H:%M:%SZ").to_string(),
+    )
 }
 
 /// `text`, or `-` when empty, so a column never looks shifted.

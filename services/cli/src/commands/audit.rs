@@ -177,7 +177,7 @@ fn verdict_json(v: &VerifyAuditChainResponse) -> Value {
 }
 
 fn time(ts: Option<&prost_types::Timestamp>) -> String {
-    ts.and_then(|t| DateTime::from_timestamp(t.seconds, t.nanos.max(0) as u32))
+    crate::output::datetime(ts)
         .map(|t| t.to_rfc3339())
         .unwrap_or_default()
 }

@@ -82,7 +82,5 @@ fn row_json(d: &DomainStatus) -> Value {
 }
 
 fn time(t: Option<&prost_types::Timestamp>) -> Option<String> {
-    let t = t?;
-    chrono::DateTime::from_timestamp(t.seconds, t.nanos.max(0) as u32)
-        .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+    crate::output::datetime(t).map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
 }

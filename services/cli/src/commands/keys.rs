@@ -34,12 +34,6 @@ async fn list(global: &Global, store: &KeyStore, args: KeyListArgs) -> anyhow::R
         .filter(|k| args.tenant.as_ref().is_none_or(|t| &k.tenant == t))
         .filter(|k| !args.active || k.revoked_at.is_none())
         .collect();
-    let when = |t: Option<chrono::DateTime<chrono::Utc>>| {
-        t.map_or_else(
-            || "-".to_owned(),
-            |t| t.format("%Y-%m-%d %H:%M:%SZ").to_string(),
-        )
-    };
     match global.output {
         Output::Json => outln!(
             "{}",
@@ -62,9 +56,9 @@ async fn list(global: &Global, store: &KeyStore, args: KeyListArgs) -> anyhow::R
                         k.tenant.clone(),
                         k.role.as_str().to_owned(),
                         table::or_dash(&k.granted_tenants.join(",")),
-                        when(Some(k.created_at)),
+                        table::when(Some(k.created_at)),
                         k.created_by.clone(),
-                        when(k.revoked_at),
+                        table::when(k.revoked_at),
                     ]
                 })
                 .collect(),
