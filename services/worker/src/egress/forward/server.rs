@@ -1,13 +1,26 @@
 //! The forward proxy's listener: bound at once on a free loopback port, served on the
-//! runtime it was started from, stopped when dropped.
+//! runtime it was started from, stopped when dropped. Each browser connection is an
+//! HTTP/1 connection served by hyper, CONNECT upgrades included.
 
+use std::convert::Infallible;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
 
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpStream;
 use tokio::task::JoinHandle;
 
-use super::session;
+use super::answer::Refused;
+use super::{relay, tunnel};
 use crate::egress::handle::Egress;
 use crate::error::{ErrorClass, JobError};
+
+/// How long the browser may take to send a request head.
+const HEAD_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A running forward proxy.
 #[derive(Debug)]
@@ -45,7 +58,7 @@ impl ForwardProxy {
                 match listener.accept().await {
                     Ok((stream, _)) => {
                         let _ = stream.set_nodelay(true);
-                        tokio::spawn(session::serve(egress.clone(), stream));
+                        tokio::spawn(serve(egress.clone(), stream));
                     }
                     Err(err) => {
                         tracing::warn!(error = %err, "egress proxy accept failed");
@@ -72,5 +85,29 @@ impl ForwardProxy {
 impl Drop for ForwardProxy {
     fn drop(&mut self) {
         self.task.abort();
+    }
+}
+
+/// Serves one browser connection to its end: every request on it is checked on its own.
+async fn serve(egress: Egress, stream: TcpStream) {
+    let service = service_fn(move |request: Request<Incoming>| {
+        let egress = egress.clone();
+        async move {
+            let answer = if request.method() == Method::CONNECT {
+                tunnel::open(&egress, request).await
+            } else {
+                relay::forward(&egress, request).await
+            };
+            Ok::<_, Infallible>(answer.unwrap_or_else(Refused::into_response))
+        }
+    });
+    let connection = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEAD_TIMEOUT)
+        .preserve_header_case(true)
+        .serve_connection(TokioIo::new(stream), service)
+        .with_upgrades();
+    if let Err(err) = connection.await {
+        tracing::debug!(error = %err, "browser connection to the egress proxy ended");
     }
 }

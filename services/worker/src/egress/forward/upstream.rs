@@ -1,19 +1,33 @@
 //! Opening the forward proxy's side of a connection: straight to a checked address, or
-//! through an upstream proxy (HTTP CONNECT, or SOCKS5 with optional password).
+//! through an upstream proxy (an HTTP CONNECT with hyper, or SOCKS5 with tokio-socks,
+//! with optional credentials).
 
+use std::borrow::Cow;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use base64::Engine as _;
+use http_body_util::Empty;
+use hyper::header::{self, HeaderValue};
+use hyper::{Method, Request, StatusCode};
+use hyper_util::rt::TokioIo;
 use jetcrawl_egress::proxy::{ProxyEndpoint, ProxyKind};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
-
-use super::head::read_head;
+use tokio_socks::TargetAddr;
+use tokio_socks::tcp::Socks5Stream;
 
 /// How long connecting plus a proxy handshake may take.
 const OPEN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A byte stream to the target, whatever carries it.
+pub(crate) trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
+
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
+
+/// The stream a request or tunnel goes down.
+pub(crate) type Upstream = Box<dyn Stream>;
 
 /// Where to go: the host as the request named it, its checked addresses, the port.
 #[derive(Debug, Clone, Copy)]
@@ -31,6 +45,19 @@ impl Dest<'_> {
         } else {
             format!("{}:{}", self.host, self.port)
         }
+    }
+
+    /// What a SOCKS5 proxy is asked for: the checked address for `socks5`, the name
+    /// for `socks5h` (the proxy resolves it).
+    fn socks_target(&self, kind: ProxyKind) -> Result<TargetAddr<'_>, UpstreamError> {
+        if kind == ProxyKind::Socks5h && self.host.parse::<IpAddr>().is_err() {
+            return Ok(TargetAddr::Domain(Cow::Borrowed(self.host), self.port));
+        }
+        let ip = self
+            .addrs
+            .first()
+            .ok_or_else(|| UpstreamError::Target("no checked address".into()))?;
+        Ok(TargetAddr::Ip(SocketAddr::new(*ip, self.port)))
     }
 }
 
@@ -52,11 +79,12 @@ pub(crate) enum UpstreamError {
 pub(crate) async fn open_tunnel(
     proxy: Option<&ProxyEndpoint>,
     dest: Dest<'_>,
-) -> Result<TcpStream, UpstreamError> {
+) -> Result<Upstream, UpstreamError> {
     let opening = async {
         match proxy {
             None => connect_any(dest.addrs, dest.port)
                 .await
+                .map(|stream| Box::new(stream) as Upstream)
                 .map_err(|err| UpstreamError::Target(err.to_string())),
             Some(p) if p.kind() == ProxyKind::Http => http_connect(p, dest).await,
             Some(p) => socks5(p, dest).await,
@@ -68,8 +96,9 @@ pub(crate) async fn open_tunnel(
 }
 
 /// A stream to an HTTP proxy, for an absolute-form request.
-pub(crate) async fn open_http_proxy(proxy: &ProxyEndpoint) -> Result<TcpStream, UpstreamError> {
-    tokio::time::timeout(OPEN_TIMEOUT, connect_proxy(proxy))
+pub(crate) async fn open_http_proxy(proxy: &ProxyEndpoint) -> Result<Upstream, UpstreamError> {
+    let connecting = async { Ok(Box::new(connect_proxy(proxy).await?) as Upstream) };
+    tokio::time::timeout(OPEN_TIMEOUT, connecting)
         .await
         .unwrap_or_else(|_| Err(timed_out(Some(proxy))))
 }
@@ -111,116 +140,70 @@ async fn connect_proxy(proxy: &ProxyEndpoint) -> Result<TcpStream, UpstreamError
     Ok(stream)
 }
 
-async fn http_connect(proxy: &ProxyEndpoint, dest: Dest<'_>) -> Result<TcpStream, UpstreamError> {
-    let mut stream = connect_proxy(proxy).await?;
-    let authority = dest.authority();
-    let mut request = format!("CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n");
-    if let Some(auth) = basic_auth(proxy) {
-        request.push_str(&format!("Proxy-Authorization: {auth}\r\n"));
-    }
-    request.push_str("\r\n");
-    stream
-        .write_all(request.as_bytes())
-        .await
-        .map_err(UpstreamError::Proxy)?;
-    let (head, _) = read_head(&mut stream).await.map_err(UpstreamError::Proxy)?;
-    match head.start[1].parse::<u16>() {
-        Ok(200) => Ok(stream),
-        Ok(407) => Err(UpstreamError::Proxy(io::Error::other(
-            "407: the proxy refused its credentials",
-        ))),
-        Ok(status) => Err(UpstreamError::Status(status)),
-        Err(_) => Err(UpstreamError::Proxy(io::Error::other(
-            "malformed CONNECT answer",
-        ))),
-    }
-}
-
-async fn socks5(proxy: &ProxyEndpoint, dest: Dest<'_>) -> Result<TcpStream, UpstreamError> {
-    let mut stream = connect_proxy(proxy).await?;
-    let broken = |err: io::Error| UpstreamError::Proxy(err);
-    let credentials = proxy.credentials();
-    let greeting: &[u8] = if credentials.is_some() {
-        &[5, 2, 0, 2]
-    } else {
-        &[5, 1, 0]
-    };
-    stream.write_all(greeting).await.map_err(broken)?;
-    let mut choice = [0u8; 2];
-    stream.read_exact(&mut choice).await.map_err(broken)?;
-    match (choice, &credentials) {
-        ([5, 0], _) => {}
-        ([5, 2], Some((user, pass))) => socks5_login(&mut stream, user, pass).await?,
-        _ => {
-            return Err(broken(io::Error::other(
-                "SOCKS5 proxy accepts none of our methods",
-            )));
-        }
-    }
-    stream
-        .write_all(&socks5_request(proxy.kind(), dest)?)
+/// A CONNECT through an HTTP proxy; the upgraded connection is the tunnel.
+async fn http_connect(proxy: &ProxyEndpoint, dest: Dest<'_>) -> Result<Upstream, UpstreamError> {
+    let stream = connect_proxy(proxy).await?;
+    let broken = |err: hyper::Error| UpstreamError::Proxy(io::Error::other(err));
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
         .map_err(broken)?;
-    let mut reply = [0u8; 4];
-    stream.read_exact(&mut reply).await.map_err(broken)?;
-    let bound = match reply[3] {
-        1 => 4 + 2,
-        4 => 16 + 2,
-        3 => usize::from(stream.read_u8().await.map_err(broken)?) + 2,
-        _ => return Err(broken(io::Error::other("malformed SOCKS5 reply"))),
+    tokio::spawn(async move {
+        if let Err(err) = connection.with_upgrades().await {
+            tracing::debug!(error = %err, "egress proxy tunnel ended");
+        }
+    });
+    let authority = dest.authority();
+    let mut request = Request::builder()
+        .method(Method::CONNECT)
+        .uri(authority.as_str())
+        .header(header::HOST, authority.as_str());
+    if let Some(auth) = basic_auth(proxy).and_then(|a| HeaderValue::from_str(&a).ok()) {
+        request = request.header(header::PROXY_AUTHORIZATION, auth);
+    }
+    let request = request
+        .body(Empty::<bytes::Bytes>::new())
+        .map_err(|err| UpstreamError::Target(format!("{authority}: {err}")))?;
+    let response = sender.send_request(request).await.map_err(broken)?;
+    match response.status() {
+        StatusCode::OK => {
+            let upgraded = hyper::upgrade::on(response).await.map_err(broken)?;
+            Ok(Box::new(TokioIo::new(upgraded)))
+        }
+        StatusCode::PROXY_AUTHENTICATION_REQUIRED => Err(UpstreamError::Proxy(io::Error::other(
+            "407: the proxy refused its credentials",
+        ))),
+        status => Err(UpstreamError::Status(status.as_u16())),
+    }
+}
+
+/// A SOCKS5 CONNECT, with the proxy's credentials when it has some.
+async fn socks5(proxy: &ProxyEndpoint, dest: Dest<'_>) -> Result<Upstream, UpstreamError> {
+    let stream = connect_proxy(proxy).await?;
+    let target = dest.socks_target(proxy.kind())?;
+    let opened = match proxy.credentials() {
+        Some((user, pass)) => {
+            Socks5Stream::connect_with_password_and_socket(stream, target, &user, &pass).await
+        }
+        None => Socks5Stream::connect_with_socket(stream, target).await,
     };
-    let mut rest = vec![0u8; bound];
-    stream.read_exact(&mut rest).await.map_err(broken)?;
-    match reply[1] {
-        0 => Ok(stream),
-        code => Err(UpstreamError::Target(format!("SOCKS5 reply code {code}"))),
-    }
+    opened
+        .map(|stream| Box::new(stream) as Upstream)
+        .map_err(socks_error)
 }
 
-async fn socks5_login(stream: &mut TcpStream, user: &str, pass: &str) -> Result<(), UpstreamError> {
-    let too_long = || UpstreamError::Proxy(io::Error::other("SOCKS5 credentials over 255 bytes"));
-    let mut login = vec![1, u8::try_from(user.len()).map_err(|_| too_long())?];
-    login.extend_from_slice(user.as_bytes());
-    login.push(u8::try_from(pass.len()).map_err(|_| too_long())?);
-    login.extend_from_slice(pass.as_bytes());
-    stream
-        .write_all(&login)
-        .await
-        .map_err(UpstreamError::Proxy)?;
-    let mut status = [0u8; 2];
-    stream
-        .read_exact(&mut status)
-        .await
-        .map_err(UpstreamError::Proxy)?;
-    if status[1] != 0 {
-        return Err(UpstreamError::Proxy(io::Error::other(
-            "the SOCKS5 proxy refused its credentials",
-        )));
+/// A reply code from a working proxy is about the target; anything else retires it.
+fn socks_error(err: tokio_socks::Error) -> UpstreamError {
+    use tokio_socks::Error as E;
+    match err {
+        E::GeneralSocksServerFailure
+        | E::ConnectionNotAllowedByRuleset
+        | E::NetworkUnreachable
+        | E::HostUnreachable
+        | E::ConnectionRefused
+        | E::TtlExpired
+        | E::CommandNotSupported
+        | E::AddressTypeNotSupported => UpstreamError::Target(format!("SOCKS5: {err}")),
+        E::Io(err) => UpstreamError::Proxy(err),
+        other => UpstreamError::Proxy(io::Error::other(other)),
     }
-    Ok(())
-}
-
-/// The CONNECT request: the checked address for `socks5`, the name for `socks5h`.
-fn socks5_request(kind: ProxyKind, dest: Dest<'_>) -> Result<Vec<u8>, UpstreamError> {
-    let mut request = vec![5, 1, 0];
-    match (kind, dest.addrs.first()) {
-        (ProxyKind::Socks5h, _) if dest.host.parse::<IpAddr>().is_err() => {
-            let name = dest.host.as_bytes();
-            let len = u8::try_from(name.len())
-                .map_err(|_| UpstreamError::Target("host name over 255 bytes".into()))?;
-            request.extend([3, len]);
-            request.extend_from_slice(name);
-        }
-        (_, Some(IpAddr::V4(v4))) => {
-            request.push(1);
-            request.extend(v4.octets());
-        }
-        (_, Some(IpAddr::V6(v6))) => {
-            request.push(4);
-            request.extend(v6.octets());
-        }
-        (_, None) => return Err(UpstreamError::Target("no checked address".into())),
-    }
-    request.extend(dest.port.to_be_bytes());
-    Ok(request)
 }
