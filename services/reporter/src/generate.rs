@@ -22,7 +22,7 @@ use crate::figures::Report;
 use crate::index::{self, FileRow, ReportRow};
 use crate::key_tenants::key_tenants;
 use crate::month::Month;
-use crate::query::{MonthFigures, QueryOptions, month_figures};
+use crate::query::{MonthFigures, QueryOptions, earlier_tenants, month_figures};
 use crate::scope::{Generation, platform_report, tenant_report};
 use crate::{catchup, event, render, store};
 
@@ -160,14 +160,15 @@ impl Reporter {
     }
 
     /// Renders and stores the platform report and each tenant's: every tenant active
-    /// in the month, and every tenant holding an API key (its part then says it had no
-    /// activity).
+    /// in the month, and every tenant known before its end, from an API key or the
+    /// audit log (its part then says it had no activity).
     async fn store_files(
         &self,
         figures: &MonthFigures,
         generation: &Generation,
     ) -> Result<Vec<FileRow>, ReportError> {
         let mut tenants = key_tenants(&self.js).await?;
+        tenants.extend(earlier_tenants(&self.pool, generation.month.end()).await?);
         tenants.extend(figures.tenants.keys().cloned());
         let mut reports = vec![(None, platform_report(figures, generation))];
         for tenant in &tenants {

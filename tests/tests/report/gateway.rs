@@ -22,6 +22,7 @@ use tonic::transport::Channel;
 
 use crate::cli::check_cli;
 use crate::seed::seed_month;
+use crate::seed_audit::earlier_activity;
 
 type Client = ReportsClient<InterceptedService<Channel, jetcrawl_tests::BearerAuth>>;
 
@@ -68,6 +69,9 @@ async fn reports_through_the_gateway_and_the_reporter_binary() {
     let month = Month::previous(Utc::now());
     let month_text = month.to_string();
     seed_month(&pool, month).await.expect("seeded month");
+    earlier_activity(&pool, month, "umbrella")
+        .await
+        .expect("a JWT tenant's earlier activity");
     let gateway = stack.spawn_gateway().await.expect("gateway");
     let reporter = stack
         .spawn_reporter(&[
@@ -76,7 +80,7 @@ async fn reports_through_the_gateway_and_the_reporter_binary() {
         ])
         .await
         .expect("reporter");
-    let auditor_key = key(&stack, "acme", Role::Auditor, &["globex"])
+    let auditor_key = key(&stack, "acme", Role::Auditor, &["globex", "umbrella"])
         .await
         .expect("api key");
     let auditor = client(&gateway.grpc_url, &auditor_key)
@@ -165,6 +169,17 @@ async fn reports_through_the_gateway_and_the_reporter_binary() {
     let page = String::from_utf8_lossy(&page);
     assert!(page.contains("No activity in this month"), "{page}");
     assert!(!page.contains("<svg"), "no empty charts: {page}");
+
+    // A tenant without a key (it signs in with a JWT) that was active before the month
+    // and quiet in it: its part exists too.
+    let jwt_tenant = asked
+        .get_report(get(&month_text, "umbrella", false))
+        .await
+        .expect("a report for a JWT tenant with no activity")
+        .into_inner();
+    assert_eq!(jwt_tenant.scope, "umbrella");
+    let (page, _) = download(&gateway.http_url, jwt_tenant.html.as_ref().expect("html")).await;
+    assert!(String::from_utf8_lossy(&page).contains("No activity in this month"));
 
     let mine = admin
         .clone()

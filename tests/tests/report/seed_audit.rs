@@ -65,3 +65,26 @@ pub async fn audit(
     append_entries(tx, &entries).await?;
     Ok(())
 }
+
+/// One audit row of `tenant` a month before `month`: a tenant that signs in without an
+/// API key (a JWT) and then has a quiet `month`.
+pub async fn earlier_activity(
+    pool: &sqlx::PgPool,
+    month: Month,
+    tenant: &str,
+) -> anyhow::Result<()> {
+    let entry = AuditEntry {
+        source: AuditSource::Jobs,
+        stream_seq: 1,
+        occurred_at: month.start() - Duration::days(20),
+        tenant: tenant.to_owned(),
+        actor: format!("jwt:{tenant}-ops"),
+        action: "JobSubmitted".to_owned(),
+        job_id: Some(format!("{tenant}-job")),
+        details: json!({}),
+    };
+    let mut tx = pool.begin().await?;
+    append_entries(&mut tx, &[entry]).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -9,10 +9,13 @@ mod latency;
 mod retention;
 mod schema;
 mod subjects;
+mod tenants;
 
 use std::collections::BTreeMap;
 
 use sqlx::PgPool;
+
+pub use tenants::earlier_tenants;
 
 use crate::error::ReportError;
 use crate::figures::{AuditChain, DataAsOf, Retention, Section};
