@@ -1,15 +1,17 @@
 //! The report's charts, built from its figures.
 
-use super::svg::{Series, columns, horizontal_bars};
-use crate::figures::{Percentiles, Report, Section};
+use plotters::style::RGBColor;
 
-const SUBMITTED: &str = "#4e79a7";
-const SUCCEEDED: &str = "#59a14f";
-const FAILED: &str = "#e15759";
-const DEAD: &str = "#9c755f";
+use super::chart::{ChartError, Series, columns, horizontal_bars};
+use crate::figures::{DomainFigures, Percentiles, Report, Section};
+
+const SUBMITTED: RGBColor = RGBColor(0x4e, 0x79, 0xa7);
+const SUCCEEDED: RGBColor = RGBColor(0x59, 0xa1, 0x4f);
+const FAILED: RGBColor = RGBColor(0xe1, 0x57, 0x59);
+const DEAD: RGBColor = RGBColor(0x9c, 0x75, 0x5f);
 
 /// Jobs per tenant (or of the one tenant): submitted, succeeded, failed, dead-lettered.
-pub fn jobs(report: &Report) -> String {
+pub fn jobs(report: &Report) -> Result<String, ChartError> {
     let sections: Vec<&Section> = if report.tenants.is_empty() {
         vec![&report.overall]
     } else {
@@ -31,7 +33,11 @@ pub fn jobs(report: &Report) -> String {
 }
 
 /// p50/p95/p99 of one latency, in milliseconds (each latency on its own scale).
-pub fn percentiles(id: &str, title: &str, p: &Percentiles) -> String {
+pub fn percentiles(
+    id: &'static str,
+    title: &'static str,
+    p: &Percentiles,
+) -> Result<String, ChartError> {
     let value = |v: Option<f64>| v.unwrap_or(0.0);
     horizontal_bars(
         id,
@@ -46,30 +52,28 @@ pub fn percentiles(id: &str, title: &str, p: &Percentiles) -> String {
 }
 
 /// Jobs submitted per day of the month.
-pub fn daily(section: &Section) -> String {
+pub fn daily(section: &Section) -> Result<String, ChartError> {
     let labels: Vec<String> = (1..=section.daily_submitted.len())
         .map(|d| d.to_string())
         .collect();
-    let values: Vec<f64> = section.daily_submitted.iter().map(|v| *v as f64).collect();
     columns(
         "daily",
         "Jobs submitted per day",
         &labels,
-        &values,
+        &section.daily_submitted,
         SUBMITTED,
     )
 }
 
 /// The busiest domains by jobs submitted.
-pub fn domains(section: &Section) -> String {
+pub fn domains(section: &Section) -> Result<String, ChartError> {
     let categories: Vec<String> = section
         .top_domains
         .iter()
         .map(|d| d.domain.clone())
         .collect();
-    let pick = |f: fn(&crate::figures::DomainFigures) -> i64| {
-        section.top_domains.iter().map(|d| f(d) as f64).collect()
-    };
+    let pick =
+        |f: fn(&DomainFigures) -> i64| section.top_domains.iter().map(|d| f(d) as f64).collect();
     horizontal_bars(
         "domains",
         "Top domains",
@@ -82,7 +86,7 @@ pub fn domains(section: &Section) -> String {
     )
 }
 
-fn series(name: &'static str, color: &'static str, values: Vec<f64>) -> Series {
+fn series(name: &'static str, color: RGBColor, values: Vec<f64>) -> Series {
     Series {
         name,
         color,

@@ -1,20 +1,4 @@
-//! Number formatting and escaping shared by the HTML and the charts.
-
-/// Escapes text for HTML and SVG (element content and quoted attributes).
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+//! Number formatting shared by the HTML and the charts.
 
 /// A number as people read it: integers without decimals, others with up to 3.
 pub fn number(value: f64) -> String {
@@ -47,9 +31,5 @@ mod tests {
         assert_eq!(number(1.23456), "1.235");
         assert_eq!(maybe(None), "–");
         assert_eq!(percent(Some(0.8)), "80.0%");
-        assert_eq!(
-            escape("<a href=\"x\">&'"),
-            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
-        );
     }
 }

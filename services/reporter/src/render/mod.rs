@@ -1,10 +1,20 @@
 //! The two files of a report: JSON (the figures verbatim) and a self-contained HTML page
-//! (inline CSS and hand-written inline SVG charts: no script, font or network fetch).
+//! (maud templates, inline CSS and inline SVG charts drawn with plotters: no script, font
+//! or network fetch).
 
+mod audit;
+mod chart;
 mod charts;
 mod format;
 mod html;
-mod svg;
+mod methods;
+mod retention;
+mod row;
+#[cfg(test)]
+mod sample;
+mod section;
+mod subject_requests;
+mod summary;
 
 use crate::figures::Report;
 
