@@ -23,6 +23,12 @@ pub fn kind_filter(kind: EventKind) -> String {
     format!("jobs.*.{}", kind.token())
 }
 
+/// Core-NATS subject a running attempt's progress (`JobProgress`) is published on. No
+/// stream captures it: progress is not an event, only a hint for live watchers.
+pub fn progress_subject(job_id: &str) -> String {
+    format!("jetcrawl.progress.{job_id}")
+}
+
 /// Name of the stream capturing JetStream advisories durably.
 pub const ADVISORIES_STREAM: &str = "ADVISORIES";
 

@@ -221,6 +221,7 @@ async fn check_grpc(gw: &TestGateway) -> usize {
     let watch = client
         .watch_job(WatchJobRequest {
             job_id: String::new(),
+            progress: false,
         })
         .await
         .expect_err("watch");

@@ -58,6 +58,7 @@ async fn another_tenants_jobs_are_not_found_on_every_read() {
         let watch = client
             .watch_job(WatchJobRequest {
                 job_id: job_id.clone(),
+                progress: false,
             })
             .await
             .expect_err("WatchJob of another tenant");
@@ -193,6 +194,7 @@ async fn role_refusals_are_permission_denied_and_audited() {
     let mut events = admin
         .watch_job(WatchJobRequest {
             job_id: done.job_id,
+            progress: false,
         })
         .await
         .expect("watch own job")

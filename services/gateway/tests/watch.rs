@@ -27,6 +27,7 @@ async fn a_watch_follows_the_job_and_ends_at_its_terminal_state() {
     let mut events = client
         .watch_job(WatchJobRequest {
             job_id: job_id.clone(),
+            progress: false,
         })
         .await
         .expect("watch")
@@ -113,6 +114,7 @@ async fn a_watch_follows_the_job_and_ends_at_its_terminal_state() {
     let replay: Vec<_> = client
         .watch_job(WatchJobRequest {
             job_id: job_id.clone(),
+            progress: false,
         })
         .await
         .expect("watch")
@@ -124,6 +126,7 @@ async fn a_watch_follows_the_job_and_ends_at_its_terminal_state() {
     let missing = client
         .watch_job(WatchJobRequest {
             job_id: "0190c0de-0000-7000-8000-00000000dead".into(),
+            progress: false,
         })
         .await
         .expect_err("unknown");
@@ -143,6 +146,7 @@ async fn shutdown_ends_open_watches_instead_of_waiting_for_them() {
     let mut events = client
         .watch_job(WatchJobRequest {
             job_id: submitted.job_id,
+            progress: false,
         })
         .await
         .expect("watch")

@@ -6,14 +6,14 @@ use std::time::Duration;
 
 use async_nats::jetstream::{AckKind, Message};
 use jetcrawl_proto::v1::event::Payload;
-use jetcrawl_proto::v1::{JobAttemptFailed, JobSucceeded};
+use jetcrawl_proto::v1::{JobAttemptFailed, JobProgress, JobSucceeded};
 use jetcrawl_streams::{Command, Job};
 use tokio::time::Instant;
 use tracing::{error, info, warn};
 
 use crate::egress::EgressTrail;
 use crate::error::{ErrorClass, JobError};
-use crate::execute::{Interrupt, Stop};
+use crate::execute::{Interrupt, Progress, ProgressSink, Stop};
 use crate::handler::{Handler, Outcome, STORE_RETRY_DELAY, acknowledge};
 use crate::hold::Heartbeat;
 use crate::lifecycle::Concluded;
@@ -27,6 +27,26 @@ struct Ran {
     duration_ms: u64,
     /// The egress proxies it went through.
     proxy: String,
+}
+
+/// Publishes each progress report on the job's progress subject, in order, from one
+/// task that ends with the attempt (core NATS, never waited for by the run: progress is
+/// a hint for live watchers, not worth slowing a page).
+fn publish_progress(client: &async_nats::Client, job_id: &str) -> ProgressSink {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<JobProgress>();
+    let client = client.clone();
+    let subject = jetcrawl_streams::subjects::progress_subject(job_id);
+    tokio::spawn(async move {
+        while let Some(progress) = rx.recv().await {
+            let payload = prost::Message::encode_to_vec(&progress);
+            if let Err(err) = client.publish(subject.clone(), payload.into()).await {
+                tracing::debug!(error = %err, "progress not published");
+            }
+        }
+    });
+    std::sync::Arc::new(move |progress| {
+        let _ = tx.send(progress);
+    })
 }
 
 impl Handler {
@@ -43,7 +63,10 @@ impl Handler {
         let started = Phase::Watch.done(watching);
         // Collects the egress proxies the run goes through, for its outcome event.
         let trail = EgressTrail::new();
-        let result = trail.scope(self.execute(&job, &interrupt)).await;
+        let progress = Progress::new(attempt, publish_progress(&client, &job.id));
+        let result = trail
+            .scope(progress.scope(self.execute(&job, &interrupt)))
+            .await;
         let proxy = trail.summary();
         heartbeat.stop();
         drop(watch);

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use console::style;
 use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
-use jetcrawl_proto::v1::{JobEvent, JobState, WatchJobRequest};
+use jetcrawl_proto::v1::{JobEvent, JobProgress, JobState, WatchJobRequest};
 use serde_json::json;
 
 use super::{client, status_error};
@@ -70,20 +70,25 @@ impl Followed {
 /// Follows the job's events until the gateway ends the stream at a terminal state.
 pub async fn follow(global: &Global, job_id: &str) -> anyhow::Result<Followed> {
     let mut jobs = client(global).await?;
+    let mut progress = Progress::new(job_id, global.output);
     let mut stream = jobs
         .watch_job(WatchJobRequest {
             job_id: job_id.to_owned(),
+            progress: progress.shows_steps(),
         })
         .await
         .map_err(status_error)?
         .into_inner();
-    let mut progress = Progress::new(job_id, global.output);
     let mut followed = Followed {
         events: Vec::new(),
         state: JobState::Unspecified as i32,
     };
     while let Some(event) = stream.next().await {
         let event = event.map_err(status_error)?;
+        if let Some(step) = &event.progress {
+            progress.step(step);
+            continue;
+        }
         progress.saw(&event);
         followed.state = event.state;
         followed.events.push(event);
@@ -100,6 +105,8 @@ struct Progress {
     bar: Option<ProgressBar>,
     /// One line per event on stderr (text output that is not a terminal).
     lines: bool,
+    /// The last step line written (lines mode), so a repeat is not written again.
+    last_step: String,
 }
 
 impl Progress {
@@ -119,6 +126,34 @@ impl Progress {
             started: Instant::now(),
             lines: text && bar.is_none(),
             bar,
+            last_step: String::new(),
+        }
+    }
+
+    /// Whether the page and step numbers are shown (text output), so worth asking for.
+    fn shows_steps(&self) -> bool {
+        self.bar.is_some() || self.lines
+    }
+
+    /// The running attempt reached a step boundary.
+    fn step(&mut self, step: &JobProgress) {
+        let mut text = format!(
+            "attempt {} · page {}/{}",
+            step.attempt, step.page, step.pages
+        );
+        if step.steps > 0 {
+            text.push_str(&format!(" · step {}/{}", step.steps_done, step.steps));
+        }
+        if let Some(bar) = &self.bar {
+            bar.set_message(format!(
+                "job {}: {} · {text} · {}",
+                self.job_id,
+                style("running").bold(),
+                step.url
+            ));
+        } else if self.lines && text != self.last_step {
+            eprintln!("job {}: {text} ({})", self.job_id, step.url);
+            self.last_step = text;
         }
     }
 
@@ -126,10 +161,9 @@ impl Progress {
         if let Some(bar) = &self.bar {
             let kind = event.event.as_ref().map_or("", |e| e.event_type.as_str());
             bar.set_message(format!(
-                "job {}: {} · event {} {kind}",
+                "job {}: {} · {kind}",
                 self.job_id,
                 style(output::state_name(event.state)).bold(),
-                event.sequence
             ));
         } else if self.lines {
             eprintln!("{}", output::event_text(event));

@@ -92,9 +92,10 @@ impl Jobs for JobsApi {
             .gateway
             .caller(request.metadata(), Action::WatchJob)
             .await?;
+        let request = request.get_ref();
         let events = self
             .gateway
-            .watch_job(&caller, &request.get_ref().job_id)
+            .watch_job(&caller, &request.job_id, request.progress)
             .await?;
         let events = events.map(|event| event.map_err(Status::from));
         Ok(Response::new(Box::pin(events) as WatchStream))

@@ -2,23 +2,26 @@
 //! one, ending right after the event that makes the job terminal (WatchJob over HTTP).
 //! Each SSE event is named after the job event's type, carries its stream sequence as
 //! its id and a JSON view as its data; a read error mid-stream ends the stream with an
-//! `error` event holding a problem document.
+//! `error` event holding a problem document. With `?progress=true`, `progress` events
+//! (no id: progress is not recorded) tell where the running attempt is.
 
 use std::convert::Infallible;
 use std::time::Duration;
 
-use axum::extract::{Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use chrono::{DateTime, Utc};
 use futures::{Stream, StreamExt};
-use jetcrawl_proto::v1::JobEvent;
-use serde::Serialize;
+use jetcrawl_proto::v1::{JobEvent, JobProgress};
+use serde::{Deserialize, Serialize};
 use tonic::metadata::MetadataMap;
 
 use super::AppState;
 use super::dto::{state_name, time};
 use super::error::{ApiError, Problem};
+use super::params::{flag, query};
 use crate::auth::Action;
 use crate::error::GatewayError;
 
@@ -42,6 +45,46 @@ pub struct EventView {
     state: &'static str,
 }
 
+/// Where the running attempt is (a `progress` event, with `?progress=true`).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ProgressView {
+    /// The attempt, from 1.
+    attempt: u32,
+    /// The page worked on (1-based) and the number of pages.
+    page: u32,
+    /// The number of pages.
+    pages: u32,
+    /// The page's URL.
+    url: String,
+    /// Steps done on this page.
+    steps_done: u32,
+    /// The job's steps.
+    steps: u32,
+}
+
+impl From<&JobProgress> for ProgressView {
+    fn from(p: &JobProgress) -> Self {
+        Self {
+            attempt: p.attempt,
+            page: p.page,
+            pages: p.pages,
+            url: p.url.clone(),
+            steps_done: p.steps_done,
+            steps: p.steps,
+        }
+    }
+}
+
+/// Query of the events route.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct WatchQuery {
+    /// `true`: also send `progress` events while an attempt runs.
+    #[param(value_type = Option<bool>)]
+    progress: Option<String>,
+}
+
 fn view(event: &JobEvent) -> EventView {
     let envelope = event.event.as_ref();
     EventView {
@@ -55,6 +98,13 @@ fn view(event: &JobEvent) -> EventView {
 
 fn sse_event(item: Result<JobEvent, GatewayError>) -> Event {
     match item {
+        Ok(JobEvent {
+            progress: Some(progress),
+            ..
+        }) => Event::default()
+            .event("progress")
+            .json_data(ProgressView::from(&progress))
+            .unwrap_or_else(|_| Event::default().event("error")),
         Ok(event) => {
             let data = view(&event);
             Event::default()
@@ -79,7 +129,7 @@ fn sse_event(item: Result<JobEvent, GatewayError>) -> Event {
     description = "Every past event, then each new one, until the job ends. Each SSE event \
         is named after its type (`JobStarted`…), its `id` is the stream sequence and its \
         `data` a JobEvent; an `error` event carries a problem document and ends the stream.",
-    params(("id" = String, Path, description = "Job id")),
+    params(("id" = String, Path, description = "Job id"), WatchQuery),
     responses(
         (status = 200, description = "The event stream", body = EventView,
          content_type = "text/event-stream"),
@@ -91,10 +141,13 @@ pub async fn watch(
     State(app): State<AppState>,
     headers: HeaderMap,
     Path(job_id): Path<String>,
+    params: Result<Query<WatchQuery>, QueryRejection>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let metadata = MetadataMap::from_headers(headers);
     let caller = app.gateway.caller(&metadata, Action::WatchJob).await?;
-    let events = app.gateway.watch_job(&caller, &job_id).await?;
+    let params = query(params)?;
+    let progress = flag("progress", params.progress.as_deref())?;
+    let events = app.gateway.watch_job(&caller, &job_id, progress).await?;
     // The service's stream ends after its first error: that error is the last event.
     let events = events.map(|item| Ok(sse_event(item)));
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))

@@ -40,6 +40,18 @@ pub fn json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, GatewayError> {
     Ok(value)
 }
 
+/// A `true`/`false` query parameter (absent or empty is false), or a 400 naming it.
+pub fn flag(name: &str, value: Option<&str>) -> Result<bool, GatewayError> {
+    match value {
+        None | Some("" | "false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(text) => Err(GatewayError::invalid(
+            name,
+            format!("{text:?} is not true or false; give e.g. {name}=true"),
+        )),
+    }
+}
+
 /// A whole number from a query parameter, or a 400 naming it.
 pub fn number(name: &str, value: Option<&str>) -> Result<u32, GatewayError> {
     match value {

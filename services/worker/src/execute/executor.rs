@@ -13,6 +13,7 @@ use super::http::HttpFetcher;
 use super::interrupt::Interrupt;
 use super::model::{Mode, PageResult, PageRun, SpecRun};
 use super::page::{BrowserPage, PageLimits};
+use super::progress::Progress;
 use super::settle::SettlePlan;
 use crate::error::{ErrorClass, JobError};
 use crate::pool::BrowserPool;
@@ -65,8 +66,9 @@ impl Executor {
     ) -> Result<SpecRun, JobError> {
         validate(spec)?;
         let mut run = SpecRun::default();
-        for url in &spec.urls {
+        for (index, url) in spec.urls.iter().enumerate() {
             interrupt.check()?;
+            Progress::page(index + 1, spec.urls.len(), url, spec.steps.len());
             let span = debug_span!("page", url = %url, mode = tracing::field::Empty);
             let page = self
                 .run_page(spec, url, deadline, interrupt)

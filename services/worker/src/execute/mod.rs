@@ -6,6 +6,7 @@ pub mod http;
 pub mod interrupt;
 pub mod model;
 pub mod page;
+pub mod progress;
 pub mod script;
 pub mod settle;
 
@@ -13,4 +14,5 @@ pub use executor::{Executor, ExecutorConfig};
 pub use interrupt::{Interrupt, Interrupter, Stop};
 pub use model::{Capture, Mode, PageResult, PageRun, ResultDocument, ScreenshotRef, SpecRun};
 pub use page::{BrowserPage, PageLimits};
+pub use progress::{Progress, ProgressSink};
 pub use settle::{PageSettle, SettlePlan, SettleRule};

@@ -12,6 +12,7 @@ use url::Url;
 
 use super::interrupt::Interrupt;
 use super::model::Capture;
+use super::progress::Progress;
 use super::script::{self, Action, ScriptOutput, Segment};
 use super::settle::{PageSettle, SettlePlan};
 use crate::egress::{Egress, EgressTrail};
@@ -191,9 +192,10 @@ impl BrowserPage {
         steps: &[Step],
         interrupt: &Interrupt,
     ) -> Result<(), JobError> {
-        for action in script::plan(steps, millis(self.limits.step_timeout)) {
+        for (action, done) in script::plan_counted(steps, millis(self.limits.step_timeout)) {
             interrupt.check()?;
             self.run_action(action).await?;
+            Progress::steps_done(done);
         }
         Ok(())
     }

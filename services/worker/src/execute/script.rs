@@ -119,6 +119,15 @@ pub fn script_step(index: usize, step: &Step, default_timeout_ms: u64) -> Option
 /// Splits the steps of a page visit into actions. The first segment waits for the page;
 /// the last one runs every extraction rule.
 pub fn plan(steps: &[Step], default_timeout_ms: u64) -> Vec<Action> {
+    plan_counted(steps, default_timeout_ms)
+        .into_iter()
+        .map(|(action, _)| action)
+        .collect()
+}
+
+/// [`plan`], each action with how many of `steps` are done once it has run (for the
+/// attempt's progress).
+pub fn plan_counted(steps: &[Step], default_timeout_ms: u64) -> Vec<(Action, usize)> {
     let mut actions = Vec::new();
     let mut current = Segment {
         wait_ready: true,
@@ -127,22 +136,23 @@ pub fn plan(steps: &[Step], default_timeout_ms: u64) -> Vec<Action> {
     for (index, step) in steps.iter().enumerate() {
         match &step.kind {
             Some(Kind::Screenshot(shot)) => {
-                push_segment(&mut actions, std::mem::take(&mut current));
-                actions.push(Action::Screenshot {
+                push_segment(&mut actions, std::mem::take(&mut current), index);
+                let shot = Action::Screenshot {
                     name: shot.name.clone(),
                     full_page: shot.full_page,
-                });
+                };
+                actions.push((shot, index + 1));
             }
             Some(Kind::Navigate(nav)) => {
-                push_segment(&mut actions, std::mem::take(&mut current));
-                actions.push(Action::Navigate(nav.url.clone()));
+                push_segment(&mut actions, std::mem::take(&mut current), index);
+                actions.push((Action::Navigate(nav.url.clone()), index + 1));
                 current.wait_ready = true;
             }
             Some(Kind::Click(_)) => {
                 current
                     .steps
                     .extend(script_step(index, step, default_timeout_ms));
-                push_segment(&mut actions, std::mem::take(&mut current));
+                push_segment(&mut actions, std::mem::take(&mut current), index + 1);
                 // The click may load a new document: wait for it before going on.
                 current.wait_ready = true;
             }
@@ -153,13 +163,13 @@ pub fn plan(steps: &[Step], default_timeout_ms: u64) -> Vec<Action> {
         }
     }
     current.final_extract = true;
-    actions.push(Action::Script(current));
+    actions.push((Action::Script(current), steps.len()));
     actions
 }
 
-fn push_segment(actions: &mut Vec<Action>, segment: Segment) {
+fn push_segment(actions: &mut Vec<(Action, usize)>, segment: Segment, done: usize) {
     if segment.wait_ready || !segment.steps.is_empty() {
-        actions.push(Action::Script(segment));
+        actions.push((Action::Script(segment), done));
     }
 }
 
