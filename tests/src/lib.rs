@@ -24,6 +24,7 @@ pub mod http;
 pub mod jobs;
 pub mod proxy;
 pub mod readiness;
+pub mod scrape;
 pub mod service;
 pub mod stack;
 pub mod target_dir;

@@ -16,6 +16,7 @@
 #![forbid(unsafe_code)]
 
 pub mod attempt;
+pub mod audit_chain;
 pub mod backoff;
 pub mod config;
 pub mod consumer;

@@ -75,9 +75,17 @@ pub async fn run(
         results,
         retention,
     };
+    let pool = retention_pool(&config)?;
+    let verifying = pool.clone().map(|pool| {
+        tokio::spawn(crate::audit_chain::verify_loop(
+            pool,
+            config.rgpd_retention.verify_interval(),
+            shutdown.clone(),
+        ))
+    });
     let rgpd = crate::retention::Retention {
         purge: purge.clone(),
-        pool: retention_pool(&config)?,
+        pool,
         js: js.clone(),
         audit_retention: config.rgpd_retention.audit_retention(),
     };
@@ -100,6 +108,9 @@ pub async fn run(
     purging.abort();
     scheduled.abort();
     run_now.abort();
+    if let Some(verifying) = verifying {
+        verifying.abort();
+    }
     info!("notifier stopped");
     Ok(())
 }

@@ -92,6 +92,18 @@ const COUNTERS: &[(&str, &str)] = &[
 /// Gauges: name and help.
 const GAUGES: &[(&str, &str)] = &[
     (
+        "jetcrawl_audit_chain_ok",
+        "1 when the last verification of the whole audit chain found it intact, 0 when broken",
+    ),
+    (
+        "jetcrawl_audit_chain_verified_timestamp_seconds",
+        "When the audit chain was last verified (Unix seconds)",
+    ),
+    (
+        "jetcrawl_retention_last_success_timestamp_seconds",
+        "When the last retention run without error ended (Unix seconds)",
+    ),
+    (
         "jetcrawl_consumer_pending",
         "Messages a durable consumer has not delivered yet, by consumer",
     ),

@@ -4,6 +4,7 @@
 //! verify` say OK with the head hash, or name the row a superuser altered behind the
 //! trigger's back; `jetcrawl keys` rotations are audit rows too.
 
+mod alerting;
 mod keys;
 mod query;
 mod support;

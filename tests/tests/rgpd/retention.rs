@@ -17,7 +17,7 @@ const RETENTION_SECS: u64 = 4;
 async fn a_retention_run_leaves_nothing_overdue_and_records_itself() -> anyhow::Result<()> {
     let p = Platform::start().await?;
     let secs = RETENTION_SECS.to_string();
-    let _notifier = p
+    let notifier = p
         .stack
         .spawn_notifier(&[
             ("JETCRAWL_DATABASE_URL", p.stack.database_url().as_str()),
@@ -67,6 +67,17 @@ async fn a_retention_run_leaves_nothing_overdue_and_records_itself() -> anyhow::
     };
     assert_eq!(report["error"], "", "{report}");
     assert_eq!(report["trigger"], "manual");
+    // What the retention-overdue alert watches.
+    let succeeded = jetcrawl_tests::scrape::metric_value(
+        &notifier.metrics_url,
+        "jetcrawl_retention_last_success_timestamp_seconds",
+    )
+    .await?;
+    let now = chrono::Utc::now().timestamp() as f64;
+    assert!(
+        succeeded.is_some_and(|at| (now - 60.0..=now + 1.0).contains(&at)),
+        "the run's success is exported: {succeeded:?} (now {now})"
+    );
     for category in ["results", "audit_log", "job_events", "retention_runs"] {
         let (count, overdue) =
             removed(category).unwrap_or_else(|| panic!("{category} in {report}"));

@@ -25,6 +25,14 @@ pub struct RetentionSettings {
         default_value_t = 3_600_000
     )]
     pub retention_interval_ms: u64,
+    /// How often the whole audit chain is verified (`jetcrawl_audit_chain_ok`), in
+    /// milliseconds; also once at start.
+    #[arg(
+        long,
+        env = "JETCRAWL_AUDIT_VERIFY_INTERVAL_MS",
+        default_value_t = 3_600_000
+    )]
+    pub audit_verify_interval_ms: u64,
 }
 
 impl Default for RetentionSettings {
@@ -37,6 +45,7 @@ impl Default for RetentionSettings {
             audit_retention_days: 180,
             dev_audit_retention_secs: None,
             retention_interval_ms: 3_600_000,
+            audit_verify_interval_ms: 3_600_000,
         }
     }
 }
@@ -48,6 +57,11 @@ impl RetentionSettings {
             Some(secs) => Duration::from_secs(secs),
             None => Duration::from_secs(u64::from(self.audit_retention_days) * 24 * 3600),
         }
+    }
+
+    /// Time between audit chain verifications (at least 100 ms).
+    pub fn verify_interval(&self) -> Duration {
+        Duration::from_millis(self.audit_verify_interval_ms.max(100))
     }
 
     /// Time between scheduled runs (at least 100 ms).

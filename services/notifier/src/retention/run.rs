@@ -122,6 +122,10 @@ impl Retention {
         if let (Some(pool), true) = (&self.pool, report.event_seq > 0) {
             super::record::mark_published(pool, &report).await;
         }
+        if report.error.is_empty() {
+            metrics::gauge!("jetcrawl_retention_last_success_timestamp_seconds")
+                .set(report.finished_at.timestamp() as f64);
+        }
         let removed: u64 = report.removals.iter().map(|r| r.removed).sum();
         info!(run_id = %report.run_id, removed, error = %report.error, "retention run done");
         report
