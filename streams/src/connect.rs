@@ -41,20 +41,32 @@ pub struct NatsArgs {
     #[arg(
         id = "nats_url",
         long = "nats-url",
+        global = true,
         env = "JETCRAWL_NATS_URL",
         default_value = DEFAULT_NATS_URL
     )]
     pub url: String,
     /// NATS `.creds` file (user JWT and nkey seed).
-    #[arg(id = "nats_creds", long = "nats-creds", env = "JETCRAWL_NATS_CREDS")]
+    #[arg(
+        id = "nats_creds",
+        long = "nats-creds",
+        global = true,
+        env = "JETCRAWL_NATS_CREDS"
+    )]
     pub creds: Option<PathBuf>,
     /// CA (PEM) of the NATS server certificate; turns TLS on.
-    #[arg(id = "nats_tls_ca", long = "nats-tls-ca", env = "JETCRAWL_NATS_TLS_CA")]
+    #[arg(
+        id = "nats_tls_ca",
+        long = "nats-tls-ca",
+        global = true,
+        env = "JETCRAWL_NATS_TLS_CA"
+    )]
     pub tls_ca: Option<PathBuf>,
     /// Client certificate (PEM) for NATS mutual TLS.
     #[arg(
         id = "nats_tls_cert",
         long = "nats-tls-cert",
+        global = true,
         env = "JETCRAWL_NATS_TLS_CERT"
     )]
     pub tls_cert: Option<PathBuf>,
@@ -62,6 +74,7 @@ pub struct NatsArgs {
     #[arg(
         id = "nats_tls_key",
         long = "nats-tls-key",
+        global = true,
         env = "JETCRAWL_NATS_TLS_KEY"
     )]
     pub tls_key: Option<PathBuf>,

@@ -98,3 +98,39 @@ fn no_service_declares_a_flag_twice() {
     WorkerConfig::command().debug_assert();
     NotifierConfig::command().debug_assert();
 }
+
+/// The operator commands of the CLI that talk to NATS directly read the same settings as
+/// the services: with a credentials file set, each one uses it (here a missing one,
+/// which it names) instead of connecting without it.
+#[tokio::test]
+async fn the_operator_commands_connect_with_the_services_nats_settings() {
+    let nats = jetcrawl_tests::NatsServer::start(Default::default())
+        .await
+        .expect("nats-server");
+    let cli = jetcrawl_tests::target_dir::binary_path(jetcrawl_tests::stack::CLI_BIN)
+        .expect("the jetcrawl binary");
+    let missing = "/nonexistent/jetcrawl.creds";
+    for command in [
+        &["admin", "verify"][..],
+        &["keys", "list"],
+        &["webhooks", "secret", "--tenant", "acme"],
+        &["retention", "run"],
+    ] {
+        let out = std::process::Command::new(&cli)
+            .args(command)
+            .env("JETCRAWL_NATS_URL", nats.url())
+            .env("JETCRAWL_NATS_CREDS", missing)
+            .env_remove("JETCRAWL_DATABASE_URL")
+            .output()
+            .expect("jetcrawl runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success(),
+            "{command:?} ignored the credentials: {stderr}"
+        );
+        assert!(
+            stderr.contains("credentials file") && stderr.contains(missing),
+            "{command:?} names the credentials file: {stderr}"
+        );
+    }
+}

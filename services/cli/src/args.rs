@@ -24,15 +24,10 @@ pub struct Global {
         default_value = "http://127.0.0.1:8080"
     )]
     pub http_url: String,
-    /// NATS URL, for the operator commands that talk to NATS directly (keys, admin,
-    /// webhooks, retention).
-    #[arg(
-        long,
-        global = true,
-        env = "JETCRAWL_NATS_URL",
-        default_value = "nats://127.0.0.1:4222"
-    )]
-    pub nats_url: String,
+    /// NATS, for the operator commands that talk to it directly (keys, admin, webhooks,
+    /// retention, projections): URL, and the credentials and TLS files the services use.
+    #[command(flatten)]
+    pub nats: jetcrawl_streams::NatsArgs,
     /// Output for humans (text) or scripts (json).
     #[arg(long, global = true, value_enum, default_value_t = Output::Text)]
     pub output: Output,

@@ -9,7 +9,7 @@ use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use jetcrawl_projections::DatabaseArgs;
 use jetcrawl_results::RetentionConfig;
-use jetcrawl_streams::{Topology, TopologyArgs};
+use jetcrawl_streams::{NatsArgs, Topology, TopologyArgs};
 use serde_json::json;
 use sqlx::postgres::PgPoolOptions;
 
@@ -49,19 +49,28 @@ impl AdminArgs {
 pub async fn run(global: &Global, command: AdminCommand) -> anyhow::Result<()> {
     match command {
         AdminCommand::Apply(args) => {
-            let changes = apply(&global.nats_url, &args).await?;
+            let changes = apply(&global.nats, &args).await?;
             report(global, "applied", &changes);
         }
-        AdminCommand::Verify(args) => verify(&global.nats_url, &args).await?,
+        AdminCommand::Verify(args) => verify(&global.nats, &args).await?,
     }
     Ok(())
 }
 
+/// JetStream, with the credentials and TLS settings of `nats`.
+async fn connect(nats: &NatsArgs) -> anyhow::Result<async_nats::jetstream::Context> {
+    let (_client, js) = nats.connect("jetcrawl-admin").await.with_context(|| {
+        format!(
+            "connecting to NATS at {} (check JETCRAWL_NATS_URL and JETCRAWL_NATS_CREDS)",
+            nats.url
+        )
+    })?;
+    Ok(js)
+}
+
 /// Applies the topology to NATS and the migrations to Postgres; returns what changed.
-pub async fn apply(nats_url: &str, args: &AdminArgs) -> anyhow::Result<Vec<String>> {
-    let (_client, js) = jetcrawl_streams::connect(nats_url, "jetcrawl-admin")
-        .await
-        .with_context(|| format!("connecting to NATS at {nats_url} (check JETCRAWL_NATS_URL)"))?;
+pub async fn apply(nats: &NatsArgs, args: &AdminArgs) -> anyhow::Result<Vec<String>> {
+    let js = connect(nats).await?;
     let mut changes = args
         .topology()
         .apply(&js)
@@ -79,10 +88,8 @@ pub async fn apply(nats_url: &str, args: &AdminArgs) -> anyhow::Result<Vec<Strin
     Ok(changes)
 }
 
-async fn verify(nats_url: &str, args: &AdminArgs) -> anyhow::Result<()> {
-    let (_client, js) = jetcrawl_streams::connect(nats_url, "jetcrawl-admin")
-        .await
-        .with_context(|| format!("connecting to NATS at {nats_url} (check JETCRAWL_NATS_URL)"))?;
+async fn verify(nats: &NatsArgs, args: &AdminArgs) -> anyhow::Result<()> {
+    let js = connect(nats).await?;
     args.topology().verify(&js).await?;
     if args.database.is_set() {
         jetcrawl_projections::verify_schema(&pool(&args.database).await?).await?;

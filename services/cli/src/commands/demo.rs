@@ -36,7 +36,7 @@ pub async fn run(args: &UpArgs, nats_url: &str, api_key: &str) -> anyhow::Result
     let global = Global {
         gateway: format!("http://{}", args.grpc_addr),
         http_url: format!("http://{}", args.http_addr),
-        nats_url: nats_url.to_owned(),
+        nats: jetcrawl_streams::NatsArgs::new(nats_url),
         output: Output::Text,
         api_key: Some(api_key.to_owned()),
         ca: None,

@@ -13,9 +13,11 @@ use crate::args::{Global, KeyCreateArgs, KeyListArgs, KeyRevokeArgs, KeysCommand
 use crate::table;
 
 pub async fn run(global: &Global, command: KeysCommand) -> anyhow::Result<()> {
-    let (_client, js) = jetcrawl_streams::connect(&global.nats_url, "jetcrawl-keys")
+    let (_client, js) = global
+        .nats
+        .connect("jetcrawl-keys")
         .await
-        .with_context(|| format!("connecting to NATS at {}", global.nats_url))?;
+        .with_context(|| format!("connecting to NATS at {}", global.nats.url))?;
     let store = KeyStore::open(&js)
         .await
         .context("opening the API_KEYS bucket")?;
@@ -67,7 +69,8 @@ async fn list(global: &Global, store: &KeyStore, args: KeyListArgs) -> anyhow::R
     Ok(())
 }
 
-/// Opens the key store behind the NATS server at `nats_url`.
+/// Opens the key store behind the NATS server at `nats_url` (one `jetcrawl up` started:
+/// no credentials).
 pub async fn open(nats_url: &str) -> anyhow::Result<KeyStore> {
     let (_client, js) = jetcrawl_streams::connect(nats_url, "jetcrawl-keys")
         .await

@@ -36,8 +36,7 @@ pub async fn run(global: &Global, command: ProjectionsCommand) -> anyhow::Result
         batch_size: args.batch,
         accept_stream: args.accept_stream,
     };
-    let nats = jetcrawl_streams::NatsArgs::new(global.nats_url.clone());
-    let report = jetcrawl_projector::rebuild(&nats, &args.database, options).await?;
+    let report = jetcrawl_projector::rebuild(&global.nats, &args.database, options).await?;
     match global.output {
         Output::Json => outln!(
             "{}",

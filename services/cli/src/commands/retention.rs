@@ -27,15 +27,17 @@ pub struct RunArgs {
 
 pub async fn run(global: &Global, command: RetentionCommand) -> anyhow::Result<()> {
     let RetentionCommand::Run(args) = command;
-    let nats_url = &global.nats_url;
-    let client = async_nats::ConnectOptions::new()
-        .name("jetcrawl-retention")
-        .request_timeout(Some(Duration::from_secs(args.timeout_secs.max(1))))
-        .connect(nats_url)
+    let nats_url = &global.nats.url;
+    let (client, _js) = global
+        .nats
+        .connect("jetcrawl-retention")
         .await
         .with_context(|| format!("connecting to NATS at {nats_url}"))?;
+    let ask = async_nats::Request::new()
+        .payload(Vec::new().into())
+        .timeout(Some(Duration::from_secs(args.timeout_secs.max(1))));
     let answer = client
-        .request(RUN_NOW_SUBJECT, Vec::new().into())
+        .send_request(RUN_NOW_SUBJECT, ask)
         .await
         .with_context(|| {
             format!("no notifier answered on {RUN_NOW_SUBJECT}; is jetcrawl-notifier running against {nats_url}?")

@@ -55,7 +55,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
         topology: gateway.topology.clone(),
         retention: gateway.retention.clone(),
     };
-    for change in super::admin::apply(&nats.url(), &admin).await? {
+    for change in super::admin::apply(&jetcrawl_streams::NatsArgs::new(nats.url()), &admin).await? {
         tracing::info!(%change, "jetcrawl admin apply");
     }
 

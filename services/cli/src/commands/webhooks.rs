@@ -39,10 +39,11 @@ pub struct EnableArgs {
 }
 
 pub async fn run(global: &Global, command: WebhooksCommand) -> anyhow::Result<()> {
-    let nats_url = &global.nats_url;
-    let (_client, js) = jetcrawl_streams::connect(nats_url, "jetcrawl-webhooks")
+    let (_client, js) = global
+        .nats
+        .connect("jetcrawl-webhooks")
         .await
-        .with_context(|| format!("connecting to NATS at {nats_url}"))?;
+        .with_context(|| format!("connecting to NATS at {}", global.nats.url))?;
     match command {
         WebhooksCommand::Secret(args) => {
             let secrets = WebhookSecrets::open(&js).await?;
