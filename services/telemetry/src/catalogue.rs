@@ -92,6 +92,10 @@ const COUNTERS: &[(&str, &str)] = &[
 /// Gauges: name and help.
 const GAUGES: &[(&str, &str)] = &[
     (
+        "jetcrawl_projector_lag_seconds",
+        "Age of the newest event a projector applied, when applied",
+    ),
+    (
         "jetcrawl_audit_chain_ok",
         "1 when the last verification of the whole audit chain found it intact, 0 when broken",
     ),
@@ -162,10 +166,6 @@ const HISTOGRAMS: &[(&str, &str)] = &[
     (
         "jetcrawl_projector_batch_seconds",
         "Wall time of one projector batch: decode, transaction, commit and ack",
-    ),
-    (
-        "jetcrawl_projector_lag_seconds",
-        "Age of the newest event a projector applied, when applied",
     ),
 ];
 
