@@ -10,7 +10,9 @@ use std::sync::Arc;
 use thiserror::Error;
 use tokio::net::TcpListener;
 
-use crate::{init_tracing, install_metrics, router_with_health, serve, shutdown_signal};
+use crate::{
+    flush_traces, init_tracing, install_metrics, router_with_health, serve, shutdown_signal,
+};
 
 /// The shutdown signal a service runs until.
 pub type Shutdown = Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -74,8 +76,8 @@ impl ServiceMain {
         self
     }
 
-    /// Sets up logs and metrics, then runs `run(shutdown)` to its end; the metrics
-    /// listener stops after it.
+    /// Sets up logs, traces and metrics, then runs `run(shutdown)` to its end; the
+    /// metrics listener stops after it, and the last spans are sent.
     pub async fn run<F, Fut, E>(self, run: F) -> Result<(), ServiceError<E>>
     where
         F: FnOnce(Shutdown) -> Fut,
@@ -85,9 +87,9 @@ impl ServiceMain {
         init_tracing(self.name);
         let metrics = install_metrics();
         let Some(addr) = self.metrics else {
-            return run(Box::pin(shutdown_signal()))
-                .await
-                .map_err(ServiceError::Service);
+            let result = run(Box::pin(shutdown_signal())).await;
+            flush_traces().await;
+            return result.map_err(ServiceError::Service);
         };
         let listener = TcpListener::bind(addr)
             .await
@@ -102,6 +104,7 @@ impl ServiceMain {
         let result = run(Box::pin(shutdown_signal())).await;
         let _ = stop_tx.send(true);
         let _ = server.await;
+        flush_traces().await;
         result.map_err(ServiceError::Service)
     }
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use async_nats::jetstream::{AckKind, Message};
 use jetcrawl_streams::envelope::decode;
+use jetcrawl_streams::headers;
 use jetcrawl_streams::subjects::job_id_of;
 use tokio::time::Instant;
 use tracing::{Instrument, Span, error, info, info_span, warn};
@@ -81,6 +82,15 @@ impl Handler {
             attempt = tracing::field::Empty,
             traceparent = tracing::field::Empty
         );
+        // The submit's trace goes on here: every event of a job carries the traceparent
+        // the gateway gave it (ADR 42).
+        if let Some(traceparent) = message
+            .headers
+            .as_ref()
+            .and_then(|headers| headers.get(headers::TRACEPARENT))
+        {
+            jetcrawl_telemetry::continue_trace(&span, traceparent.as_str());
+        }
         let outcome = self
             .handle_in_span(&message, ack_wait)
             .instrument(span)

@@ -131,6 +131,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
         }
     })
     .await;
+    jetcrawl_telemetry::flush_traces().await;
     drop(postgres);
     drop(nats);
     eprintln!("stopped.");

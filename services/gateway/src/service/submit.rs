@@ -95,10 +95,14 @@ impl Gateway {
         // A fresh job has no events: decide on that and append at expected sequence 0,
         // one round trip. A repeated key is refused by the sequence check (or recognised
         // by its message id), and the job is then read and decided again.
+        // With traces exported, the job's events name this submit span, so the workers'
+        // spans join its trace (ADR 42); without, a fresh id still ties the events.
+        let traceparent =
+            jetcrawl_telemetry::traceparent_of(&Span::current()).unwrap_or_else(new_traceparent);
         let fresh = Job {
             id: target.job_id.to_owned(),
             tenant: caller.tenant.clone(),
-            traceparent: new_traceparent(),
+            traceparent,
             ..Job::default()
         };
         // occurred_at is when the request arrived, so the projected submit-ACK latency
