@@ -169,3 +169,17 @@ pub fn of_tenant(tenant: &str) -> AuditFilter {
         ..Default::default()
     }
 }
+
+/// Alters row `seq`'s actor as a superuser would: around the append-only trigger.
+pub async fn alter_row_behind_the_trigger(pool: &PgPool, seq: i64) -> anyhow::Result<()> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SET LOCAL session_replication_role = replica")
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE audit_log SET actor = 'key:someone-else' WHERE seq = $1")
+        .bind(seq)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -146,20 +146,7 @@ pub fn robots_denial(history: &[RecordedEvent]) -> Option<jetcrawl_proto::v1::Ro
 
 /// The worker's metrics: `name{labels} value` lines keyed by `name{labels}`.
 pub async fn metrics(worker: &Worker) -> anyhow::Result<HashMap<String, f64>> {
-    let text = jetcrawl_tests::http_client()?
-        .get(format!("{}/metrics", worker.metrics_url))
-        .send()
-        .await?
-        .text()
-        .await?;
-    Ok(text
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .filter_map(|l| {
-            let (key, value) = l.rsplit_once(' ')?;
-            Some((key.to_owned(), value.parse().ok()?))
-        })
-        .collect())
+    jetcrawl_tests::scrape::metrics(&worker.metrics_url).await
 }
 
 /// A metric's value once it satisfies `check`.

@@ -7,7 +7,7 @@ use plotters::element::{EmptyElement, Rectangle, Text};
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{Color as _, RGBColor};
 
-use super::frame::{self, AXIS, ChartError, DrawError, Root};
+use super::frame::{self, AXIS, ChartError, DrawError, PAD, Root, TICK};
 use super::{legend, text};
 use crate::render::format::number;
 
@@ -26,10 +26,6 @@ const PLOT_W: i32 = 440;
 const BAR_H: i32 = 14;
 const BAR_GAP: i32 = 2;
 const GROUP_GAP: i32 = 10;
-/// Blank border around the chart.
-const PAD: i32 = 6;
-/// Tick length; plotters leaves twice this between the axis and its labels.
-const TICK: i32 = 3;
 /// From the end of a bar to its value.
 const VALUE_GAP: i32 = 4;
 /// Widest category label; a longer one is cut with an ellipsis (the JSON has it whole).

@@ -9,16 +9,12 @@ use plotters::element::{EmptyElement, Rectangle, Text};
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{Color as _, RGBColor};
 
-use super::frame::{self, AXIS, ChartError, DrawError, Root};
+use super::frame::{self, AXIS, ChartError, DrawError, PAD, Root, TICK};
 use super::text;
 use crate::render::format::number;
 
 const PLOT_W: i32 = 440;
 const PLOT_H: i32 = 140;
-/// Blank border around the chart.
-const PAD: i32 = 6;
-/// Tick length; plotters leaves twice this between the axis and its labels.
-const TICK: i32 = 3;
 /// x units per column: a column fills the middle 8 of its 10.
 const UNIT: i32 = 10;
 /// Value ticks wanted, at most.

@@ -9,6 +9,10 @@ use plotters::style::RGBColor;
 
 /// Colour of the axes.
 pub const AXIS: RGBColor = RGBColor(0x99, 0x99, 0x99);
+/// Blank border around every chart.
+pub const PAD: i32 = 6;
+/// Tick length; plotters leaves twice this between an axis and its labels.
+pub const TICK: i32 = 3;
 
 /// The area a chart is drawn on.
 pub type Root<'a> = DrawingArea<SVGBackend<'a>, Shift>;
