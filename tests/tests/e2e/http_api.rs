@@ -219,8 +219,11 @@ async fn list_cancel_replay_and_problem_documents_over_http() {
     problem(unknown, 404, "NOT_FOUND").await;
 
     // List: newest first, filtered by state, in pages.
+    // Listed once the projection has applied all three, the 404 job's end included.
     let all = listed(&http, format!("{base}/v1/jobs"), |page| {
+        let settled = ["failed", "succeeded", "cancelled"];
         ids(page, "jobs").len() == 3
+            && settled.contains(&page["jobs"][0]["state"].as_str().unwrap_or_default())
     })
     .await;
     assert_eq!(
