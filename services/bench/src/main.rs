@@ -9,7 +9,7 @@ async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn,jetcrawl_projector=warn".into()),
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
         )
         .init();
     let report = jetcrawl_bench::run(&args.sizes()).await?;

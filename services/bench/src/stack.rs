@@ -138,13 +138,15 @@ impl BenchStack {
         })
     }
 
-    /// The projector binary against `nats`, projecting into `database` (a URL).
+    /// The projector binary against `nats`, projecting into `database` (a URL), with
+    /// `env` on top of its defaults.
     pub async fn spawn_projector(
         &self,
         nats: &BenchNats,
         database: &str,
+        mut env: Vec<(String, String)>,
     ) -> anyhow::Result<ServiceProcess> {
-        let env = vec![("JETCRAWL_DATABASE_URL".to_owned(), database.to_owned())];
+        env.push(("JETCRAWL_DATABASE_URL".to_owned(), database.to_owned()));
         let (process, _) = spawn_with_metrics("jetcrawl-projector", nats, env).await?;
         Ok(process)
     }

@@ -5,6 +5,10 @@ use std::time::Duration;
 
 use jetcrawl_projections::Projection;
 
+/// Messages per batch unless configured; measured with `jetcrawl-bench --only projector
+/// --projector-batch N` (ADR 43).
+pub const DEFAULT_BATCH: usize = 2000;
+
 /// Settings of one projector instance.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ProjectorConfig {
@@ -17,8 +21,10 @@ pub struct ProjectorConfig {
     /// The JetStream topology this projector verifies at start.
     #[command(flatten)]
     pub topology: jetcrawl_streams::TopologyArgs,
-    /// Most messages applied in one Postgres transaction.
-    #[arg(long, env = "JETCRAWL_PROJECTOR_BATCH", default_value_t = 500)]
+    /// Most messages applied in one Postgres transaction. Catching up, larger batches
+    /// spread each transaction's fixed cost (checkpoint, commit, ack) over more events;
+    /// live, a batch closes `batch_wait_ms` after its first message anyway.
+    #[arg(long, env = "JETCRAWL_PROJECTOR_BATCH", default_value_t = DEFAULT_BATCH)]
     pub batch_size: usize,
     /// Longest wait, in milliseconds, for a batch to fill once its first message arrived.
     #[arg(long, env = "JETCRAWL_PROJECTOR_BATCH_WAIT_MS", default_value_t = 50)]
@@ -45,7 +51,7 @@ impl ProjectorConfig {
             nats: jetcrawl_streams::NatsArgs::new(nats_url),
             database: jetcrawl_projections::DatabaseArgs::new(database_url),
             topology: jetcrawl_streams::TopologyArgs::default(),
-            batch_size: 500,
+            batch_size: DEFAULT_BATCH,
             batch_wait_ms: 50,
             projections: "all".to_owned(),
             lock_check_ms: 1000,

@@ -10,9 +10,19 @@ use tracing::{info, warn};
 
 const RETRY: Duration = Duration::from_secs(1);
 
-/// A pool, once Postgres answers; `None` when `shutdown` comes first.
+/// Pool size for `projections` running at once: one connection each, so no projection
+/// waits for another's transaction to hand back a connection, and one for the gauges
+/// and the stream checks.
+pub(crate) fn connections_for(projections: usize) -> u32 {
+    u32::try_from(projections)
+        .unwrap_or(u32::MAX)
+        .saturating_add(1)
+}
+
+/// A pool of `connections`, once Postgres answers; `None` when `shutdown` comes first.
 pub(crate) async fn connect<F>(
     database: &DatabaseArgs,
+    connections: u32,
     shutdown: Shared<F>,
 ) -> anyhow::Result<Option<PgPool>>
 where
@@ -23,7 +33,7 @@ where
     let mut attempts = 0u32;
     loop {
         let pool = PgPoolOptions::new()
-            .max_connections(4)
+            .max_connections(connections)
             .acquire_timeout(Duration::from_secs(5))
             .connect_with(opts.clone())
             .await;

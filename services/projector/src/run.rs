@@ -67,7 +67,9 @@ pub async fn run_with_health(
     if !verify_topology(&topology, &js, shutdown.clone()).await? {
         return Ok(());
     }
-    let Some(pool) = postgres::connect(&config.database, shutdown.clone()).await? else {
+    let connections = postgres::connections_for(projections.len());
+    let Some(pool) = postgres::connect(&config.database, connections, shutdown.clone()).await?
+    else {
         return Ok(());
     };
     verify_schema(&pool)

@@ -41,7 +41,7 @@ pub async fn run(
     let (pool, database) = crate::projector::fresh_database(stack).await?;
     pool.close().await;
     let gateway = stack.spawn_gateway_on(&nats, &database).await?;
-    let projector = stack.spawn_projector(&nats, &database).await?;
+    let projector = stack.spawn_projector(&nats, &database, Vec::new()).await?;
     let notifier = stack.spawn_notifier(&nats).await?;
     let worker = stack.spawn_worker(&nats, tabs, jobs_for(mode)).await?;
     let mut roots = nats.pids();

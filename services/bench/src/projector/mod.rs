@@ -40,14 +40,14 @@ pub async fn run(stack: &BenchStack, sizes: &Sizes) -> anyhow::Result<Vec<Measur
 
     // Like for like with the raw insert: the projection that writes the same two tables.
     let (pool, url_db) = fresh_database(stack).await?;
-    let running = replay::start(nats.url(), &url_db, "jobs", sizes.projector_batch);
-    let seconds = replay::caught_up(&pool, &running, &[Projection::Jobs], last).await?;
+    let mut running = replay::start(stack, &nats, &url_db, "jobs", sizes.projector_batch).await?;
+    let seconds = replay::caught_up(&pool, &mut running, &[Projection::Jobs], last).await?;
     running.stop().await.context("the projector failed")?;
     pool.close().await;
     // What a deployment runs: every read model and the audit chain at once.
     let (pool, url_db) = fresh_database(stack).await?;
-    let running = replay::start(nats.url(), &url_db, "all", sizes.projector_batch);
-    let seconds_all = replay::caught_up(&pool, &running, &Projection::ALL, last).await?;
+    let mut running = replay::start(stack, &nats, &url_db, "all", sizes.projector_batch).await?;
+    let seconds_all = replay::caught_up(&pool, &mut running, &Projection::ALL, last).await?;
     let mut lag = replay::live_lag(&js, &pool, &url, sizes.lag_rate, sizes.lag_phase).await?;
     running.stop().await.context("the projector failed")?;
     pool.close().await;
@@ -59,11 +59,13 @@ pub async fn run(stack: &BenchStack, sizes: &Sizes) -> anyhow::Result<Vec<Measur
     )
     .with(THROUGHPUT, raw_rate)
     .with("count", total as f64);
-    let batch = sizes.projector_batch.unwrap_or(500);
+    let batch = sizes
+        .projector_batch
+        .map_or_else(|| "default batch".to_owned(), |n| format!("batch {n}"));
     let replayed = Measured::new(
         "projector",
         "projector.replay",
-        format!("projector replay, jobs projection, batch {batch}"),
+        format!("projector replay, jobs projection, {batch}"),
     )
     .against("projector.raw_insert", THROUGHPUT)
     .with(THROUGHPUT, total as f64 / seconds.max(1e-6))
@@ -73,7 +75,7 @@ pub async fn run(stack: &BenchStack, sizes: &Sizes) -> anyhow::Result<Vec<Measur
         "projector",
         "projector.replay_all",
         format!(
-            "projector replay, all {} projections, batch {batch}",
+            "projector replay, all {} projections, {batch}",
             Projection::ALL.len()
         ),
     )

@@ -1,25 +1,24 @@
-//! The real projector (in-process `jetcrawl_projector::run`) replaying the stream, and
-//! its lag on live traffic afterwards.
+//! The projector binary, as a deployment runs it, replaying the stream, and its lag on
+//! live traffic afterwards.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use anyhow::Context as _;
 use async_nats::jetstream::Context;
 use async_nats::jetstream::message::PublishMessage;
 use jetcrawl_projections::{JOBS_PROJECTION, Projection, checkpoint};
-use jetcrawl_projector::ProjectorConfig;
 use jetcrawl_proto::v1::RenderMode;
 use jetcrawl_streams::EventKind;
 use jetcrawl_streams::envelope::{encode, envelope_headers};
 use jetcrawl_streams::subjects::JOBS_STREAM;
 use jetcrawl_streams::subjects::event_subject;
+use jetcrawl_tests::ServiceProcess;
 use sqlx::PgPool;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
+use crate::deployment::BenchNats;
 use crate::jobs;
+use crate::stack::BenchStack;
 use crate::stats::Latencies;
 
 /// How often the checkpoint is read.
@@ -28,43 +27,45 @@ const POLL: Duration = Duration::from_millis(5);
 /// Longest a replay may take.
 const REPLAY_LIMIT: Duration = Duration::from_secs(900);
 
-/// A projector running in this process.
+/// A projector process.
 pub struct Running {
-    stop: oneshot::Sender<()>,
-    task: JoinHandle<anyhow::Result<()>>,
-    /// When it was started.
+    process: ServiceProcess,
+    /// When it was spawned.
     pub started: Instant,
 }
 
-/// Starts the projector running `projections` (`jobs`, or `all`) with its default
-/// batching, or `batch` messages per batch.
-pub fn start(
-    nats_url: &str,
+/// Spawns the projector binary running `projections` (`jobs`, or `all`) into
+/// `database_url` with its default batching, or `batch` messages per batch.
+pub async fn start(
+    stack: &BenchStack,
+    nats: &BenchNats,
     database_url: &str,
     projections: &str,
     batch: Option<usize>,
-) -> Running {
-    let mut config = ProjectorConfig::new(nats_url, database_url);
-    config.projections = projections.to_owned();
+) -> anyhow::Result<Running> {
+    let mut env = vec![("JETCRAWL_PROJECTIONS".to_owned(), projections.to_owned())];
     if let Some(batch) = batch {
-        config.batch_size = batch;
+        env.push(("JETCRAWL_PROJECTOR_BATCH".to_owned(), batch.to_string()));
     }
-    let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(jetcrawl_projector::run(config, async move {
-        let _ = stopped.await;
-    }));
-    Running {
-        stop,
-        task,
-        started: Instant::now(),
-    }
+    let started = Instant::now();
+    let process = stack.spawn_projector(nats, database_url, env).await?;
+    Ok(Running { process, started })
 }
 
 impl Running {
     /// Stops it and reports a failure it ended with.
-    pub async fn stop(self) -> anyhow::Result<()> {
-        let _ = self.stop.send(());
-        self.task.await.context("the projector task panicked")?
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        let status = self.process.stop().await;
+        anyhow::ensure!(
+            status.is_some_and(|s| s.success()),
+            "the projector ended with {status:?}; its log: {}",
+            self.process.log_path().display()
+        );
+        Ok(())
+    }
+
+    fn has_exited(&mut self) -> bool {
+        !self.process.is_running()
     }
 }
 
@@ -72,7 +73,7 @@ impl Running {
 /// returns the seconds since the start.
 pub async fn caught_up(
     pool: &PgPool,
-    running: &Running,
+    running: &mut Running,
     projections: &[Projection],
     last: u64,
 ) -> anyhow::Result<f64> {
@@ -81,7 +82,7 @@ pub async fn caught_up(
             return Ok(running.started.elapsed().as_secs_f64());
         }
         anyhow::ensure!(
-            running.started.elapsed() < REPLAY_LIMIT && !running.task.is_finished(),
+            running.started.elapsed() < REPLAY_LIMIT && !running.has_exited(),
             "the projector did not reach stream sequence {last} (stopped or over {REPLAY_LIMIT:?})"
         );
         tokio::time::sleep(POLL).await;

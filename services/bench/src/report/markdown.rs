@@ -54,7 +54,8 @@ fn intro(id: &str) -> &'static str {
              would spread."
         }
         "projector" => {
-            "The projector (in-process `jetcrawl_projector::run`, default batch 500 / 50 ms) \
+            "The projector binary (default batch 2,000 / 50 ms, one Postgres connection per \
+             projection) \
              replays a JOBS stream of pre-published events into fresh tables. Baseline: the \
              same `job_events` and final `jobs` rows written with batched sqlx \
              `INSERT … SELECT FROM UNNEST` (10,000 rows per statement), no NATS. The live row \
