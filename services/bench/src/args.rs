@@ -25,6 +25,10 @@ pub struct BenchArgs {
     /// Directory the report goes to (`benchmarks.md` and `benchmarks.json`).
     #[arg(long, default_value = "target/bench-report")]
     pub out: PathBuf,
+    /// Measure nothing: read this `benchmarks.json`, check its targets again and write
+    /// the report to `--out` (after the report's checks or wording changed).
+    #[arg(long, value_name = "JSON")]
+    pub render: Option<PathBuf>,
     /// How many times every scenario runs; the report gives medians.
     #[arg(long)]
     pub repeats: Option<u32>,

@@ -12,7 +12,10 @@ async fn main() -> anyhow::Result<()> {
                 .unwrap_or_else(|_| "info,sqlx=warn".into()),
         )
         .init();
-    let report = jetcrawl_bench::run(&args.sizes()).await?;
+    let report = match &args.render {
+        Some(json) => jetcrawl_bench::report::Report::reread(json)?,
+        None => jetcrawl_bench::run(&args.sizes()).await?,
+    };
     let (json, md) = report.write(&args.out)?;
     println!("report written to {} and {}", md.display(), json.display());
     Ok(())

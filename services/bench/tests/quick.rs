@@ -92,6 +92,23 @@ async fn quick_mode_reports_every_scenario_against_its_baseline() {
         .filter_map(|r| r["median"]["errors"].as_f64())
         .sum();
     assert_eq!(errors, 0.0, "requests failed: {json}");
+    for goal in [
+        "Projector, jobs projection",
+        "Projector, all projections",
+        "Projector live lag",
+    ] {
+        assert!(markdown.contains(goal), "target {goal} missing: {markdown}");
+    }
+
+    // `--render` writes the same report from the JSON alone.
+    let reread = jetcrawl_bench::report::Report::reread(&json_path).expect("the report reads back");
+    let again = tempfile::tempdir().expect("temp dir");
+    let (_, md_again) = reread.write(again.path()).expect("report written again");
+    assert_eq!(
+        std::fs::read_to_string(md_again).expect("markdown written again"),
+        markdown,
+        "the rendered report differs from the measured one"
+    );
 }
 
 /// The cluster scenario ran the submit path and the worker on the R3 cluster with no

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::machine::Machine;
 
@@ -21,7 +21,7 @@ pub use targets::{Target, targets};
 pub const THROUGHPUT: &str = "throughput_per_s";
 
 /// One row aggregated over the repeats.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Row {
     /// Stable key, e.g. `submit.c1000`.
     pub key: String,
@@ -48,7 +48,7 @@ impl Row {
 }
 
 /// One scenario's rows.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Scenario {
     /// `submit`, `durability`, `cluster`, `projector`, `workers` or `e2e`.
     pub id: String,
@@ -57,7 +57,7 @@ pub struct Scenario {
 }
 
 /// A whole run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     /// Where it ran.
     pub machine: Machine,
@@ -84,6 +84,17 @@ impl Report {
             .iter()
             .flat_map(|s| &s.rows)
             .find(|r| r.key == key)
+    }
+
+    /// A report written before, with its targets checked again (after the checks
+    /// changed), to be written anew.
+    pub fn reread(json: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(json)
+            .with_context(|| format!("reading the report {}", json.display()))?;
+        let mut report: Self = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a jetcrawl-bench report", json.display()))?;
+        report.targets = targets(&report);
+        Ok(report)
     }
 
     /// Writes `benchmarks.json` and `benchmarks.md` into `dir`; returns both paths.
