@@ -4,7 +4,9 @@
 //! and a closed pipe is no crash.
 
 use std::process::{Command, Output};
+use std::time::Duration;
 
+use jetcrawl_tests::eventually;
 use serde_json::Value;
 
 use crate::support::Platform;
@@ -77,16 +79,22 @@ async fn the_cli_submits_waits_lists_downloads_and_fails_with_meaningful_codes()
     assert_eq!(first["title"], "Static Title", "{done}");
     assert_eq!(first["price"], "EUR", "an attribute rule: {done}");
 
-    // list: a table with a header, the job in it.
-    let out = cli(&p, &key, &["list", "--state", "succeeded"]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let listed = text(&out.stdout);
+    // list: a table with a header, the job in it. `--wait` follows the event log and
+    // `list` reads the projection, which applies the job's end a batch later.
+    let listed = eventually(Duration::from_secs(10), || async {
+        let out = cli(&p, &key, &["list", "--state", "succeeded"]);
+        anyhow::ensure!(out.status.success(), "{}", text(&out.stderr));
+        let listed = text(&out.stdout);
+        anyhow::ensure!(listed.contains(&job_id), "the job is not listed: {listed}");
+        Ok(listed)
+    })
+    .await
+    .expect("the succeeded job is listed");
     let header = listed.lines().next().unwrap_or_default();
     assert!(
         header.starts_with("JOB") && header.contains("STATE"),
         "{listed}"
     );
-    assert!(listed.contains(&job_id), "{listed}");
     let out = cli(&p, &key, &["list", "--state", "cancelled"]);
     assert_eq!(text(&out.stdout).trim(), "none", "an empty list says so");
 
