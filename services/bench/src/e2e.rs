@@ -19,7 +19,7 @@ use crate::workers::Observer;
 
 /// Runs http, then browser mode.
 pub async fn run(stack: &BenchStack, sizes: &Sizes) -> anyhow::Result<Vec<Measured>> {
-    let nats = BenchNats::start(Deployment::Single).await?;
+    let nats = BenchNats::start(Deployment::SingleAlways).await?;
     let gateway = stack.spawn_gateway(&nats).await?;
     let tabs = sizes.tabs.iter().copied().max().unwrap_or(4);
     let worker = stack

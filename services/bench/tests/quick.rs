@@ -92,7 +92,20 @@ async fn quick_mode_reports_every_scenario_against_its_baseline() {
         .filter_map(|r| r["median"]["errors"].as_f64())
         .sum();
     assert_eq!(errors, 0.0, "requests failed: {json}");
+    let workers = scenarios
+        .iter()
+        .find(|s| s["id"] == "workers")
+        .expect("workers scenario");
+    let http = workers["rows"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|r| r["key"] == "workers.http")
+        .expect("the worker's http row");
+    assert_eq!(http["baseline"], "workers.floor", "{http}");
     for goal in [
+        "Submit ACK p99 < 50 ms with 200 calls in flight",
+        "Worker http >= 0.5 x the event-sourced floor",
         "Projector, jobs projection",
         "Projector, all projections",
         "Projector live lag",

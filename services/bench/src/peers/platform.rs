@@ -37,7 +37,9 @@ pub async fn run(
     mode: RenderMode,
     tabs: usize,
 ) -> anyhow::Result<PlatformRun> {
-    let nats = BenchNats::start(Deployment::Single).await?;
+    // `jetcrawl up`'s node: every acknowledged write fsynced (ADR 29), the durability
+    // the figures must count with (issue 19).
+    let nats = BenchNats::start(Deployment::SingleAlways).await?;
     let (pool, database) = crate::projector::fresh_database(stack).await?;
     pool.close().await;
     let gateway = stack.spawn_gateway_on(&nats, &database).await?;

@@ -1,9 +1,15 @@
-//! The submit path's ceiling: async-nats publishes of the gateway's exact message
-//! (payload, headers, subject) straight to the JOBS stream.
+//! The submit path's ceiling: async-nats publishes of the messages the gateway writes
+//! for one job, as the issue defines it ("raw publishes of the same messages, subject key
+//! and event"): the job's own subject key, created in `SUBJECT_KEYS` exactly as the KV
+//! `create` the gateway makes (expected last subject sequence 0, a 32-byte key), and the
+//! `JobSubmitted` event (payload, headers, subject) on the JOBS stream. The two are
+//! published together, without the gateway's wait for the key before the event, so the
+//! baseline is the most the server can take.
 
 use std::future::IntoFuture as _;
 use std::time::{Duration, Instant};
 
+use async_nats::header::NATS_EXPECTED_LAST_SUBJECT_SEQUENCE;
 use async_nats::jetstream::Context;
 use async_nats::jetstream::message::PublishMessage;
 use futures::StreamExt as _;
@@ -11,6 +17,7 @@ use futures::stream::FuturesUnordered;
 use jetcrawl_proto::v1::{JobSpec, RenderMode};
 use jetcrawl_streams::EventKind;
 use jetcrawl_streams::envelope::encode;
+use jetcrawl_streams::security::SUBJECT_KEYS_BUCKET;
 use jetcrawl_streams::subjects::event_subject;
 
 use crate::jobs;
@@ -22,30 +29,44 @@ pub async fn context(nats_url: &str) -> anyhow::Result<Context> {
     Ok(js)
 }
 
-/// One submitted job's subject and message.
-fn message(spec: &JobSpec) -> (String, PublishMessage) {
+/// One submitted job's messages: its subject key, then its event (subject, message).
+fn messages(spec: &JobSpec) -> [(String, PublishMessage); 2] {
     let job_id = jobs::job_id();
     let event = jobs::submitted(&job_id, spec.clone());
     let message = PublishMessage::build()
         .headers(jobs::submit_headers(&event))
         .payload(encode(&event));
-    (event_subject(&job_id, EventKind::Submitted), message)
+    let mut create = async_nats::HeaderMap::new();
+    create.insert(NATS_EXPECTED_LAST_SUBJECT_SEQUENCE, "0");
+    let key: Vec<u8> = [uuid::Uuid::new_v4(), uuid::Uuid::new_v4()]
+        .iter()
+        .flat_map(|u| *u.as_bytes())
+        .collect();
+    let reference = uuid::Uuid::new_v4().simple().to_string();
+    [
+        (
+            format!("$KV.{SUBJECT_KEYS_BUCKET}.k.bench.{reference}"),
+            PublishMessage::build().headers(create).payload(key.into()),
+        ),
+        (event_subject(&job_id, EventKind::Submitted), message),
+    ]
 }
 
-/// Publishes `count` messages keeping `window` acks outstanding; returns messages/s.
+/// Publishes `count` jobs' messages keeping `window` acks outstanding; returns jobs/s.
 pub async fn saturate(js: &Context, url: &str, count: usize, window: usize) -> anyhow::Result<f64> {
     let spec = jobs::spec(url, RenderMode::Http);
     let mut in_flight = FuturesUnordered::new();
     let started = Instant::now();
     for _ in 0..count {
-        if in_flight.len() >= window
-            && let Some(ack) = in_flight.next().await
-        {
-            ack?;
+        for (subject, msg) in messages(&spec) {
+            if in_flight.len() >= window
+                && let Some(ack) = in_flight.next().await
+            {
+                ack?;
+            }
+            let ack = js.send_publish(subject, msg).await?;
+            in_flight.push(ack.into_future());
         }
-        let (subject, msg) = message(&spec);
-        let ack = js.send_publish(subject, msg).await?;
-        in_flight.push(ack.into_future());
     }
     while let Some(ack) = in_flight.next().await {
         ack?;
@@ -53,17 +74,22 @@ pub async fn saturate(js: &Context, url: &str, count: usize, window: usize) -> a
     Ok(count as f64 / started.elapsed().as_secs_f64().max(1e-6))
 }
 
-/// The same publishes on the open model's schedule, one connection.
+/// The same publishes on the open model's schedule, one connection: a job is done when
+/// both its acks are in.
 pub async fn open(js: &Context, url: &str, rate: f64, duration: Duration) -> Outcome {
     let spec = jobs::spec(url, RenderMode::Http);
     let send: Send<Context> = std::sync::Arc::new(move |js: &Context| {
-        let (js, (subject, msg)) = (js.clone(), message(&spec));
+        let (js, [key, event]) = (js.clone(), messages(&spec));
         load::boxed(async move {
-            let ack = js
-                .send_publish(subject, msg)
-                .await
-                .map_err(|e| format!("{:?}", e.kind()))?;
-            ack.await.map(|_| ()).map_err(|e| format!("{:?}", e.kind()))
+            let key = js.send_publish(key.0, key.1).await;
+            let event = js.send_publish(event.0, event.1).await;
+            let (key, event) = (
+                key.map_err(|e| format!("{:?}", e.kind()))?,
+                event.map_err(|e| format!("{:?}", e.kind()))?,
+            );
+            let (key, event) = futures::join!(key.into_future(), event.into_future());
+            key.map_err(|e| format!("{:?}", e.kind()))?;
+            event.map(|_| ()).map_err(|e| format!("{:?}", e.kind()))
         })
     });
     load::open(std::slice::from_ref(js), rate, duration, send).await

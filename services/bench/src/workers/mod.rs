@@ -1,7 +1,9 @@
 //! Scenario 3: the worker in http, browser (1, 2, 4 tabs) and auto mode, each against
-//! a bare loop over the same pages at the same concurrency.
+//! a bare loop over the same pages at the same concurrency; http mode is compared with
+//! the event-sourced floor (issue 19), the bare reqwest loop is kept beside it.
 
 mod bare;
+mod floor;
 mod observe;
 mod service;
 
@@ -60,7 +62,7 @@ impl Ctx<'_> {
 
 /// Runs every mode and its baseline once.
 pub async fn run(stack: &BenchStack, sizes: &Sizes) -> anyhow::Result<Vec<Measured>> {
-    let nats = BenchNats::start(Deployment::Single).await?;
+    let nats = BenchNats::start(Deployment::SingleAlways).await?;
     let (client, js) = jetcrawl_streams::connect(nats.url(), "jetcrawl-bench").await?;
     let pages = jobs::fixture_pages(&stack.site, sizes.pages);
     let ctx = Ctx {
@@ -78,7 +80,9 @@ pub async fn run(stack: &BenchStack, sizes: &Sizes) -> anyhow::Result<Vec<Measur
     );
     if sizes.runs_part("workers", "http") {
         let base = bare::http(&pages, c).await?;
-        rows.extend(ctx.pair("http", labels, base, RenderMode::Http, c).await?);
+        let [bare, http] = ctx.pair("http", labels, base, RenderMode::Http, c).await?;
+        let floor = floor_row(&pages, c).await?;
+        rows.extend([bare, floor, http.against(FLOOR, THROUGHPUT)]);
     }
     let browser_tabs = match sizes.runs_part("workers", "browser") {
         true => sizes.tabs.as_slice(),
@@ -121,6 +125,30 @@ pub async fn http_on(
     let mode = RenderMode::Http;
     let run = service::run(stack, &nats, &client, &js, pages, mode, concurrency).await?;
     Ok(worker_row(row, concurrency, &run))
+}
+
+/// The event-sourced floor's row key.
+pub const FLOOR: &str = "workers.floor";
+
+/// The floor over `pages` at `concurrency`, on a fresh node like the worker's run.
+async fn floor_row(pages: &[Page], concurrency: usize) -> anyhow::Result<Measured> {
+    let nats = BenchNats::start(Deployment::SingleAlways).await?;
+    let (client, js) = jetcrawl_streams::connect(nats.url(), "jetcrawl-bench").await?;
+    let seen = floor::run(&client, &js, pages, concurrency).await?;
+    let mut times = seen.page_times.clone();
+    Ok(Measured::new(
+        "workers",
+        FLOOR,
+        format!(
+            "event-sourced floor (the worker's JetStream steps, no fetch), {concurrency} at once"
+        ),
+    )
+    .against("workers.bare_http", THROUGHPUT)
+    .with("concurrency", concurrency as f64)
+    .with(THROUGHPUT, seen.throughput())
+    .with("p50_ms", times.quantile_ms(0.5))
+    .with("p99_ms", times.quantile_ms(0.99))
+    .with("errors", seen.failed as f64))
 }
 
 /// Static pages over reqwest, then JavaScript pages in the browser: the least an auto
