@@ -21,12 +21,7 @@ pub struct Target {
 /// Every target whose rows this report has.
 pub fn targets(report: &Report) -> Vec<Target> {
     let rows: Vec<&Row> = report.scenarios.iter().flat_map(|s| &s.rows).collect();
-    let with_prefix = |prefix: &str| -> Vec<&Row> {
-        rows.iter()
-            .copied()
-            .filter(|r| r.key.starts_with(prefix))
-            .collect()
-    };
+    let with_prefix = |prefix: &str| with_prefix(&rows, prefix);
     let mut out = Vec::new();
     // The submit goals count with the durability we ship (issue 19, ADR 29): the single
     // node fsyncing every write and the R3 cluster. The default-sync node is the reference
@@ -100,12 +95,7 @@ fn peer_targets(report: &Report, browser: &[&Row]) -> Vec<Target> {
 /// saturation throughput against raw publishes, and p99 with [`IN_FLIGHT`] calls at once.
 fn submit_targets(rows: &[&Row], deployment: Deployment) -> Vec<Target> {
     let (prefix, on) = (deployment.prefix(), deployment.describe());
-    let with_prefix = |p: String| -> Vec<&Row> {
-        rows.iter()
-            .copied()
-            .filter(|r| r.key.starts_with(&p))
-            .collect()
-    };
+    let with_prefix = |p: String| with_prefix(rows, &p);
     let mut out = Vec::new();
     if let Some(row) = with_prefix(format!("{prefix}submit.c"))
         .into_iter()
@@ -165,6 +155,14 @@ fn projector_targets(report: &Report) -> Vec<Target> {
         });
     }
     out
+}
+
+/// The rows whose key starts with `prefix`.
+fn with_prefix<'a>(rows: &[&'a Row], prefix: &str) -> Vec<&'a Row> {
+    rows.iter()
+        .copied()
+        .filter(|r| r.key.starts_with(prefix))
+        .collect()
 }
 
 /// The lowest ratio among `rows`, checked against `min`.

@@ -116,11 +116,8 @@ async fn clients(
         format!("SubmitJob, {n} clients, {} in flight", per_client * n),
     )
     .against(format!("{prefix}raw_publish"), THROUGHPUT)
-    .with("clients", n as f64)
-    .with(THROUGHPUT, outcome.throughput())
-    .with("p50_ms", outcome.latencies.quantile_ms(0.5))
-    .with("p99_ms", outcome.latencies.quantile_ms(0.99));
-    let saturated = usage_row(errors_row(saturated, &outcome), sampler.finish().await);
+    .with("clients", n as f64);
+    let saturated = closed_row(saturated, &mut outcome, sampler.finish().await);
     let mut rows = vec![open, saturated];
     if burst {
         let sampler = ProcSampler::start(pid, false);
@@ -130,13 +127,19 @@ async fn clients(
             format!("{prefix}submit_{IN_FLIGHT}.c{n}"),
             format!("SubmitJob, {n} clients, {IN_FLIGHT} in flight"),
         )
-        .with("clients", n as f64)
+        .with("clients", n as f64);
+        rows.push(closed_row(row, &mut outcome, sampler.finish().await));
+    }
+    Ok(rows)
+}
+
+/// Throughput, p50/p99, errors and the gateway's usage of a closed-model run.
+fn closed_row(row: Measured, outcome: &mut Outcome, usage: ProcUsage) -> Measured {
+    let row = row
         .with(THROUGHPUT, outcome.throughput())
         .with("p50_ms", outcome.latencies.quantile_ms(0.5))
         .with("p99_ms", outcome.latencies.quantile_ms(0.99));
-        rows.push(usage_row(errors_row(row, &outcome), sampler.finish().await));
-    }
-    Ok(rows)
+    usage_row(errors_row(row, outcome), usage)
 }
 
 /// Throughput, p50/p99/p99.9 and errors of an open-model run at `rate`.

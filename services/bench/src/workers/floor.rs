@@ -33,7 +33,7 @@ use jetcrawl_worker::watch::watch_attempt;
 use tokio::time::Instant;
 
 use super::observe::{Observed, Observer};
-use super::service::queue;
+use super::service::{limit, queue};
 use crate::jobs::Page;
 
 /// The worker's steps for one job, minus the executor.
@@ -78,8 +78,7 @@ pub async fn run(
         )
         .await;
     });
-    let limit = Duration::from_secs(60 + pages.len() as u64);
-    let observed = observer.wait(pages.len(), limit).await;
+    let observed = observer.wait(pages.len(), limit(pages.len())).await;
     let _ = stop.send(());
     pulling.await.context("the floor's pull loop panicked")?;
     observed
@@ -92,6 +91,7 @@ impl FloorJob {
         let mut config = WorkerConfig::defaults();
         config.allow_private_targets = true;
         config.worker_id = "bench-floor".into();
+        let worker_id = config.resolved_worker_id();
         let egress = Egress::new(config.egress_settings()?)?;
         let gate = CrawlGate::open(&config, js, egress).await?;
         let store = EventStore::open(js.clone()).await?;
@@ -101,8 +101,8 @@ impl FloorJob {
         Ok(Self {
             recorder: Recorder {
                 store,
-                actor: "worker:bench-floor".into(),
-                worker_id: "bench-floor".into(),
+                actor: format!("worker:{worker_id}"),
+                worker_id,
                 max_attempts: config.max_attempts,
                 privacy: Some(privacy),
                 egress: None,

@@ -135,20 +135,15 @@ async fn floor_row(pages: &[Page], concurrency: usize) -> anyhow::Result<Measure
     let nats = BenchNats::start(Deployment::SingleAlways).await?;
     let (client, js) = jetcrawl_streams::connect(nats.url(), "jetcrawl-bench").await?;
     let seen = floor::run(&client, &js, pages, concurrency).await?;
-    let mut times = seen.page_times.clone();
-    Ok(Measured::new(
+    let row = Measured::new(
         "workers",
         FLOOR,
         format!(
             "event-sourced floor (the worker's JetStream steps, no fetch), {concurrency} at once"
         ),
     )
-    .against("workers.bare_http", THROUGHPUT)
-    .with("concurrency", concurrency as f64)
-    .with(THROUGHPUT, seen.throughput())
-    .with("p50_ms", times.quantile_ms(0.5))
-    .with("p99_ms", times.quantile_ms(0.99))
-    .with("errors", seen.failed as f64))
+    .against("workers.bare_http", THROUGHPUT);
+    Ok(observed_row(row, concurrency, &seen))
 }
 
 /// Static pages over reqwest, then JavaScript pages in the browser: the least an auto
@@ -179,16 +174,19 @@ fn bare_row(key: &str, label: String, concurrency: usize, bare: &Bare) -> Measur
 }
 
 fn worker_row(row: Measured, concurrency: usize, run: &WorkerRun) -> Measured {
-    let seen = &run.observed;
+    let row =
+        observed_row(row, concurrency, &run.observed).with("peak_rss_mib", run.usage.peak_rss_mib);
+    run.phases.iter().fold(row, |row, (phase, mean_ms)| {
+        row.with(format!("{phase}_mean_ms"), *mean_ms)
+    })
+}
+
+/// Pages/s, page times and failures of jobs seen from outside.
+fn observed_row(row: Measured, concurrency: usize, seen: &Observed) -> Measured {
     let mut times = seen.page_times.clone();
-    let row = row
-        .with("concurrency", concurrency as f64)
+    row.with("concurrency", concurrency as f64)
         .with(THROUGHPUT, seen.throughput())
         .with("p50_ms", times.quantile_ms(0.5))
         .with("p99_ms", times.quantile_ms(0.99))
         .with("errors", seen.failed as f64)
-        .with("peak_rss_mib", run.usage.peak_rss_mib);
-    run.phases.iter().fold(row, |row, (phase, mean_ms)| {
-        row.with(format!("{phase}_mean_ms"), *mean_ms)
-    })
 }

@@ -20,7 +20,7 @@ use crate::procfs::{ProcSampler, ProcUsage};
 use crate::stack::{self, BenchStack, WorkerJobs};
 
 /// Longest a worker run may take: a page a second on one tab, plus slack.
-fn limit(pages: usize) -> Duration {
+pub(super) fn limit(pages: usize) -> Duration {
     Duration::from_secs(120 + pages as u64)
 }
 
