@@ -2,24 +2,28 @@
 //! a cluster starts, or while a busy node misses a heartbeat, the meta leader briefly
 //! counts a peer as offline and refuses the placement ("no suitable peers"). That
 //! refusal is transient, so creation waits it out, within a bound, instead of failing
-//! the whole apply.
+//! the whole apply. A create that timed out is waited out the same way: the meta leader
+//! may answer late while the cluster forms, and creating again with the same
+//! configuration is idempotent (JetStream answers with the resource already made).
 
 use std::error::Error as StdError;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
 use async_nats::jetstream::ErrorCode;
-use async_nats::jetstream::context::{CreateStreamError, CreateStreamErrorKind};
+use async_nats::jetstream::context::{
+    CreateKeyValueError, CreateKeyValueErrorKind, CreateStreamError, CreateStreamErrorKind,
+};
 use tracing::warn;
 
 use crate::retry::Retry;
 
-/// How long a placement refusal is retried before it is reported.
+/// How long a placement refusal or a timed-out create is retried before it is reported.
 pub const PLACEMENT_PATIENCE: Duration = Duration::from_secs(30);
 
-/// Runs `create` under the event log's retry policy, with a placement refusal as the
-/// only failure tried again, until `PLACEMENT_PATIENCE` has passed; then the last
-/// refusal is returned.
+/// Runs `create` under the event log's retry policy, with a placement refusal or a
+/// timeout as the only failures tried again, until `PLACEMENT_PATIENCE` has passed; then
+/// the last one is returned.
 pub(super) async fn patiently<F, Fut, E>(what: &str, create: F) -> Result<(), E>
 where
     F: FnMut() -> Fut,
@@ -28,9 +32,9 @@ where
 {
     let deadline = Instant::now() + PLACEMENT_PATIENCE;
     let placement_pending = |err: &E| {
-        let again = no_suitable_peers(err) && Instant::now() < deadline;
+        let again = (no_suitable_peers(err) || timed_out(err)) && Instant::now() < deadline;
         if again {
-            warn!(%what, error = %err, "a replica's server is offline; retrying");
+            warn!(%what, error = %err, "the cluster is not ready for it yet; retrying");
         }
         again
     };
@@ -55,11 +59,27 @@ fn no_suitable_peers(err: &(dyn StdError + 'static)) -> bool {
     false
 }
 
+/// Whether the create request timed out, anywhere in the chain of causes.
+fn timed_out(err: &(dyn StdError + 'static)) -> bool {
+    let mut cause = Some(err);
+    while let Some(err) = cause {
+        let stream = err
+            .downcast_ref::<CreateStreamError>()
+            .is_some_and(|e| matches!(e.kind(), CreateStreamErrorKind::TimedOut));
+        let bucket = err
+            .downcast_ref::<CreateKeyValueError>()
+            .is_some_and(|e| e.kind() == CreateKeyValueErrorKind::TimedOut);
+        if stream || bucket {
+            return true;
+        }
+        cause = err.source();
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use std::cell::Cell;
-
-    use async_nats::jetstream::context::{CreateKeyValueError, CreateKeyValueErrorKind};
 
     use super::*;
 
@@ -105,6 +125,21 @@ mod tests {
         .await;
         assert!(outcome.is_ok());
         assert_eq!(calls.get(), 2, "retried once after the placement refusal");
+
+        calls.set(0);
+        let outcome = patiently("bucket API_KEYS", || {
+            calls.set(calls.get() + 1);
+            let first = calls.get() == 1;
+            async move {
+                match first {
+                    true => Err(CreateKeyValueError::new(CreateKeyValueErrorKind::TimedOut)),
+                    false => Ok(()),
+                }
+            }
+        })
+        .await;
+        assert!(outcome.is_ok());
+        assert_eq!(calls.get(), 2, "retried once after the timeout");
 
         calls.set(0);
         let outcome = patiently("stream JOBS", || {
