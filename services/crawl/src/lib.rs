@@ -26,7 +26,9 @@ pub use config::{
     BreakerConfig, CrawlConfig, Limits, LimitsOverride, OTHER_DOMAINS, RobotsConfig,
     parse_overrides,
 };
-pub use controller::{Admission, AttemptReport, Controller, DomainGrant, Grant, JobView};
+pub use controller::{
+    Admission, AttemptReport, Controller, DomainGrant, Grant, JobView, PageVerdict,
+};
 pub use domain::{BreakerState, Cause, DomainKey, DomainState, DomainStore, Health};
 pub use error::CrawlError;
 pub use robots::{PlainEgress, RobotsEgress};

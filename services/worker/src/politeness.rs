@@ -59,6 +59,11 @@ impl CrawlGate {
         })
     }
 
+    /// robots.txt checks for the pages `tenant`'s agent jobs find on their way.
+    pub fn robots_check(&self, tenant: &str) -> crate::execute::agent::RobotsCheck {
+        crate::execute::agent::RobotsCheck::new(self.controller.clone(), tenant)
+    }
+
     async fn decide(&self, job: &Job) -> Result<Slot, CrawlError> {
         let spec = job.spec.clone().unwrap_or_default();
         let reserved = job

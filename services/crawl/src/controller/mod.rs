@@ -15,6 +15,7 @@ use jetcrawl_streams::crawl::bind_crawl;
 
 pub use grant::{Admission, AttemptReport, DomainGrant, Grant, JobView};
 use robots_check::DomainRobots;
+pub use robots_check::PageVerdict;
 
 use crate::config::CrawlConfig;
 use crate::domain::{Ask, BreakerState, Decision, DomainKey, DomainState, DomainStore, admit};

@@ -87,6 +87,61 @@ impl Controller {
     }
 }
 
+/// A page an attempt found on its way (an agent's navigation, a click that left the
+/// page), checked against its origin's robots.txt before it is loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PageVerdict {
+    /// Fetch it, at least this long after the previous request to its origin.
+    Allowed {
+        /// The origin's `Crawl-delay`, if any.
+        crawl_delay: Option<Duration>,
+    },
+    /// robots.txt disallows it, or cannot be read (then everything is disallowed).
+    Refused {
+        /// What refused it and why, without the full URL (personal data).
+        reason: String,
+    },
+}
+
+impl Controller {
+    /// The robots.txt verdict on one URL for `tenant` (whose policy may turn the check
+    /// off), for pages an admission could not know in advance.
+    pub async fn check_page(&self, tenant: &str, url: &Url) -> Result<PageVerdict, CrawlError> {
+        if !self.tenants.cached(tenant).respect_robots {
+            return Ok(PageVerdict::Allowed { crawl_delay: None });
+        }
+        let robots = self.robots.for_url(url, super::now_ms()).await?;
+        Ok(match robots.verdict(url) {
+            Verdict::Allowed => PageVerdict::Allowed {
+                crawl_delay: robots.crawl_delay(),
+            },
+            Verdict::Disallowed { rule, group } => {
+                if !self.tenants.load(tenant).await?.respect_robots {
+                    return Ok(PageVerdict::Allowed { crawl_delay: None });
+                }
+                if let Ok(domain) = DomainKey::of_url(url) {
+                    let label = self.config.metric_label(&domain);
+                    metrics::counter!("jetcrawl_robots_denials_total", "domain" => label)
+                        .increment(1);
+                }
+                PageVerdict::Refused {
+                    reason: format!(
+                        "{} disallows this path for user agent group {group:?} ({rule})",
+                        robots_url(url).map_or_else(|| origin(url), |u| u.to_string())
+                    ),
+                }
+            }
+            Verdict::Unreachable { error, .. } => PageVerdict::Refused {
+                reason: format!(
+                    "robots.txt of {} is unreachable ({error}); everything there is \
+                     disallowed until it is fetched again",
+                    origin(url)
+                ),
+            },
+        })
+    }
+}
+
 fn origin(url: &Url) -> String {
     url.origin().ascii_serialization()
 }

@@ -1,5 +1,6 @@
 //! Executing a spec: HTTP fetches, browser pages and their steps, and extraction.
 
+pub mod agent;
 pub mod executor;
 pub mod extract;
 pub mod http;

@@ -273,6 +273,45 @@ impl BrowserPage {
         ScriptOutput::parse(value.as_ref())
     }
 
+    /// The next segment waits for the document to be ready and checks its status: after
+    /// a step that may have started a load (a click on a link or a submit button).
+    pub fn expect_load(&mut self) {
+        self.awaiting_status = true;
+    }
+
+    /// After a navigation (or a click that may have started one), waits until the page
+    /// is ready and settled, and checks where it landed and its status.
+    pub async fn settle_now(&mut self) -> Result<(), JobError> {
+        if !self.awaiting_status {
+            return Ok(());
+        }
+        let ready = Segment {
+            wait_ready: true,
+            steps: Vec::new(),
+            final_extract: false,
+        };
+        self.run_segment(&ready).await
+    }
+
+    /// Evaluates `expression` in the page (a read-only script such as an observation)
+    /// within the step deadline; `what` names it in errors.
+    pub async fn evaluate_value(
+        &mut self,
+        expression: &str,
+        what: &str,
+    ) -> Result<Option<Value>, JobError> {
+        let limit = self
+            .limits
+            .step_timeout
+            .min(remaining(self.limits.deadline));
+        let expression = expression.to_owned();
+        self.lease()?
+            .call(limit, what, move |tab| {
+                Ok(tab.evaluate(&expression, false)?.value)
+            })
+            .await
+    }
+
     /// Captures the viewport (or the whole page) as PNG.
     pub async fn screenshot(&mut self, name: String, full_page: bool) -> Result<(), JobError> {
         let limit = self
