@@ -105,7 +105,10 @@ impl ChatClient {
             model: &self.config.model,
             messages,
             tools,
-            tool_choice: "auto",
+            // Every reply must call a tool (`finish` included): a server that constrains
+            // replies to its tool-call format does so from the first token, so a small
+            // model cannot drift into prose or fenced JSON.
+            tool_choice: "required",
             temperature: 0.0,
             max_tokens: self.config.max_reply_tokens,
         };

@@ -363,7 +363,8 @@ impl<B: Browser, J: Journal> Run<'_, B, J> {
                     Ok(page) => {
                         let shown = page.render();
                         let chars = shown.chars().count();
-                        (shown, StepOutcome::Observed { chars }, step)
+                        let said = prompt::observed(&shown);
+                        (said, StepOutcome::Observed { chars }, step)
                     }
                     Err(StepFailure::Refused { class, message }) => (
                         prompt::refused(&message),

@@ -14,9 +14,24 @@ pub(crate) fn system(output: &Value) -> String {
     )
 }
 
-/// The first user message: the goal and the start page.
+/// The first user message: the start page, then the goal, then the nudge to answer at
+/// once when the page already shows it. In that order a 1.5B model answers from the page;
+/// with the goal first it opens the page it is already on.
 pub(crate) fn task(goal: &str, page: &str) -> String {
-    format!("Goal: {goal}\n\nThe browser is on this page:\n{page}")
+    format!(
+        "The browser shows this page:\n{page}\n\nGoal: {goal}\n         If the page above already shows it, call finish with the answer now."
+    )
+}
+
+/// The page after a step, and the question it raises. Asked this way (and without the
+/// goal repeated, which makes it redo the step the goal mentions) a 1.5B model answers
+/// as soon as a page shows the answer instead of going back and forth.
+pub(crate) fn observed(page: &str) -> String {
+    format!(
+        "The browser now shows this page:\n{page}\n\n\
+         Does this page show what the goal asks for? Then call finish with the answer. \
+         Otherwise use another tool."
+    )
 }
 
 /// Said once after a reply that called no tool.

@@ -186,6 +186,11 @@ async fn a_click_then_finish_answers_and_journals_every_turn_and_step() {
     );
     let request = &stub.requests()[0];
     assert_eq!(request["temperature"], json!(0.0));
+    assert_eq!(
+        request["tool_choice"],
+        json!("required"),
+        "every reply calls a tool"
+    );
     let offered: Vec<&str> = request["tools"]
         .as_array()
         .expect("tools")
