@@ -8,7 +8,8 @@
 //! - [`Stack`] starts nats-server, Postgres and the fixture site, and spawns the gateway,
 //!   workers and projectors wired to them through the services' environment contract;
 //!   a spawned gateway comes with a client API key ([`BearerAuth`] sends it).
-//! - [`LlmStub`] is a scripted OpenAI-compatible model endpoint, for the agent loop.
+//! - [`LlmStub`] is a scripted OpenAI-compatible model endpoint, for the agent loop;
+//!   [`LlamaServer`] serves the real local model.
 //! - [`OtlpCollector`] receives the spans services export over OTLP/HTTP.
 //! - [`TestProxy`] is a forward proxy that counts what it carries and can be made to
 //!   fail, for egress rotation tests.
@@ -24,6 +25,7 @@ pub mod faults;
 pub mod fixture;
 pub mod http;
 pub mod jobs;
+pub mod llm_server;
 pub mod llm_stub;
 pub mod otlp;
 pub mod proxy;
@@ -39,6 +41,7 @@ pub use eventually::{eventually, eventually_every};
 pub use fixture::{FixtureSite, RequestRecord};
 pub use http::http_client;
 pub use jetcrawl_local::{NatsServer, Postgres, chromium, free_port};
+pub use llm_server::LlamaServer;
 pub use llm_stub::{LlmStub, Scripted};
 pub use otlp::{OtlpCollector, ReceivedSpan};
 pub use proxy::{ProxiedRequest, TestProxy};

@@ -5,98 +5,11 @@
 
 use std::time::Duration;
 
-use jetcrawl_agent::{
-    AgentLimits, ChatClient, Entry, ModelConfig, Orchestrator, Outcome, OutputSchema, StepOutcome,
-    Task,
-};
-use jetcrawl_local::{NatsOptions, NatsServer};
-use jetcrawl_streams::Topology;
+use jetcrawl_agent::{AgentLimits, Entry, Outcome, OutputSchema, StepOutcome, Task};
 use jetcrawl_tests::{FixtureSite, LlmStub, Scripted};
-use jetcrawl_worker::execute::agent::AgentPage;
-use jetcrawl_worker::execute::{PageLimits, SettlePlan};
-use jetcrawl_worker::politeness::CrawlGate;
-use jetcrawl_worker::{BrowserPool, WorkerConfig};
 use serde_json::json;
 
-const TENANT: &str = "acme";
-
-/// The worker's pieces an agent job runs on: a one-tab pool behind the egress policy
-/// (private targets refused, the fixture site allowed by address), and the crawl gate.
-struct Rig {
-    _nats: NatsServer,
-    pool: BrowserPool,
-    gate: CrawlGate,
-}
-
-impl Rig {
-    async fn start(site: &FixtureSite) -> Self {
-        let nats = NatsServer::start(NatsOptions::default())
-            .await
-            .expect("nats-server");
-        let (_client, js) = jetcrawl_streams::connect(&nats.url(), "agent-test")
-            .await
-            .expect("connect");
-        Topology::default().apply(&js).await.expect("topology");
-        let mut config = WorkerConfig::defaults();
-        config.nats.url = nats.url();
-        config.allow_private_targets = false;
-        config.egress.allow_targets = site.addr().to_string();
-        // Two names of the fixture site that are two domains to a crawler.
-        config.egress.resolve = "shop.test=127.0.0.1,other.test=127.0.0.1".to_owned();
-        config.navigation_timeout_ms = 10_000;
-        config.step_timeout_ms = 5_000;
-        config.tabs = 1;
-        let egress = jetcrawl_worker::egress::Egress::new(
-            config.egress_settings().expect("egress settings"),
-        )
-        .expect("egress");
-        let pool = BrowserPool::new(config.pool(), egress.clone()).expect("pool");
-        let gate = CrawlGate::open(&config, &js, egress)
-            .await
-            .expect("crawl gate");
-        Self {
-            _nats: nats,
-            pool,
-            gate,
-        }
-    }
-
-    /// Runs `script` as the model on `task`; the journal and the stub come back.
-    async fn run(&self, task: &Task, script: Vec<Scripted>) -> (Outcome, Vec<Entry>, LlmStub) {
-        let stub = LlmStub::start(script).expect("the stub starts");
-        let client = ChatClient::new(ModelConfig {
-            base_url: stub.base_url(),
-            model: "stub".to_owned(),
-            api_key: None,
-            request_timeout: Duration::from_secs(10),
-            max_reply_tokens: 256,
-        })
-        .expect("a client");
-        let limits = PageLimits {
-            deadline: tokio::time::Instant::now() + Duration::from_secs(60),
-            step_timeout: Duration::from_secs(5),
-            navigation_timeout: Duration::from_secs(10),
-        };
-        let mut browser = AgentPage::new(
-            self.pool.clone(),
-            self.gate.robots_check(TENANT),
-            SettlePlan::default_plan(),
-            limits,
-        );
-        let mut journal = Vec::new();
-        let outcome = Orchestrator::new(client)
-            .run(task, &mut browser, &mut journal)
-            .await
-            .expect("the loop ends with an outcome");
-        browser.close();
-        (outcome, journal, stub)
-    }
-}
-
-/// `http://NAME:PORT/PATH` on the fixture site.
-fn named(site: &FixtureSite, name: &str, path: &str) -> String {
-    format!("http://{name}:{}{path}", site.addr().port())
-}
+use crate::rig::{Rig, named};
 
 fn kettle_task(start_url: String) -> Task {
     Task {
@@ -162,7 +75,7 @@ async fn an_agent_reveals_data_with_a_click_follows_a_link_and_answers() {
         Scripted::call("finish", json!({ "answer": answer })),
     ];
     let (outcome, journal, stub) = rig
-        .run(&kettle_task(site.url("/shop/kettle")), script)
+        .run_scripted(&kettle_task(site.url("/shop/kettle")), script)
         .await;
 
     let Outcome::Answered { answer: got, usage } = outcome else {
@@ -232,7 +145,7 @@ async fn disallowed_private_and_offsite_pages_are_refused_to_the_model_and_never
             json!({"answer": {"price": 39.9, "delivery": "2 working days"}}),
         ),
     ];
-    let (outcome, journal, stub) = rig.run(&kettle_task(start.clone()), script).await;
+    let (outcome, journal, stub) = rig.run_scripted(&kettle_task(start.clone()), script).await;
 
     assert!(
         matches!(outcome, Outcome::Answered { .. }),
