@@ -1,8 +1,9 @@
 // The compact observation of the page (ADR 45): its readable text, block by block, with
 // every visible interactive element replaced by `[N] label` and tagged
 // `data-jetcrawl-el="N"`, so a step can address it as `[data-jetcrawl-el="N"]`. Numbers
-// from an earlier observation are removed first. Returns a JSON text:
-// `{"url", "title", "text"}`.
+// from an earlier observation are removed first. Once the page is scrolled down, what lies
+// wholly above the viewport is left out, so scrolling shows what a cut observation did
+// not. Returns a JSON text: `{"url", "title", "text"}`.
 (() => {
   const ATTR = 'data-jetcrawl-el';
   const SKIP = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE', 'svg', 'SVG', 'HEAD', 'IFRAME', 'CANVAS']);
@@ -33,7 +34,9 @@
     return clean(el.innerText) || clean(el.getAttribute('aria-label')) || clean(el.title)
       || clean(image && image.alt) || tag;
   };
-  const out = [];
+  const scrolled = window.scrollY > 0;
+  const above = (el) => scrolled && el.getBoundingClientRect().bottom < 0;
+  const out = scrolled ? ['(scrolled down: what is above is not shown)\n'] : [];
   let next = 1;
   const walk = (node) => {
     if (node.nodeType === Node.TEXT_NODE) {
@@ -42,6 +45,7 @@
       return;
     }
     if (node.nodeType !== Node.ELEMENT_NODE || SKIP.has(node.tagName) || hidden(node)) return;
+    if (above(node)) return;
     const block = BLOCK.test(node.tagName);
     if (block) out.push('\n');
     if (node.matches(INTERACTIVE)) {

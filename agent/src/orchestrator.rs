@@ -170,6 +170,9 @@ struct Run<'a, B, J> {
     nudged: bool,
     /// The turn whose answer failed the schema, once one did.
     invalid_answer_turn: Option<u32>,
+    /// The message showing the latest page, and that page's URL: only the latest page is
+    /// kept in full, so the context stays about one page long however long the run.
+    latest_page: (usize, String),
 }
 
 impl Orchestrator {
@@ -235,6 +238,7 @@ impl Orchestrator {
             deadline,
             nudged: false,
             invalid_answer_turn: None,
+            latest_page: (1, page.url.clone()),
         };
         loop {
             if let Some(outcome) = run.turn(&self.client).await? {
@@ -363,6 +367,7 @@ impl<B: Browser, J: Journal> Run<'_, B, J> {
                     Ok(page) => {
                         let shown = page.render();
                         let chars = shown.chars().count();
+                        self.forget_latest_page(page.url);
                         let said = prompt::observed(&shown);
                         (said, StepOutcome::Observed { chars }, step)
                     }
@@ -407,6 +412,22 @@ impl<B: Browser, J: Journal> Run<'_, B, J> {
             .await?;
         self.messages.push(ChatMessage::tool(&call.id, reply));
         Ok(None)
+    }
+
+    /// A new page is about to be shown: the one shown until now shrinks to a line saying
+    /// where it was (the goal stays in the first message), and the next message to be
+    /// pushed becomes the latest page, at `url`.
+    fn forget_latest_page(&mut self, url: String) {
+        let (index, shown_url) = std::mem::replace(&mut self.latest_page, (0, url));
+        let shrunk = if index == 1 {
+            prompt::task_seen(&self.task.goal, &shown_url)
+        } else {
+            prompt::page_seen(&shown_url)
+        };
+        if let Some(message) = self.messages.get_mut(index) {
+            message.content = Some(shrunk);
+        }
+        self.latest_page.0 = self.messages.len();
     }
 
     /// `finish(answer)`: the answer when it passes the schema; fed back once otherwise.

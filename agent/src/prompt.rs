@@ -23,6 +23,16 @@ pub(crate) fn task(goal: &str, page: &str) -> String {
     )
 }
 
+/// The first message once a later page is shown: the goal, and where the start page was.
+pub(crate) fn task_seen(goal: &str, url: &str) -> String {
+    format!("The browser showed the page {url} here.\n\nGoal: {goal}")
+}
+
+/// A page that a later one replaced.
+pub(crate) fn page_seen(url: &str) -> String {
+    format!("The browser showed the page {url} here; a later page replaced it.")
+}
+
 /// The page after a step, and the question it raises. Asked this way (and without the
 /// goal repeated, which makes it redo the step the goal mentions) a 1.5B model answers
 /// as soon as a page shows the answer instead of going back and forth.

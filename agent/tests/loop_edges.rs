@@ -217,6 +217,17 @@ async fn a_click_then_finish_answers_and_journals_every_turn_and_step() {
         last_said(&stub).contains("Delivery in 2 days"),
         "the observation after the click went back"
     );
+    let first = stub.requests()[0]["messages"][1]["content"].clone();
+    assert!(first.to_string().contains("Price: 39.90 EUR"), "{first}");
+    let later = stub.requests()[1]["messages"][1]["content"].clone();
+    assert_eq!(
+        later,
+        json!(format!(
+            "The browser showed the page {START} here.\n\n\
+             Goal: Find the price and the delivery time of this kettle"
+        )),
+        "only the latest page stays in full; the goal stays"
+    );
 }
 
 #[tokio::test]

@@ -97,3 +97,21 @@ fn fields_show_their_values_and_numbers_are_renewed() -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+#[test]
+fn a_scrolled_page_shows_what_is_below_not_what_was_passed() -> anyhow::Result<()> {
+    let site = FixtureSite::start()?;
+    let profile = tempfile::tempdir()?;
+    let browser = launch(profile.path())?;
+    let tab = browser.new_tab()?;
+    tab.navigate_to(&site.url("/long"))?
+        .wait_until_navigated()?;
+    assert_eq!(observe(&tab)?.text, "Long Page\nBottom");
+    tab.evaluate("window.scrollTo(0, 4000)", false)?;
+    let page = observe(&tab)?;
+    assert_eq!(
+        page.text, "(scrolled down: what is above is not shown)\nBottom",
+        "{page:?}"
+    );
+    Ok(())
+}

@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use jetcrawl_agent::{AgentLimits, ChatClient, Entry, ModelConfig, Outcome, OutputSchema, Task};
-use jetcrawl_tests::{FixtureSite, LlamaServer};
+use jetcrawl_tests::{FixtureSite, LlamaServer, Scripted};
 use serde_json::{Value, json};
 
 use crate::rig::Rig;
@@ -143,4 +143,100 @@ async fn the_model_follows_a_link_to_the_reviews() {
         went.contains(&"click".to_owned()) || went.iter().filter(|t| *t == "navigate").count() > 1,
         "the rating is only on the reviews page: {journal:#?}"
     );
+}
+
+/// Tokens of `text` for the model, by llama-server's own tokenizer.
+async fn tokens(model: &LlamaServer, text: &str) -> usize {
+    let url = model.base_url().replace("/v1", "/tokenize");
+    let reply: Value = reqwest::Client::new()
+        .post(url)
+        .json(&json!({ "content": text }))
+        .send()
+        .await
+        .expect("tokenize")
+        .json()
+        .await
+        .expect("tokenize reply");
+    reply["tokens"].as_array().map_or(0, Vec::len)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the local model: scripts/test.sh --llm"]
+async fn observations_of_the_fixture_pages_cost_few_tokens() {
+    let site = FixtureSite::start().expect("fixture site");
+    let rig = Rig::start(&site).await;
+    let model = LlamaServer::start().await.expect("llama-server");
+    let pages = [
+        "/shop/kettle/reviews",
+        "/shop/catalogue",
+        "/static",
+        "/form",
+        "/js",
+        "/long",
+        "/",
+    ];
+    let mut script: Vec<Scripted> = pages
+        .iter()
+        .map(|path| Scripted::call("navigate", json!({ "url": site.url(path) })))
+        .collect();
+    script.push(Scripted::call("finish", json!({"answer": {}})));
+    let task = Task {
+        goal: "Read every page.".to_owned(),
+        start_url: site.url("/shop/kettle"),
+        output: OutputSchema::compile(json!({"type": "object"})).expect("a valid schema"),
+        limits: AgentLimits::default(),
+    };
+    let (outcome, _journal, stub) = rig.run_scripted(&task, script).await;
+    assert!(matches!(outcome, Outcome::Answered { .. }), "{outcome:?}");
+
+    // The first request carries the start page; each later one the page a call opened.
+    let requests = stub.requests();
+    let mut shown = vec![("/shop/kettle", first_page(&requests[0]))];
+    for (path, request) in pages.iter().zip(&requests[1..]) {
+        shown.push((path, later_page(request)));
+    }
+    for (path, page) in &shown {
+        assert!(
+            page.contains(&format!("URL: {}", site.url(path))),
+            "{path}: {page}"
+        );
+        let count = tokens(&model, page).await;
+        eprintln!(
+            "observation of {path}: {count} tokens, {} characters",
+            page.chars().count()
+        );
+        // A page is cut at 6,000 characters: it always fits a small model's context.
+        assert!(count <= 2_000, "{path}: {count} tokens");
+        if *path == "/shop/catalogue" {
+            assert!(page.ends_with("scroll or navigate to see more]"), "{page}");
+        }
+    }
+}
+
+fn last_message(request: &Value) -> String {
+    request["messages"]
+        .as_array()
+        .and_then(|m| m.last())
+        .and_then(|m| m["content"].as_str())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The observation in the first user message.
+fn first_page(request: &Value) -> String {
+    let said = last_message(request);
+    let page = said.split("\n\nGoal: ").next().unwrap_or_default();
+    page.trim_start_matches("The browser shows this page:\n")
+        .to_owned()
+}
+
+/// The observation in a later tool message.
+fn later_page(request: &Value) -> String {
+    let said = last_message(request);
+    let page = said
+        .split("\n\nDoes this page show")
+        .next()
+        .unwrap_or_default();
+    page.trim_start_matches("The browser now shows this page:\n")
+        .to_owned()
 }
