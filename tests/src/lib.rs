@@ -19,6 +19,7 @@
 //! Like `jetcrawl-local`, the kit reports failures with `anyhow`: a test only ever
 //! prints them.
 
+pub mod agent_rig;
 pub mod auth;
 pub mod eventually;
 pub mod faults;

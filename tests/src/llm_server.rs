@@ -76,6 +76,18 @@ impl LlamaServer {
         format!("http://127.0.0.1:{}/v1", self.port)
     }
 
+    /// A chat client for the model, as an agent job's worker would configure it.
+    pub fn client(&self) -> jetcrawl_agent::ChatClient {
+        jetcrawl_agent::ChatClient::new(jetcrawl_agent::ModelConfig {
+            base_url: self.base_url(),
+            model: "qwen2.5-coder-1.5b-instruct".to_owned(),
+            api_key: None,
+            request_timeout: Duration::from_secs(60),
+            max_reply_tokens: 256,
+        })
+        .expect("a chat client for a loopback URL")
+    }
+
     /// The server's log.
     pub fn log(&self) -> String {
         self.child.log()

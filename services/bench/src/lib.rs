@@ -6,7 +6,8 @@
 //! path against raw JetStream publishes, the projector against batched UNNEST inserts,
 //! the worker against bare reqwest and headless_chrome loops, end to end, and the cost
 //! of `sync_interval: always` and of a 3-node R3 cluster; then the whole platform
-//! against Crawlee on the same pages (issue 19). Each scenario repeats; the
+//! against Crawlee on the same pages (issue 19); and, when named, agent jobs with the
+//! real local model against the model alone (issue 16). Each scenario repeats; the
 //! report gives medians and the median of the per-repeat ratios to the baseline, because
 //! these machines are noisy.
 //!
@@ -14,6 +15,7 @@
 //! environment problem a person reads (a binary not built, a server that did not
 //! start), never one a caller branches on.
 
+pub mod agent;
 pub mod args;
 pub mod cluster;
 pub mod deployment;
@@ -94,6 +96,10 @@ pub async fn run(sizes: &Sizes) -> anyhow::Result<Report> {
         }
         if sizes.runs(peers::SCENARIO) {
             collector.extend(peers::run(&stack, sizes).await.context("peers scenario")?);
+        }
+        // Opt-in: it needs the local model, which the bench's own setup does not install.
+        if sizes.only.iter().any(|s| s == agent::SCENARIO) {
+            collector.extend(agent::run(&stack).await.context("agent scenario")?);
         }
     }
     let mut report = Report {

@@ -6,10 +6,9 @@
 use std::time::Duration;
 
 use jetcrawl_agent::{AgentLimits, Entry, Outcome, OutputSchema, StepOutcome, Task};
+use jetcrawl_tests::agent_rig::{Rig, named};
 use jetcrawl_tests::{FixtureSite, LlmStub, Scripted};
 use serde_json::json;
-
-use crate::rig::{Rig, named};
 
 fn kettle_task(start_url: String) -> Task {
     Task {

@@ -4,26 +4,24 @@
 //! must pass its schema and be right. Ignored by default (the install takes about ten
 //! minutes); `scripts/test.sh --llm` runs them. Each prints its turns, tokens and time.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use jetcrawl_agent::{AgentLimits, ChatClient, Entry, ModelConfig, Outcome, OutputSchema, Task};
+use jetcrawl_agent::{AgentLimits, Entry, Outcome, OutputSchema, Task};
+use jetcrawl_tests::agent_rig::{ModelTime, Rig, ShopGoal, shop_goals};
 use jetcrawl_tests::{FixtureSite, LlamaServer, Scripted};
 use serde_json::{Value, json};
 
-use crate::rig::Rig;
-
-async fn ask(goal: &str, path: &str, schema: Value) -> (Value, Vec<Entry>) {
+/// Runs the shop goal called `name` from `/shop/kettle` with the real model.
+async fn ask(name: &str) -> (Value, Vec<Entry>) {
+    let ShopGoal { goal, schema, .. } = shop_goals()
+        .into_iter()
+        .find(|g| g.name == name)
+        .expect("a shop goal");
+    let path = "/shop/kettle";
     let site = FixtureSite::start().expect("fixture site");
     let rig = Rig::start(&site).await;
     let model = LlamaServer::start().await.expect("llama-server");
-    let client = ChatClient::new(ModelConfig {
-        base_url: model.base_url(),
-        model: "qwen2.5-coder-1.5b-instruct".to_owned(),
-        api_key: None,
-        request_timeout: Duration::from_secs(60),
-        max_reply_tokens: 256,
-    })
-    .expect("a client");
+    let client = model.client();
     let task = Task {
         goal: goal.to_owned(),
         start_url: site.url(path),
@@ -43,29 +41,14 @@ async fn ask(goal: &str, path: &str, schema: Value) -> (Value, Vec<Entry>) {
             model.log()
         );
     };
-    let (prompt_rate, generation_rate) = model_rates(&journal);
+    let model_time = ModelTime::of(&journal);
+    let (prompt_rate, generation_rate) = (model_time.read_per_s(), model_time.wrote_per_s());
     eprintln!(
         "agent job {path:?}: {} turns, {} steps, {} prompt + {} completion tokens, {seconds:.1} s; \
          the model read {prompt_rate:.0} prompt tokens/s and wrote {generation_rate:.1} tokens/s",
         usage.turns, usage.steps, usage.prompt_tokens, usage.completion_tokens,
     );
     (answer, journal)
-}
-
-/// The model's own speed over the job, from llama-server's `timings` in each raw reply:
-/// prompt tokens read per second, and tokens written per second.
-fn model_rates(journal: &[Entry]) -> (f64, f64) {
-    let (mut read, mut read_ms, mut wrote, mut wrote_ms) = (0.0, 0.0, 0.0, 0.0);
-    for entry in journal {
-        let Entry::Turn(turn) = entry else { continue };
-        let reply: Value = serde_json::from_str(&turn.raw_reply).unwrap_or_default();
-        let timings = &reply["timings"];
-        read += timings["prompt_n"].as_f64().unwrap_or_default();
-        read_ms += timings["prompt_ms"].as_f64().unwrap_or_default();
-        wrote += timings["predicted_n"].as_f64().unwrap_or_default();
-        wrote_ms += timings["predicted_ms"].as_f64().unwrap_or_default();
-    }
-    (read * 1000.0 / read_ms, wrote * 1000.0 / wrote_ms)
 }
 
 fn tools(journal: &[Entry]) -> Vec<String> {
@@ -81,19 +64,7 @@ fn tools(journal: &[Entry]) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs the local model: scripts/test.sh --llm"]
 async fn the_model_reads_the_price_and_the_delivery_time_of_a_product() {
-    let (answer, _) = ask(
-        "Find the price in EUR and the delivery time of this kettle.",
-        "/shop/kettle",
-        json!({
-            "type": "object",
-            "properties": {
-                "price_eur": {"type": "number"},
-                "delivery": {"type": "string"},
-            },
-            "required": ["price_eur", "delivery"],
-        }),
-    )
-    .await;
+    let (answer, _) = ask("price").await;
     assert_eq!(answer["price_eur"], json!(39.9), "{answer}");
     let delivery = answer["delivery"].as_str().unwrap_or_default();
     assert!(delivery.contains("2 working days"), "{answer}");
@@ -102,16 +73,7 @@ async fn the_model_reads_the_price_and_the_delivery_time_of_a_product() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs the local model: scripts/test.sh --llm"]
 async fn the_model_clicks_to_reveal_the_stock() {
-    let (answer, journal) = ask(
-        "How many kettles are in stock? The page shows the stock only after a click.",
-        "/shop/kettle",
-        json!({
-            "type": "object",
-            "properties": {"in_stock": {"type": "integer"}},
-            "required": ["in_stock"],
-        }),
-    )
-    .await;
+    let (answer, journal) = ask("stock").await;
     assert_eq!(answer["in_stock"], json!(12), "{answer}");
     assert!(
         tools(&journal).contains(&"click".to_owned()),
@@ -122,20 +84,7 @@ async fn the_model_clicks_to_reveal_the_stock() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs the local model: scripts/test.sh --llm"]
 async fn the_model_follows_a_link_to_the_reviews() {
-    let (answer, journal) = ask(
-        "What is this kettle's average rating, and how many reviews is it based on? \
-         They are on its reviews page.",
-        "/shop/kettle",
-        json!({
-            "type": "object",
-            "properties": {
-                "rating": {"type": "number"},
-                "reviews": {"type": "integer"},
-            },
-            "required": ["rating", "reviews"],
-        }),
-    )
-    .await;
+    let (answer, journal) = ask("reviews").await;
     assert_eq!(answer["rating"], json!(4.6), "{answer}");
     assert_eq!(answer["reviews"], json!(128), "{answer}");
     let went = tools(&journal);

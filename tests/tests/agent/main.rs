@@ -6,4 +6,3 @@
 
 mod browser;
 mod llm;
-mod rig;

@@ -110,6 +110,18 @@ fn intro(id: &str) -> &'static str {
              platform's peak PSS over Crawlee's in the same repeat. Crawlee's errors count \
              failed requests and pages read without their content."
         }
+        "agent" => {
+            "Run only when named (`--only agent`; the model comes from \
+             `scripts/setup-llm.sh`). Agent jobs on the worker's agent browser (Chromium, the \
+             egress policy, robots.txt through the crawl controller) with the real local \
+             model, Qwen2.5-Coder-1.5B Q4_K_M under llama-server on the machine's cores, \
+             one per shop goal from `/shop/kettle`: the page as it is, a value shown after a \
+             click, a value on a linked page. `model_seconds` is the model's own time from \
+             llama-server's timings. Baseline: the model alone, one completion of a \
+             first-turn-sized prompt with no browser; the ratio compares tokens (prompt and \
+             completion) per second of wall time, so the gap is what the browser and the \
+             loop add."
+        }
         _ => "",
     }
 }
