@@ -2,7 +2,9 @@
 
 use serde_json::Value;
 
-/// The system prompt of a task.
+/// The system prompt of a task. The output schema belongs here: moved to the first user
+/// message (which would let a model server cache the system prompt and the tools from one
+/// job to the next), it made the 1.5B model answer at once with a rating it invented.
 pub(crate) fn system(output: &Value) -> String {
     format!(
         "You operate a web browser to reach a goal. Each page is shown as its readable text; \
@@ -19,7 +21,8 @@ pub(crate) fn system(output: &Value) -> String {
 /// with the goal first it opens the page it is already on.
 pub(crate) fn task(goal: &str, page: &str) -> String {
     format!(
-        "The browser shows this page:\n{page}\n\nGoal: {goal}\n         If the page above already shows it, call finish with the answer now."
+        "The browser shows this page:\n{page}\n\nGoal: {goal}\n\
+         If the page above already shows it, call finish with the answer now."
     )
 }
 
