@@ -117,10 +117,13 @@ fn intro(id: &str) -> &'static str {
              model, Qwen2.5-Coder-1.5B Q4_K_M under llama-server on the machine's cores, \
              one per shop goal from `/shop/kettle`: the page as it is, a value shown after a \
              click, a value on a linked page. `model_seconds` is the model's own time from \
-             llama-server's timings. Baseline: the model alone, one completion of a \
-             first-turn-sized prompt with no browser; the ratio compares tokens (prompt and \
-             completion) per second of wall time, so the gap is what the browser and the \
-             loop add."
+             llama-server's timings, and `prompt_tokens_read` the prompt tokens it \
+             actually read (the rest of `prompt_tokens`, which the endpoint bills, came from \
+             its cache of the conversation so far). Baseline: the model alone, one \
+             completion of a first-turn-sized prompt with no browser, which gives the \
+             model's own tokens/s; the ratio compares `model_share`, the model's seconds \
+             over the wall time, so what falls short of 1 is what the browser and the loop \
+             add."
         }
         _ => "",
     }
