@@ -4,6 +4,7 @@
 
 use std::future::Future;
 
+use jetcrawl_proto::v1::Step;
 use serde_json::Value;
 use tokio::time::Instant;
 
@@ -341,14 +342,7 @@ impl<B: Browser, J: Journal> Run<'_, B, J> {
             let outcome = StepOutcome::Invalid {
                 message: "not run: agent.max_steps reached".to_owned(),
             };
-            self.journal
-                .record(Entry::Step {
-                    turn,
-                    tool: name.clone(),
-                    step: None,
-                    outcome,
-                })
-                .await?;
+            self.record_step(turn, name, None, outcome).await?;
             return Ok(None);
         }
         self.usage.steps += 1;
@@ -385,14 +379,7 @@ impl<B: Browser, J: Journal> Run<'_, B, J> {
                             class: class.clone(),
                             message: message.clone(),
                         };
-                        self.journal
-                            .record(Entry::Step {
-                                turn,
-                                tool: name.clone(),
-                                step,
-                                outcome,
-                            })
-                            .await?;
+                        self.record_step(turn, name, step, outcome).await?;
                         return Err(RunError::Step {
                             class,
                             message,
@@ -402,16 +389,25 @@ impl<B: Browser, J: Journal> Run<'_, B, J> {
                 }
             }
         };
-        self.journal
-            .record(Entry::Step {
-                turn,
-                tool: name.clone(),
-                step,
-                outcome,
-            })
-            .await?;
+        self.record_step(turn, name, step, outcome).await?;
         self.messages.push(ChatMessage::tool(&call.id, reply));
         Ok(None)
+    }
+
+    async fn record_step(
+        &mut self,
+        turn: u32,
+        tool: &str,
+        step: Option<Step>,
+        outcome: StepOutcome,
+    ) -> Result<(), JournalError> {
+        let entry = Entry::Step {
+            turn,
+            tool: tool.to_owned(),
+            step,
+            outcome,
+        };
+        self.journal.record(entry).await
     }
 
     /// A new page is about to be shown: the one shown until now shrinks to a line saying
@@ -439,30 +435,18 @@ impl<B: Browser, J: Journal> Run<'_, B, J> {
     ) -> Result<Option<Outcome>, RunError> {
         let violations = self.task.output.violations(&answer);
         if violations.is_empty() {
-            self.journal
-                .record(Entry::Step {
-                    turn,
-                    tool: "finish".to_owned(),
-                    step: None,
-                    outcome: StepOutcome::Observed { chars: 0 },
-                })
-                .await?;
+            let outcome = StepOutcome::Observed { chars: 0 };
+            self.record_step(turn, "finish", None, outcome).await?;
             return Ok(Some(Outcome::Answered {
                 answer,
                 usage: self.usage,
             }));
         }
         let said = prompt::invalid_answer(&violations);
-        self.journal
-            .record(Entry::Step {
-                turn,
-                tool: "finish".to_owned(),
-                step: None,
-                outcome: StepOutcome::Invalid {
-                    message: said.clone(),
-                },
-            })
-            .await?;
+        let outcome = StepOutcome::Invalid {
+            message: said.clone(),
+        };
+        self.record_step(turn, "finish", None, outcome).await?;
         // The second failing answer fails the job, once the model was told about the first.
         if self.invalid_answer_turn.is_some_and(|first| first < turn) {
             return Ok(Some(self.fail(

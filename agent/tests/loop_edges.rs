@@ -9,6 +9,7 @@ use jetcrawl_agent::{
     Action, AgentLimits, Browser, ChatClient, Entry, FailClass, ModelConfig, ModelErrorKind,
     Observation, Orchestrator, Outcome, OutputSchema, RunError, StepFailure, StepOutcome, Task,
 };
+use jetcrawl_tests::agent_rig::{steps, told};
 use jetcrawl_tests::llm_stub::{STUB_COMPLETION_TOKENS, STUB_PROMPT_TOKENS};
 use jetcrawl_tests::{LlmStub, Scripted};
 use serde_json::{Value, json};
@@ -132,31 +133,6 @@ fn answer() -> Scripted {
     )
 }
 
-/// What the loop said back to the model last (the last message of the last request).
-fn last_said(stub: &LlmStub) -> String {
-    let requests = stub.requests();
-    let messages = requests
-        .last()
-        .and_then(|r| r["messages"].as_array())
-        .cloned()
-        .unwrap_or_default();
-    messages
-        .last()
-        .and_then(|m| m["content"].as_str())
-        .unwrap_or_default()
-        .to_owned()
-}
-
-fn steps(journal: &[Entry]) -> Vec<(String, StepOutcome)> {
-    journal
-        .iter()
-        .filter_map(|e| match e {
-            Entry::Step { tool, outcome, .. } => Some((tool.clone(), outcome.clone())),
-            Entry::Turn(_) => None,
-        })
-        .collect()
-}
-
 #[tokio::test]
 async fn a_click_then_finish_answers_and_journals_every_turn_and_step() {
     let script = vec![Scripted::call("click", json!({"element": 2})), answer()];
@@ -214,7 +190,11 @@ async fn a_click_then_finish_answers_and_journals_every_turn_and_step() {
         "finish takes the output schema"
     );
     assert!(
-        last_said(&stub).contains("Delivery in 2 days"),
+        told(&stub)
+            .last()
+            .cloned()
+            .unwrap_or_default()
+            .contains("Delivery in 2 days"),
         "the observation after the click went back"
     );
     let first = stub.requests()[0]["messages"][1]["content"].clone();
@@ -295,7 +275,13 @@ async fn a_model_that_only_talks_is_nudged_once_then_fails_as_refused() {
     assert_eq!(class, FailClass::Refused);
     assert!(message.contains("I cannot browse the web."), "{message}");
     assert_eq!(stub.requests().len(), 2, "one nudge, then the job fails");
-    assert!(last_said(&stub).contains("Reply with a tool call"));
+    assert!(
+        told(&stub)
+            .last()
+            .cloned()
+            .unwrap_or_default()
+            .contains("Reply with a tool call")
+    );
     assert_eq!(
         journal
             .iter()

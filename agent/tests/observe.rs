@@ -1,29 +1,18 @@
 //! The observation script in Chromium, on the fixture site: readable text, numbered
 //! elements that the steps' selectors reach, and numbers renewed on each observation.
 
-use std::ffi::OsStr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use headless_chrome::{Browser, LaunchOptions, Tab};
+use headless_chrome::{Browser, Tab};
 use jetcrawl_agent::tools::element_selector;
 use jetcrawl_agent::{OBSERVE_JS, Observation};
-use jetcrawl_tests::FixtureSite;
+use jetcrawl_tests::{FixtureSite, headless_options};
 
 fn launch(profile: &std::path::Path) -> anyhow::Result<Browser> {
-    let is_root = jetcrawl_local::user::is_root();
-    let args: Vec<&OsStr> = jetcrawl_local::chromium::launch_args(is_root)
-        .into_iter()
-        .map(OsStr::new)
-        .collect();
-    let options = LaunchOptions::default_builder()
-        .path(Some(jetcrawl_local::chromium_path()?))
-        .headless(true)
-        .sandbox(!is_root)
+    let options = headless_options(profile)?
         .idle_browser_timeout(Duration::from_secs(60))
-        .user_data_dir(Some(profile.to_path_buf()))
-        .args(args)
         .build()
         .map_err(|err| anyhow::anyhow!("launch options: {err}"))?;
     Browser::new(options).context("launching Chromium")

@@ -207,3 +207,29 @@ impl ModelTime {
         (self.read_ms + self.wrote_ms) / 1000.0
     }
 }
+
+/// The tool and outcome of every step in `journal`, in order.
+pub fn steps(journal: &[Entry]) -> Vec<(String, jetcrawl_agent::StepOutcome)> {
+    journal
+        .iter()
+        .filter_map(|entry| match entry {
+            Entry::Step { tool, outcome, .. } => Some((tool.clone(), outcome.clone())),
+            Entry::Turn(_) => None,
+        })
+        .collect()
+}
+
+/// The text of a chat request's last message: what the model was told last.
+pub fn last_message(request: &serde_json::Value) -> String {
+    request["messages"]
+        .as_array()
+        .and_then(|messages| messages.last())
+        .and_then(|message| message["content"].as_str())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// What the model was told last in each request the stub received, in order.
+pub fn told(stub: &LlmStub) -> Vec<String> {
+    stub.requests().iter().map(last_message).collect()
+}

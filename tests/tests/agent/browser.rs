@@ -5,9 +5,9 @@
 
 use std::time::Duration;
 
-use jetcrawl_agent::{AgentLimits, Entry, Outcome, OutputSchema, StepOutcome, Task};
-use jetcrawl_tests::agent_rig::{Rig, named};
-use jetcrawl_tests::{FixtureSite, LlmStub, Scripted};
+use jetcrawl_agent::{AgentLimits, Outcome, OutputSchema, StepOutcome, Task};
+use jetcrawl_tests::agent_rig::{Rig, named, steps, told};
+use jetcrawl_tests::{FixtureSite, Scripted};
 use serde_json::json;
 
 fn kettle_task(start_url: String) -> Task {
@@ -27,31 +27,6 @@ fn kettle_task(start_url: String) -> Task {
         .expect("a valid schema"),
         limits: AgentLimits::default(),
     }
-}
-
-/// What the model was told in each request after the first: the last message.
-fn told(stub: &LlmStub) -> Vec<String> {
-    stub.requests()
-        .iter()
-        .map(|request| {
-            request["messages"]
-                .as_array()
-                .and_then(|m| m.last())
-                .and_then(|m| m["content"].as_str())
-                .unwrap_or_default()
-                .to_owned()
-        })
-        .collect()
-}
-
-fn steps(journal: &[Entry]) -> Vec<(String, StepOutcome)> {
-    journal
-        .iter()
-        .filter_map(|entry| match entry {
-            Entry::Step { tool, outcome, .. } => Some((tool.clone(), outcome.clone())),
-            Entry::Turn(_) => None,
-        })
-        .collect()
 }
 
 fn refused_class(outcome: &StepOutcome) -> &str {

@@ -7,7 +7,7 @@
 use std::time::Instant;
 
 use jetcrawl_agent::{AgentLimits, Entry, Outcome, OutputSchema, Task};
-use jetcrawl_tests::agent_rig::{ModelTime, Rig, ShopGoal, shop_goals};
+use jetcrawl_tests::agent_rig::{ModelTime, Rig, ShopGoal, last_message, shop_goals, steps};
 use jetcrawl_tests::{FixtureSite, LlamaServer, Scripted};
 use serde_json::{Value, json};
 
@@ -52,13 +52,7 @@ async fn ask(name: &str) -> (Value, Vec<Entry>) {
 }
 
 fn tools(journal: &[Entry]) -> Vec<String> {
-    journal
-        .iter()
-        .filter_map(|entry| match entry {
-            Entry::Step { tool, .. } => Some(tool.clone()),
-            Entry::Turn(_) => None,
-        })
-        .collect()
+    steps(journal).into_iter().map(|(tool, _)| tool).collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -160,15 +154,6 @@ async fn observations_of_the_fixture_pages_cost_few_tokens() {
             assert!(page.ends_with("scroll or navigate to see more]"), "{page}");
         }
     }
-}
-
-fn last_message(request: &Value) -> String {
-    request["messages"]
-        .as_array()
-        .and_then(|m| m.last())
-        .and_then(|m| m["content"].as_str())
-        .unwrap_or_default()
-        .to_owned()
 }
 
 /// The observation in the first user message.

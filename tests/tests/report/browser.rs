@@ -2,13 +2,12 @@
 //! flags): a screenshot and the figures the page's DOM shows.
 
 use std::collections::BTreeMap;
-use std::ffi::OsStr;
 use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use headless_chrome::Browser;
 use headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption;
-use headless_chrome::{Browser, LaunchOptions};
 
 /// What Chromium made of a page.
 pub struct Rendered {
@@ -39,19 +38,9 @@ const READ_DOM: &str = r#"JSON.stringify({
 
 /// Opens `file` (a local HTML file) and reads it back.
 pub fn render(file: &Path, profile: &Path) -> anyhow::Result<Rendered> {
-    let is_root = jetcrawl_local::user::is_root();
-    let args: Vec<&OsStr> = jetcrawl_local::chromium::launch_args(is_root)
-        .into_iter()
-        .map(OsStr::new)
-        .collect();
-    let options = LaunchOptions::default_builder()
-        .path(Some(jetcrawl_local::chromium_path()?))
-        .headless(true)
-        .sandbox(!is_root)
+    let options = jetcrawl_tests::headless_options(profile)?
         .window_size(Some((1200, 900)))
         .idle_browser_timeout(Duration::from_secs(120))
-        .user_data_dir(Some(profile.to_path_buf()))
-        .args(args)
         .build()
         .map_err(|err| anyhow::anyhow!("launch options: {err}"))?;
     let browser = Browser::new(options).context("launching Chromium")?;
