@@ -50,13 +50,9 @@ impl Controller {
                     entry.fetched_ms = entry.fetched_ms.max(robots.record.fetched_ms);
                 }
                 Verdict::Disallowed { rule, group } => {
-                    // The watch may lag an admin's override by a moment: ask the bucket.
-                    if !self.tenants.load(job.tenant).await?.respect_robots {
+                    if !self.confirm_denial(job.tenant, Some(&domain)).await? {
                         continue;
                     }
-                    let label = self.config.metric_label(&domain);
-                    metrics::counter!("jetcrawl_robots_denials_total", "domain" => label)
-                        .increment(1);
                     return Ok(Err(Admission::Refused(RobotsDisallowed {
                         // Never the full URL: it is personal data (sealed in JobSubmitted).
                         url: origin(url),
@@ -72,11 +68,7 @@ impl Controller {
                     return Ok(Err(Admission::Wait {
                         until_ms: retry_ms.max(now_ms + 1),
                         cause: Cause::RobotsUnreachable,
-                        reason: format!(
-                            "robots.txt of {} is unreachable ({error}); everything there is \
-                             disallowed until it is fetched again",
-                            origin(url)
-                        ),
+                        reason: unreachable(url, &error),
                         domain,
                         reserved: false,
                     }));
@@ -116,13 +108,9 @@ impl Controller {
                 crawl_delay: robots.crawl_delay(),
             },
             Verdict::Disallowed { rule, group } => {
-                if !self.tenants.load(tenant).await?.respect_robots {
+                let domain = DomainKey::of_url(url).ok();
+                if !self.confirm_denial(tenant, domain.as_ref()).await? {
                     return Ok(PageVerdict::Allowed { crawl_delay: None });
-                }
-                if let Ok(domain) = DomainKey::of_url(url) {
-                    let label = self.config.metric_label(&domain);
-                    metrics::counter!("jetcrawl_robots_denials_total", "domain" => label)
-                        .increment(1);
                 }
                 PageVerdict::Refused {
                     reason: format!(
@@ -132,14 +120,39 @@ impl Controller {
                 }
             }
             Verdict::Unreachable { error, .. } => PageVerdict::Refused {
-                reason: format!(
-                    "robots.txt of {} is unreachable ({error}); everything there is \
-                     disallowed until it is fetched again",
-                    origin(url)
-                ),
+                reason: unreachable(url, &error),
             },
         })
     }
+}
+
+impl Controller {
+    /// A robots.txt denial stands unless the tenant's policy, read from the bucket (the
+    /// watch may lag an admin's override by a moment), turned the check off; a denial
+    /// that stands is counted for its domain.
+    async fn confirm_denial(
+        &self,
+        tenant: &str,
+        domain: Option<&DomainKey>,
+    ) -> Result<bool, CrawlError> {
+        if !self.tenants.load(tenant).await?.respect_robots {
+            return Ok(false);
+        }
+        if let Some(domain) = domain {
+            let label = self.config.metric_label(domain);
+            metrics::counter!("jetcrawl_robots_denials_total", "domain" => label).increment(1);
+        }
+        Ok(true)
+    }
+}
+
+/// Why everything at `url`'s origin waits: its robots.txt could not be read.
+fn unreachable(url: &Url, error: &str) -> String {
+    format!(
+        "robots.txt of {} is unreachable ({error}); everything there is disallowed until it \
+         is fetched again",
+        origin(url)
+    )
 }
 
 fn origin(url: &Url) -> String {

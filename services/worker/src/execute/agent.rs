@@ -110,10 +110,7 @@ impl<C: PageCheck> AgentPage<C> {
                 self.before_click(args.element).await?;
             }
             let index = self.steps;
-            let page = self.page.as_mut().ok_or_else(|| StepFailure::Refused {
-                class: "no_page".to_owned(),
-                message: "no page is open yet; call navigate first".to_owned(),
-            })?;
+            let page = self.page.as_mut().ok_or_else(no_page)?;
             let ran = page.run_step(index, &step).await;
             if matches!(action, Action::Click(_)) {
                 page.expect_load();
@@ -263,10 +260,7 @@ impl<C: PageCheck> AgentPage<C> {
     }
 
     async fn observe(&mut self) -> Result<Observation, StepFailure> {
-        let page = self.page.as_mut().ok_or_else(|| StepFailure::Refused {
-            class: "no_page".to_owned(),
-            message: "no page is open yet; call navigate first".to_owned(),
-        })?;
+        let page = self.page.as_mut().ok_or_else(no_page)?;
         let value = match page.evaluate_value(OBSERVE_JS, "observing the page").await {
             Err(err) if is_context_lost(&err.message) => {
                 // A load started under the observation: wait for the new document.
@@ -317,5 +311,13 @@ impl<C: PageCheck> Browser for AgentPage<C> {
         action: &Action,
     ) -> impl Future<Output = Result<Observation, StepFailure>> + Send {
         self.run(action)
+    }
+}
+
+/// A step before any page is open.
+fn no_page() -> StepFailure {
+    StepFailure::Refused {
+        class: "no_page".to_owned(),
+        message: "no page is open yet; call navigate first".to_owned(),
     }
 }

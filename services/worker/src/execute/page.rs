@@ -300,10 +300,7 @@ impl BrowserPage {
         expression: &str,
         what: &str,
     ) -> Result<Option<Value>, JobError> {
-        let limit = self
-            .limits
-            .step_timeout
-            .min(remaining(self.limits.deadline));
+        let limit = self.step_limit();
         let expression = expression.to_owned();
         self.lease()?
             .call(limit, what, move |tab| {
@@ -314,10 +311,7 @@ impl BrowserPage {
 
     /// Captures the viewport (or the whole page) as PNG.
     pub async fn screenshot(&mut self, name: String, full_page: bool) -> Result<(), JobError> {
-        let limit = self
-            .limits
-            .step_timeout
-            .min(remaining(self.limits.deadline));
+        let limit = self.step_limit();
         let png = self
             .lease()?
             .call(limit, &format!("screenshot {name:?}"), move |tab| {
@@ -347,6 +341,13 @@ impl BrowserPage {
         if let Some(lease) = self.lease.take() {
             lease.release();
         }
+    }
+
+    /// How long one step may take: its default deadline, within the job's.
+    fn step_limit(&self) -> Duration {
+        self.limits
+            .step_timeout
+            .min(remaining(self.limits.deadline))
     }
 
     fn lease(&mut self) -> Result<&mut TabLease, JobError> {
