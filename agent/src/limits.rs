@@ -40,28 +40,38 @@ impl AgentLimits {
     const SECONDS: (u64, u64) = (5, 1_800);
     const TOKENS: (u64, u64) = (1_000, 1_000_000);
 
-    /// The limits of a job's fields (0 meaning the default), or the first out of range.
-    pub fn from_fields(steps: u32, seconds: u32, tokens: u64) -> Result<Self, LimitError> {
-        Ok(Self {
-            max_steps: checked(
-                "agent.max_steps",
-                steps.into(),
-                Self::STEPS,
-                Self::DEFAULT_STEPS.into(),
-            )? as u32,
-            max_seconds: checked(
-                "agent.max_seconds",
-                seconds.into(),
-                Self::SECONDS,
-                Self::DEFAULT_SECONDS.into(),
-            )? as u32,
-            max_tokens: checked(
-                "agent.max_tokens",
-                tokens,
-                Self::TOKENS,
-                Self::DEFAULT_TOKENS,
-            )?,
-        })
+    /// The limits of a job's fields (0 meaning the default), or every one out of range.
+    pub fn from_fields(steps: u32, seconds: u32, tokens: u64) -> Result<Self, Vec<LimitError>> {
+        let steps = checked(
+            "agent.max_steps",
+            steps.into(),
+            Self::STEPS,
+            Self::DEFAULT_STEPS.into(),
+        );
+        let seconds = checked(
+            "agent.max_seconds",
+            seconds.into(),
+            Self::SECONDS,
+            Self::DEFAULT_SECONDS.into(),
+        );
+        let tokens = checked(
+            "agent.max_tokens",
+            tokens,
+            Self::TOKENS,
+            Self::DEFAULT_TOKENS,
+        );
+        match (steps, seconds, tokens) {
+            (Ok(steps), Ok(seconds), Ok(tokens)) => Ok(Self {
+                // In range, so they fit.
+                max_steps: steps as u32,
+                max_seconds: seconds as u32,
+                max_tokens: tokens,
+            }),
+            (steps, seconds, tokens) => Err([steps.err(), seconds.err(), tokens.err()]
+                .into_iter()
+                .flatten()
+                .collect()),
+        }
     }
 
     /// The wall-time limit.
@@ -109,10 +119,9 @@ mod tests {
             AgentLimits::from_fields(0, 0, 0),
             Ok(AgentLimits::default())
         );
-        let err = AgentLimits::from_fields(500, 0, 0).expect_err("too many steps");
-        assert_eq!(err.field, "agent.max_steps");
-        assert!(err.to_string().contains("use 1 to 100"), "{err}");
-        let err = AgentLimits::from_fields(0, 0, 10).expect_err("too few tokens");
-        assert_eq!(err.field, "agent.max_tokens");
+        let errs = AgentLimits::from_fields(500, 0, 10).expect_err("two out of range");
+        let fields: Vec<_> = errs.iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["agent.max_steps", "agent.max_tokens"]);
+        assert!(errs[0].to_string().contains("use 1 to 100"), "{}", errs[0]);
     }
 }

@@ -9,7 +9,8 @@ use crate::seal::{ERASED, seal_value, sealed_ref};
 use crate::subject::SubjectRef;
 
 /// Every personal field of `spec` that holds a value: the URLs, navigate-step URLs, the
-/// webhook URL and the data subject id. Empty optional fields are left out.
+/// webhook URL, the data subject id and an agent job's goal. Empty optional fields are
+/// left out.
 pub fn personal_fields_mut(spec: &mut JobSpec) -> Vec<&mut String> {
     let mut fields: Vec<&mut String> = spec.urls.iter_mut().collect();
     for step in &mut spec.steps {
@@ -19,6 +20,9 @@ pub fn personal_fields_mut(spec: &mut JobSpec) -> Vec<&mut String> {
     }
     fields.push(&mut spec.webhook_url);
     fields.push(&mut spec.data_subject);
+    if let Some(agent) = &mut spec.agent {
+        fields.push(&mut agent.goal);
+    }
     fields.retain(|f| !f.is_empty());
     fields
 }

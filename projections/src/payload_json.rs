@@ -87,6 +87,16 @@ fn spec(s: &JobSpec) -> Value {
         });
         object.insert("settle".to_owned(), settle);
     }
+    if let (Some(agent), Some(object)) = (&s.agent, value.as_object_mut()) {
+        let agent = json!({
+            "goal": agent.goal,
+            "output_schema": agent.output_schema,
+            "max_steps": agent.max_steps,
+            "max_seconds": agent.max_seconds,
+            "max_tokens": agent.max_tokens,
+        });
+        object.insert("agent".to_owned(), agent);
+    }
     value
 }
 

@@ -6,7 +6,7 @@ mod common;
 use jetcrawl_gateway::validate::{Limits, validate_submission};
 use jetcrawl_proto::v1::step::Kind;
 use jetcrawl_proto::v1::{
-    Click, ExtractNow, ExtractRule, JobSpec, Navigate, Screenshot, Scroll, Settle, Step,
+    AgentSpec, Click, ExtractNow, ExtractRule, JobSpec, Navigate, Screenshot, Scroll, Settle, Step,
     SubmitJobRequest, TypeText, WaitForSelector, WaitForText,
 };
 use proptest::prelude::*;
@@ -74,9 +74,10 @@ fn job_spec() -> impl Strategy<Value = JobSpec> {
         any::<u32>(),
         prop::collection::hash_map(text(), text(), 0..4),
         prop::option::of(settle()),
+        prop::option::of(agent()),
     )
         .prop_map(
-            |(urls, steps, extract, render, timeout_ms, labels, settle)| JobSpec {
+            |(urls, steps, extract, render, timeout_ms, labels, settle, agent)| JobSpec {
                 urls,
                 steps,
                 extract,
@@ -86,8 +87,27 @@ fn job_spec() -> impl Strategy<Value = JobSpec> {
                 webhook_url: String::new(),
                 data_subject: String::new(),
                 settle,
+                agent,
             },
         )
+}
+
+/// Agent specs: any goal and schema text (valid schemas too), any limits.
+fn agent() -> impl Strategy<Value = AgentSpec> {
+    let schema = prop_oneof![
+        text(),
+        Just(r#"{"type":"object","required":["price"]}"#.to_owned()),
+        Just(r#"{"type":"nonsense"}"#.to_owned()),
+    ];
+    (text(), schema, any::<u32>(), any::<u32>(), any::<u64>()).prop_map(
+        |(goal, output_schema, max_steps, max_seconds, max_tokens)| AgentSpec {
+            goal,
+            output_schema,
+            max_steps: max_steps % 200,
+            max_seconds: max_seconds % 4_000,
+            max_tokens,
+        },
+    )
 }
 
 proptest! {

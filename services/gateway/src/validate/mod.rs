@@ -1,6 +1,7 @@
 //! Validation at the edge ("parse, don't validate"): a `SubmitJobRequest` either becomes
 //! a [`ValidSubmission`] or yields every [`FieldViolation`] with its path and its fix.
 
+mod agent;
 mod digest;
 mod extract;
 mod labels;
@@ -16,6 +17,8 @@ mod webhook;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_agent;
 #[cfg(test)]
 mod tests_settle;
 

@@ -96,6 +96,7 @@ pub fn validate_submission(
 pub fn validate_spec(mut spec: JobSpec, limits: &Limits) -> Result<ValidSpec, Violations> {
     let mut out = Violations::default();
     let urls = check_urls(&mut spec.urls, limits, &mut out);
+    super::agent::check_agent(&mut spec, limits, &mut out);
     let job_timeout_ms = check_timeout(&mut spec, limits, &mut out);
     check_render(&mut spec, &mut out);
     check_rules(&mut spec.extract, &mut out);

@@ -2,12 +2,13 @@
 
 use jetcrawl_proto::v1::step::Kind;
 use jetcrawl_proto::v1::{
-    Click, ExtractKind, ExtractNow, ExtractRule, JobSpec, Navigate, RenderMode, Screenshot, Scroll,
-    Settle, SettleRule, Step, SubmitJobRequest, TypeText, WaitForSelector, WaitForText,
+    AgentSpec, Click, ExtractKind, ExtractNow, ExtractRule, JobSpec, Navigate, RenderMode,
+    Screenshot, Scroll, Settle, SettleRule, Step, SubmitJobRequest, TypeText, WaitForSelector,
+    WaitForText,
 };
 
 use super::spec::{
-    ExtractKindDto, ExtractNowDto, ExtractRuleDto, JobSpecDto, NavigateDto, RenderDto,
+    AgentDto, ExtractKindDto, ExtractNowDto, ExtractRuleDto, JobSpecDto, NavigateDto, RenderDto,
     ScreenshotDto, ScrollDto, SelectorDto, SettleDto, SettleRuleDto, StepDto, StepKindDto,
     SubmitJobBody, TypeDto, WaitForTextDto,
 };
@@ -37,6 +38,36 @@ impl From<JobSpecDto> for JobSpec {
             webhook_url: dto.webhook_url,
             data_subject: dto.data_subject,
             settle: dto.settle.map(Settle::from),
+            agent: dto.agent.map(AgentSpec::from),
+        }
+    }
+}
+
+impl From<AgentDto> for AgentSpec {
+    fn from(dto: AgentDto) -> Self {
+        Self {
+            goal: dto.goal,
+            // A schema sent as a JSON string is taken as the schema's text.
+            output_schema: match dto.output_schema {
+                serde_json::Value::String(text) => text,
+                schema => schema.to_string(),
+            },
+            max_steps: dto.max_steps,
+            max_seconds: dto.max_seconds,
+            max_tokens: dto.max_tokens,
+        }
+    }
+}
+
+impl From<&AgentSpec> for AgentDto {
+    fn from(agent: &AgentSpec) -> Self {
+        Self {
+            goal: agent.goal.clone(),
+            output_schema: serde_json::from_str(&agent.output_schema)
+                .unwrap_or_else(|_| serde_json::Value::String(agent.output_schema.clone())),
+            max_steps: agent.max_steps,
+            max_seconds: agent.max_seconds,
+            max_tokens: agent.max_tokens,
         }
     }
 }
@@ -98,6 +129,7 @@ impl From<&JobSpec> for JobSpecDto {
             webhook_url: spec.webhook_url.clone(),
             data_subject: spec.data_subject.clone(),
             settle: spec.settle.as_ref().map(SettleDto::from),
+            agent: spec.agent.as_ref().map(AgentDto::from),
         }
     }
 }

@@ -53,6 +53,30 @@ pub struct JobSpecDto {
     /// When a browser page counts as ready (ADR 0035); absent means quiet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settle: Option<SettleDto>,
+    /// An agent job (ADR 0045): a goal in words instead of steps and rules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<AgentDto>,
+}
+
+/// `AgentSpec`, e.g. `{"goal": "find the price", "output_schema": {"type": "object"}}`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = AgentSpec)]
+pub struct AgentDto {
+    /// The goal, in words.
+    pub goal: String,
+    /// The answer's JSON Schema, as a JSON object.
+    #[schema(value_type = Object)]
+    pub output_schema: serde_json::Value,
+    /// Most tool calls; 0 or absent means 15.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub max_steps: u32,
+    /// Longest wall time in seconds; 0 or absent means 120.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub max_seconds: u32,
+    /// Most prompt plus completion tokens; 0 or absent means 40,000.
+    #[serde(default, skip_serializing_if = "is_zero_u64")]
+    pub max_tokens: u64,
 }
 
 /// `Settle`, e.g. `{"rule": "selector", "selector": "#content", "timeout_ms": 3000}`.
@@ -358,4 +382,8 @@ pub struct ScreenshotDto {
     /// Whole page instead of the viewport.
     #[serde(default)]
     pub full_page: bool,
+}
+
+fn is_zero_u64(value: &u64) -> bool {
+    *value == 0
 }
