@@ -2,6 +2,8 @@
 //! its given/when/then tests.
 
 use chrono::{DateTime, Utc};
+
+use crate::journal::AgentEntry;
 use jetcrawl_proto::v1::{
     JobAttemptFailed, JobDeferred, JobSpec, JobSucceeded, ResultExpired, RobotsDisallowed,
     WebhookDelivered, WebhookFailed,
@@ -82,6 +84,8 @@ pub enum Command {
     RecordDeliveryFailure(WebhookFailed),
     /// Retention removed the job's stored result.
     ExpireResult(ResultExpired),
+    /// The running attempt of an agent job journals a turn, a step or the loop's end.
+    RecordAgent(AgentEntry),
 }
 
 /// What the crawl controller (robots.txt, per-domain politeness) answered for a start.

@@ -67,6 +67,9 @@ pub fn decide(
         Command::RequestCancel { reason, by } => {
             live(job).map(|()| request_cancel(job, reason, by))
         }
+        Command::RecordAgent(entry) => {
+            live(job).and_then(|()| crate::journal::record_agent(job, entry))
+        }
         Command::DeadLetter {
             reason,
             work_sequence,

@@ -41,11 +41,13 @@ pub(crate) fn apply(mut job: Job, payload: &Payload) -> Job {
             job.spec = submitted.spec.clone();
             job.idempotency_key = submitted.idempotency_key.clone();
             job.spec_sha256 = submitted.spec_sha256.clone();
+            job.subject_ref = submitted.subject_ref.clone();
         }
         Payload::JobStarted(started) => {
             job.status = JobStatus::Running;
             job.attempts = job.attempts.max(started.attempt);
             job.running_attempt = Some(started.attempt);
+            job.agent_entries = 0;
             job.not_before = None;
             job.deferral = None;
         }
@@ -101,6 +103,13 @@ pub(crate) fn apply(mut job: Job, payload: &Payload) -> Job {
         }),
         // The JobFailed of the same batch ends the job.
         Payload::RobotsDisallowed(_) => {}
+        Payload::AgentTurn(turn) => {
+            job.agent_entries = turn.entry;
+            job.agent_tokens.0 += turn.prompt_tokens;
+            job.agent_tokens.1 += turn.completion_tokens;
+        }
+        Payload::StepExecuted(step) => job.agent_entries = step.entry,
+        Payload::AgentFinished(finished) => job.agent_entries = finished.entry,
     }
     job
 }

@@ -14,6 +14,7 @@ mod control;
 mod decide;
 mod error;
 mod evolve;
+mod journal;
 mod outputs;
 mod recorded;
 mod robots;
@@ -22,6 +23,8 @@ mod state;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_journal;
 #[cfg(test)]
 mod tests_lifecycle;
 #[cfg(test)]
@@ -34,6 +37,7 @@ pub use command::{Admission, Command};
 pub use decide::{decide, would_start};
 pub use error::DecideError;
 pub use evolve::{evolve, fold};
+pub use journal::AgentEntry;
 pub use recorded::{RecordedEvent, to_datetime, to_timestamp};
 pub use robots::ROBOTS_DISALLOWED_CLASS;
 pub use state::{Job, JobStatus, WebhookOutcome};

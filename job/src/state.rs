@@ -70,6 +70,9 @@ pub struct Job {
     pub idempotency_key: String,
     /// sha256 of the submitted spec.
     pub spec_sha256: String,
+    /// The data subject whose key sealed the spec's personal fields; empty when the spec
+    /// is in clear. An agent job's journal is sealed under the same key (ADR 0045).
+    pub subject_ref: String,
     /// Attempts started in the current round (crashed ones included); a replay starts a
     /// new round at 0.
     pub attempts: u32,
@@ -111,6 +114,10 @@ pub struct Job {
     pub result_expired: bool,
     /// Recorded webhook delivery attempts, in order.
     pub webhooks: Vec<WebhookOutcome>,
+    /// Entries the running attempt of an agent job journalled (0 once another starts).
+    pub agent_entries: u32,
+    /// Tokens an agent job's model spent over every attempt: prompt, completion.
+    pub agent_tokens: (u64, u64),
 }
 
 /// One recorded webhook delivery attempt.

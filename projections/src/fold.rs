@@ -70,7 +70,10 @@ pub fn apply_event(row: Option<JobRow>, recorded: &RecordedEvent) -> Option<JobR
             | Payload::ResultExpired(_)
             | Payload::WebhookDelivered(_)
             | Payload::WebhookFailed(_)
-            | Payload::RobotsDisallowed(_),
+            | Payload::RobotsDisallowed(_)
+            | Payload::AgentTurn(_)
+            | Payload::StepExecuted(_)
+            | Payload::AgentFinished(_),
         )
         | None => {}
     }

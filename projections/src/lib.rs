@@ -25,6 +25,7 @@ mod message;
 mod page_token;
 mod payload_json;
 mod payload_json_action;
+mod payload_json_agent;
 mod payload_json_crawl;
 mod payload_json_keys;
 mod payload_json_report;

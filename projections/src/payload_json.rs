@@ -34,6 +34,9 @@ pub fn payload_json(payload: Option<&Payload>) -> Value {
         Some(Payload::WebhookDelivered(p)) => webhook_delivered(p),
         Some(Payload::WebhookFailed(p)) => webhook_failed(p),
         Some(Payload::RobotsDisallowed(p)) => crate::payload_json_crawl::robots_disallowed(p),
+        Some(Payload::AgentTurn(p)) => crate::payload_json_agent::agent_turn(p),
+        Some(Payload::StepExecuted(p)) => crate::payload_json_agent::step_executed(p),
+        Some(Payload::AgentFinished(p)) => crate::payload_json_agent::agent_finished(p),
         None => Value::Object(Map::new()),
     }
 }
@@ -112,7 +115,7 @@ fn settle_rule_name(rule: i32) -> &'static str {
     }
 }
 
-fn step(s: &Step) -> Value {
+pub(crate) fn step(s: &Step) -> Value {
     let mut value = match &s.kind {
         Some(Kind::Navigate(n)) => json!({"navigate": {"url": n.url}}),
         Some(Kind::WaitFor(w)) => json!({"wait_for": {"selector": w.selector}}),

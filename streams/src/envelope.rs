@@ -46,11 +46,17 @@ pub enum EventKind {
     WebhookFailed,
     /// robots.txt disallows one of the job's URLs (the job ends).
     RobotsDisallowed,
+    /// An agent job's model replied (its journal, ADR 0045).
+    AgentTurn,
+    /// An agent job ran a tool call.
+    StepExecuted,
+    /// An agent job's loop ended.
+    AgentFinished,
 }
 
 impl EventKind {
     /// Every kind, in lifecycle order.
-    pub const ALL: [EventKind; 14] = [
+    pub const ALL: [EventKind; 17] = [
         Self::Submitted,
         Self::Started,
         Self::Succeeded,
@@ -65,6 +71,9 @@ impl EventKind {
         Self::WebhookDelivered,
         Self::WebhookFailed,
         Self::RobotsDisallowed,
+        Self::AgentTurn,
+        Self::StepExecuted,
+        Self::AgentFinished,
     ];
 
     /// Kinds whose message is work for the workers: each gives the job a new work
@@ -90,6 +99,9 @@ impl EventKind {
             Self::WebhookDelivered => "WebhookDelivered",
             Self::WebhookFailed => "WebhookFailed",
             Self::RobotsDisallowed => "RobotsDisallowed",
+            Self::AgentTurn => "AgentTurn",
+            Self::StepExecuted => "StepExecuted",
+            Self::AgentFinished => "AgentFinished",
         }
     }
 
@@ -110,6 +122,9 @@ impl EventKind {
             Self::WebhookDelivered => "webhook_delivered",
             Self::WebhookFailed => "webhook_failed",
             Self::RobotsDisallowed => "robots_disallowed",
+            Self::AgentTurn => "agent_turn",
+            Self::StepExecuted => "step_executed",
+            Self::AgentFinished => "agent_finished",
         }
     }
 
@@ -130,6 +145,9 @@ impl EventKind {
             Payload::WebhookDelivered(_) => Self::WebhookDelivered,
             Payload::WebhookFailed(_) => Self::WebhookFailed,
             Payload::RobotsDisallowed(_) => Self::RobotsDisallowed,
+            Payload::AgentTurn(_) => Self::AgentTurn,
+            Payload::StepExecuted(_) => Self::StepExecuted,
+            Payload::AgentFinished(_) => Self::AgentFinished,
         }
     }
 

@@ -65,7 +65,7 @@ impl Handler {
         let trail = EgressTrail::new();
         let progress = Progress::new(attempt, publish_progress(&client, &job.id));
         let result = trail
-            .scope(progress.scope(self.execute(&job, &interrupt)))
+            .scope(progress.scope(self.execute(&job, attempt, &interrupt)))
             .await;
         let proxy = trail.summary();
         heartbeat.stop();
@@ -113,7 +113,12 @@ impl Handler {
         }
     }
 
-    async fn execute(&self, job: &Job, interrupt: &Interrupt) -> Result<StoredResult, JobError> {
+    async fn execute(
+        &self,
+        job: &Job,
+        attempt: u32,
+        interrupt: &Interrupt,
+    ) -> Result<StoredResult, JobError> {
         let spec = job.spec.clone().unwrap_or_default();
         if jetcrawl_privacy::is_erased(&spec) {
             return Err(JobError::new(
@@ -127,18 +132,26 @@ impl Handler {
         let limit = self.config.job_deadline(spec.timeout_ms);
         let running = Instant::now();
         let deadline = running + limit;
-        let mut run =
-            tokio::time::timeout(limit, self.executor.run_until(&spec, deadline, interrupt))
-                .await
-                .map_err(|_| {
-                    JobError::new(
-                        ErrorClass::Timeout,
-                        format!(
-                            "the job did not finish within its deadline of {} ms",
-                            limit.as_millis()
-                        ),
-                    )
-                })??;
+        let running_spec = async {
+            match spec.agent {
+                Some(_) => {
+                    self.run_agent(job, attempt, &spec, deadline, interrupt)
+                        .await
+                }
+                None => self.executor.run_until(&spec, deadline, interrupt).await,
+            }
+        };
+        let mut run = tokio::time::timeout(limit, running_spec)
+            .await
+            .map_err(|_| {
+                JobError::new(
+                    ErrorClass::Timeout,
+                    format!(
+                        "the job did not finish within its deadline of {} ms",
+                        limit.as_millis()
+                    ),
+                )
+            })??;
         let storing = Phase::Execute.done(running);
         run.politeness = self.gate.notes(job).report;
         let stored = self.results.store_run(&job.id, run).await;

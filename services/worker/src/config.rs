@@ -94,6 +94,9 @@ pub struct WorkerConfig {
     /// worker. Advisories wait in their stream while no worker runs it.
     #[arg(long, env = "JETCRAWL_DEAD_LETTERS", default_value_t = true, action = clap::ArgAction::Set)]
     pub dead_letters: bool,
+    /// The model endpoint agent jobs call (ADR 0045).
+    #[command(flatten)]
+    pub model: crate::model_config::ModelArgs,
 }
 
 impl WorkerConfig {

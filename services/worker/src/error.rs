@@ -30,6 +30,19 @@ pub enum ErrorClass {
     Storage,
     /// The run was stopped at a step boundary (cancel request, or the job moved on).
     Interrupted,
+    /// An agent job's loop ended without an answer (a limit, an answer that failed the
+    /// schema twice, a model that would not call a tool), e.g. `agent_step_limit`: the
+    /// same job would end the same way, so it is final (ADR 0045).
+    Agent(&'static str),
+    /// The model endpoint of an agent job failed, e.g. `model_unreachable`; retried
+    /// unless the endpoint refused the request for good (`model_unauthorized`,
+    /// `model_rejected`).
+    Model {
+        /// The class, from the agent crate.
+        class: &'static str,
+        /// Whether a later attempt may succeed.
+        retryable: bool,
+    },
 }
 
 impl ErrorClass {
@@ -48,6 +61,7 @@ impl ErrorClass {
             Self::BodyTooLarge => "body_too_large",
             Self::Storage => "storage",
             Self::Interrupted => "interrupted",
+            Self::Agent(class) | Self::Model { class, .. } => class,
         }
     }
 
@@ -61,7 +75,30 @@ impl ErrorClass {
                 | Self::Network
                 | Self::BrowserCrash
                 | Self::Storage
+                | Self::Model {
+                    retryable: true,
+                    ..
+                }
         )
+    }
+
+    /// The class named `name`, among those a step can fail with.
+    pub fn of_step_class(name: &str) -> Option<Self> {
+        [
+            Self::Http4xx,
+            Self::Http429,
+            Self::Http5xx,
+            Self::Timeout,
+            Self::Network,
+            Self::BrowserCrash,
+            Self::TargetForbidden,
+            Self::InvalidSpec,
+            Self::BodyTooLarge,
+            Self::Storage,
+            Self::Interrupted,
+        ]
+        .into_iter()
+        .find(|class| class.as_str() == name)
     }
 
     /// The class of an HTTP error status (400..=599).

@@ -7,11 +7,13 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use jetcrawl_proto::v1::CrawlDelayCapped;
 use jetcrawl_streams::Job;
 
 use crate::error::ErrorClass;
+use crate::execute::agent::{AllowAll, PageCheck};
 
 /// The gate's answer: the job crate's [`Admission`], which `decide` takes as it is.
 pub use jetcrawl_streams::job::Admission as Slot;
@@ -48,6 +50,12 @@ pub trait SlotGate: Send + Sync + std::fmt::Debug {
     /// What the grant of `job`'s running attempt adds to its result.
     fn notes(&self, _job: &Job) -> SlotNotes {
         SlotNotes::default()
+    }
+
+    /// The robots.txt check of the pages `tenant`'s agent jobs find on their way; a gate
+    /// that checks nothing allows every page.
+    fn page_check(&self, _tenant: &str) -> Arc<dyn PageCheck> {
+        Arc::new(AllowAll)
     }
 
     /// `job`'s attempt ended: release what its slot held and learn from `outcome`.

@@ -71,6 +71,8 @@ pub struct Handler {
     pub gate: Arc<dyn SlotGate>,
     /// Jobs this process handles now.
     pub in_flight: InFlight,
+    /// The model agent jobs call; `None` when this worker has none (ADR 0045).
+    pub agent: Option<jetcrawl_agent::ChatClient>,
 }
 
 impl Handler {

@@ -12,6 +12,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod agent_job;
 pub mod attempt;
 pub mod backoff;
 pub mod config;
@@ -24,6 +25,7 @@ pub mod gate;
 pub mod handler;
 pub mod hold;
 pub mod lifecycle;
+pub mod model_config;
 pub mod phase;
 pub mod politeness;
 pub mod pool;

@@ -109,6 +109,10 @@ impl CrawlGate {
 }
 
 impl SlotGate for CrawlGate {
+    fn page_check(&self, tenant: &str) -> std::sync::Arc<dyn crate::execute::agent::PageCheck> {
+        std::sync::Arc::new(self.robots_check(tenant))
+    }
+
     fn slot<'a>(&'a self, job: &'a Job) -> Pin<Box<dyn Future<Output = Slot> + Send + 'a>> {
         Box::pin(async move {
             let started = Instant::now();

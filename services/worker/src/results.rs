@@ -113,6 +113,7 @@ impl ResultStore {
             pages,
             completed_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             politeness: run.politeness,
+            agent: run.agent,
         };
         let json = serde_json::to_vec(&document)
             .map_err(|err| storage(format!("cannot encode the result: {err}")))?;

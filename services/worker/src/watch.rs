@@ -89,6 +89,9 @@ fn stop_for(payload: Option<&Payload>) -> Option<Stop> {
             &requested.by,
             &requested.reason,
         ))),
+        // An agent job's journal: the running attempt's own entries (another attempt's
+        // would follow its JobStarted, which stops this one already).
+        Payload::AgentTurn(_) | Payload::StepExecuted(_) | Payload::AgentFinished(_) => None,
         Payload::JobStarted(started) => Some(Stop::Superseded(format!(
             "worker {} took the job over as attempt {}",
             started.worker_id, started.attempt

@@ -101,6 +101,7 @@ async fn run_with_parts(
         gate,
         config: config.clone(),
         in_flight: Default::default(),
+        agent: config.model.client()?,
     });
     let dead_letters = config.dead_letters.then(|| {
         tokio::spawn(async move {

@@ -31,6 +31,28 @@ pub trait PageCheck: Send + Sync {
     ) -> Pin<Box<dyn Future<Output = Result<PageVerdict, JobError>> + Send + 'a>>;
 }
 
+impl<T: PageCheck + ?Sized> PageCheck for std::sync::Arc<T> {
+    fn check<'a>(
+        &'a self,
+        url: &'a Url,
+    ) -> Pin<Box<dyn Future<Output = Result<PageVerdict, JobError>> + Send + 'a>> {
+        (**self).check(url)
+    }
+}
+
+/// Every page is allowed, without a crawl-delay: for a gate that checks nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AllowAll;
+
+impl PageCheck for AllowAll {
+    fn check<'a>(
+        &'a self,
+        _url: &'a Url,
+    ) -> Pin<Box<dyn Future<Output = Result<PageVerdict, JobError>> + Send + 'a>> {
+        Box::pin(async { Ok(PageVerdict::Allowed { crawl_delay: None }) })
+    }
+}
+
 /// The crawl controller's robots.txt view for one tenant (whose policy may turn it off).
 #[derive(Debug, Clone)]
 pub struct RobotsCheck {

@@ -51,6 +51,11 @@ impl Executor {
         &self.pool
     }
 
+    /// Its settings.
+    pub fn config(&self) -> &ExecutorConfig {
+        &self.config
+    }
+
     /// Runs every URL of `spec` in order; fails on the first page that fails.
     pub async fn run(&self, spec: &JobSpec, deadline: Instant) -> Result<SpecRun, JobError> {
         self.run_until(spec, deadline, &Interrupt::never()).await

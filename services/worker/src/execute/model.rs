@@ -89,6 +89,8 @@ pub struct SpecRun {
     pub pages: Vec<PageRun>,
     /// What the crawl controller reports (a capped crawl-delay), if anything.
     pub politeness: Option<Value>,
+    /// An agent job's answer and what it cost (ADR 0045); its pages are not listed.
+    pub agent: Option<Value>,
 }
 
 impl SpecRun {
@@ -97,9 +99,9 @@ impl SpecRun {
         super::settle::report(self.pages.iter().filter_map(|p| p.result.settle.as_ref()))
     }
 
-    /// Browser when any page used the browser.
+    /// Browser when any page used the browser (an agent job always does).
     pub fn mode_used(&self) -> Mode {
-        if self.pages.iter().any(|p| p.result.mode == Mode::Browser) {
+        if self.agent.is_some() || self.pages.iter().any(|p| p.result.mode == Mode::Browser) {
             Mode::Browser
         } else {
             Mode::Http
@@ -122,4 +124,8 @@ pub struct ResultDocument {
     /// Crawl-delay cut to the configured cap (`crawl_delay_capped`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub politeness: Option<Value>,
+    /// An agent job's `answer` (valid against its output schema), with its `turns`,
+    /// `steps`, `prompt_tokens` and `completion_tokens`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<Value>,
 }
