@@ -39,6 +39,12 @@ pub struct Counts {
     pub webhooks_failed: i64,
     /// JobAttemptFailed (per-domain `errors`).
     pub attempt_errors: i64,
+    /// AgentTurn: an agent job's model replies.
+    pub agent_turns: i64,
+    /// Prompt tokens of AgentTurn.
+    pub prompt_tokens: i64,
+    /// Completion tokens of AgentTurn.
+    pub completion_tokens: i64,
 }
 
 impl Counts {
@@ -63,6 +69,11 @@ impl Counts {
             Some(Payload::JobDeferred(_)) => c.deferrals = 1,
             Some(Payload::WebhookDelivered(_)) => c.webhooks_delivered = 1,
             Some(Payload::WebhookFailed(_)) => c.webhooks_failed = 1,
+            Some(Payload::AgentTurn(turn)) => {
+                c.agent_turns = 1;
+                c.prompt_tokens = i64::try_from(turn.prompt_tokens).unwrap_or(i64::MAX);
+                c.completion_tokens = i64::try_from(turn.completion_tokens).unwrap_or(i64::MAX);
+            }
             _ if recorded.event.event_type == ROBOTS_DISALLOWED => c.robots_denials = 1,
             _ => {}
         }
@@ -90,5 +101,8 @@ impl Counts {
         self.webhooks_delivered += other.webhooks_delivered;
         self.webhooks_failed += other.webhooks_failed;
         self.attempt_errors += other.attempt_errors;
+        self.agent_turns += other.agent_turns;
+        self.prompt_tokens += other.prompt_tokens;
+        self.completion_tokens += other.completion_tokens;
     }
 }

@@ -17,10 +17,12 @@ use crate::stream_message::StreamMessage;
 /// Adds a batch's counts; `{table}` and `{period}` are fixed names from this file.
 const ADD: &str = "INSERT INTO {table} AS t (tenant, {period}, submitted, attempts, retries,
         succeeded, failed, cancelled, dead_lettered, replayed, deferrals, robots_denials,
-        result_bytes, webhooks_delivered, webhooks_failed)
+        result_bytes, webhooks_delivered, webhooks_failed, agent_turns, prompt_tokens,
+        completion_tokens)
      SELECT * FROM UNNEST($1::text[], $2::date[], $3::int8[], $4::int8[], $5::int8[],
         $6::int8[], $7::int8[], $8::int8[], $9::int8[], $10::int8[], $11::int8[],
-        $12::int8[], $13::int8[], $14::int8[], $15::int8[])
+        $12::int8[], $13::int8[], $14::int8[], $15::int8[], $16::int8[], $17::int8[],
+        $18::int8[])
      ON CONFLICT (tenant, {period}) DO UPDATE SET
         submitted = t.submitted + EXCLUDED.submitted,
         attempts = t.attempts + EXCLUDED.attempts,
@@ -34,7 +36,10 @@ const ADD: &str = "INSERT INTO {table} AS t (tenant, {period}, submitted, attemp
         robots_denials = t.robots_denials + EXCLUDED.robots_denials,
         result_bytes = t.result_bytes + EXCLUDED.result_bytes,
         webhooks_delivered = t.webhooks_delivered + EXCLUDED.webhooks_delivered,
-        webhooks_failed = t.webhooks_failed + EXCLUDED.webhooks_failed";
+        webhooks_failed = t.webhooks_failed + EXCLUDED.webhooks_failed,
+        agent_turns = t.agent_turns + EXCLUDED.agent_turns,
+        prompt_tokens = t.prompt_tokens + EXCLUDED.prompt_tokens,
+        completion_tokens = t.completion_tokens + EXCLUDED.completion_tokens";
 
 /// Applies the messages above the `projection` checkpoint and moves it.
 pub async fn apply_usage(
@@ -93,6 +98,9 @@ async fn add(
         .bind(col(|c| c.result_bytes))
         .bind(col(|c| c.webhooks_delivered))
         .bind(col(|c| c.webhooks_failed))
+        .bind(col(|c| c.agent_turns))
+        .bind(col(|c| c.prompt_tokens))
+        .bind(col(|c| c.completion_tokens))
         .execute(conn)
         .await
         .map_err(ProjectionError::db("adding tenant usage"))?;
