@@ -58,6 +58,9 @@ pub struct Methods {
     pub duration: String,
     /// Webhook delivery rate definition.
     pub webhook_delivery_rate: String,
+    /// What the agent figures count (absent from reports made before they existed).
+    #[serde(default)]
+    pub agent_usage: String,
 }
 
 impl Default for Methods {
@@ -73,6 +76,11 @@ impl Default for Methods {
                 .to_owned(),
             webhook_delivery_rate: "notifications (webhook ids) delivered / notifications \
                 settled (delivered, or failed with no retry left)"
+                .to_owned(),
+            agent_usage: "agent jobs: jobs with an AgentFinished (an agent loop that ended) \
+                in the month; loops answered or failed: AgentFinished events, one per attempt; \
+                model turns and tokens: AgentTurn events in the month, including those of \
+                loops cut short or still running"
                 .to_owned(),
         }
     }
@@ -102,6 +110,9 @@ pub struct Section {
     pub robots: Politeness,
     /// Webhooks.
     pub webhooks: Webhooks,
+    /// What agent jobs' language models spent (absent from reports made before it was).
+    #[serde(default)]
+    pub agent: AgentUsage,
     /// Data-subject requests handled.
     pub subject_requests: SubjectRequests,
     /// The busiest domains by jobs submitted.
@@ -162,6 +173,23 @@ pub struct Webhooks {
     pub failed: i64,
     /// delivered / (delivered + failed); `None` when none settled.
     pub delivery_rate: Option<f64>,
+}
+
+/// Agent jobs and what their language models spent.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentUsage {
+    /// Jobs with an AgentFinished (an agent loop that ended).
+    pub jobs: i64,
+    /// Agent loops that answered (AgentFinished, outcome `answered`).
+    pub answered: i64,
+    /// Agent loops that failed (AgentFinished, outcome `failed`).
+    pub failed: i64,
+    /// Model replies (AgentTurn).
+    pub turns: i64,
+    /// Prompt tokens of the model replies.
+    pub prompt_tokens: i64,
+    /// Completion tokens of the model replies.
+    pub completion_tokens: i64,
 }
 
 /// Right-of-erasure and right-of-access requests handled.

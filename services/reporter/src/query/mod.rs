@@ -1,6 +1,7 @@
 //! The SQL behind a report: every figure of a month, per tenant and for every tenant
 //! together (`GROUPING SETS ((tenant), ())`), from `job_events`, `jobs` and `audit_log`.
 
+mod agent;
 mod chain;
 mod counts;
 mod daily;
@@ -67,6 +68,7 @@ pub async fn month_figures(
     let mut figures = MonthFigures::default();
     let (start, end) = (month.start(), month.end());
     counts::fill(pool, start, end, &mut figures).await?;
+    agent::fill(pool, start, end, &mut figures).await?;
     latency::fill_durations(pool, start, end, &mut figures).await?;
     latency::fill_ack_latency(pool, start, end, &mut figures).await?;
     domains::fill(pool, start, end, options.top_domains, &mut figures).await?;

@@ -15,6 +15,9 @@ pub fn methods(report: &Report) -> Markup {
             li { "Success rate: " (m.success_rate) "." }
             li { "Duration: " (m.duration) "." }
             li { "Webhook delivery rate: " (m.webhook_delivery_rate) "." }
+            @if !m.agent_usage.is_empty() {
+                li { "Agent figures: " (m.agent_usage) "." }
+            }
         }
         @if !report.notes.is_empty() {
             h2 { "Notes" }

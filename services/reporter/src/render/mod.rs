@@ -2,6 +2,7 @@
 //! (maud templates, inline CSS and inline SVG charts drawn with plotters: no script, font
 //! or network fetch).
 
+mod agent;
 mod audit;
 mod chart;
 mod charts;

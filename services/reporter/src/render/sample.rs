@@ -1,9 +1,9 @@
 //! A report to render in tests: two tenants, one with a long name full of markup, a long
-//! domain, requests and retention periods.
+//! domain, requests, agent jobs and retention periods.
 
 use crate::figures::{
-    AuditChain, DataAsOf, DomainFigures, HandledRequest, JobCounts, Methods, Percentiles, Report,
-    Retention, RetentionPeriod, Section,
+    AgentUsage, AuditChain, DataAsOf, DomainFigures, HandledRequest, JobCounts, Methods,
+    Percentiles, Report, Retention, RetentionPeriod, Section,
 };
 
 /// A tenant name that must be escaped and does not fit a chart's label area.
@@ -93,6 +93,14 @@ pub fn busy(tenant: Option<&str>, submitted: i64) -> Section {
                 days: Some(15),
                 within_deadline: Some(true),
             }],
+        },
+        agent: AgentUsage {
+            jobs: 3,
+            answered: 2,
+            failed: 1,
+            turns: 12,
+            prompt_tokens: 48_000,
+            completion_tokens: 3_500,
         },
         daily_submitted: daily,
         ..Section::default()

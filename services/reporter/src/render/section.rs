@@ -3,6 +3,7 @@
 
 use maud::{Markup, PreEscaped, html};
 
+use super::agent::{self, idle};
 use super::chart::ChartError;
 use super::charts;
 use super::format::{maybe, percent};
@@ -20,6 +21,7 @@ pub fn section(key: &str, s: &Section) -> Markup {
             (rates(key, s))
             (latency(key, "ack_latency_ms", "submit-ACK latency (ms)", &s.ack_latency_ms))
             (latency(key, "duration_ms", "job duration (ms)", &s.duration_ms))
+            (agent::agent(key, &s.agent))
         }
         (subject_requests(key, &s.subject_requests.handled))
         @if quiet(s) {
@@ -50,6 +52,7 @@ pub fn quiet(s: &Section) -> bool {
         && s.subject_requests.erasures == 0
         && s.subject_requests.access_exports == 0
         && s.robots.robots_denials == 0
+        && idle(&s.agent)
 }
 
 /// A drawn chart, or a sentence saying it could not be drawn.

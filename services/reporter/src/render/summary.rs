@@ -2,6 +2,7 @@
 
 use maud::{Markup, html};
 
+use super::agent;
 use super::format::{number, percent};
 use super::retention::kind_name;
 use super::section::quiet;
@@ -36,6 +37,8 @@ fn text(report: &Report) -> String {
             s.subject_requests.access_exports,
         )
     };
+    // Empty when no agent job did anything, so a month without any reads as before.
+    text.push_str(&agent::sentence(&s.agent));
     text.push_str(if report.audit_chain.ok {
         " The audit log's hash chain verified intact when this report was made."
     } else {
