@@ -6,3 +6,4 @@
 
 mod browser;
 mod llm;
+mod platform;
