@@ -29,6 +29,8 @@ pub enum StepOutcome {
         /// Characters sent back to the model.
         chars: usize,
     },
+    /// `finish` gave an answer that passes the output schema; the loop ends.
+    Answered,
     /// The step was refused (robots.txt, the SSRF policy, an element that does not
     /// exist); the model was told why.
     Refused {

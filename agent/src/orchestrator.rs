@@ -435,8 +435,8 @@ impl<B: Browser, J: Journal> Run<'_, B, J> {
     ) -> Result<Option<Outcome>, RunError> {
         let violations = self.task.output.violations(&answer);
         if violations.is_empty() {
-            let outcome = StepOutcome::Observed { chars: 0 };
-            self.record_step(turn, "finish", None, outcome).await?;
+            self.record_step(turn, "finish", None, StepOutcome::Answered)
+                .await?;
             return Ok(Some(Outcome::Answered {
                 answer,
                 usage: self.usage,

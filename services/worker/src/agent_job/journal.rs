@@ -143,6 +143,7 @@ impl<'a> EventJournal<'a> {
                     StepOutcome::Observed { chars } => {
                         ("observed", String::new(), String::new(), chars)
                     }
+                    StepOutcome::Answered => ("answered", String::new(), String::new(), 0),
                     StepOutcome::Refused { class, message } => ("refused", class, message, 0),
                     StepOutcome::Invalid { message } => ("invalid", String::new(), message, 0),
                 };
