@@ -156,6 +156,23 @@ pub struct SubmitArgs {
     /// Job deadline in milliseconds (0: server default).
     #[arg(long, default_value_t = 0)]
     pub timeout_ms: u32,
+    /// An agent job: a language model reaches this goal in words from the one URL, and
+    /// answers in the shape of --schema (ADR 0045). `--wait` shows its turns as they
+    /// happen.
+    #[arg(long, value_name = "GOAL", requires = "schema")]
+    pub agent: Option<String>,
+    /// The agent's answer as a JSON Schema file (JSON or YAML; `-`: stdin).
+    #[arg(long, value_name = "FILE", requires = "agent")]
+    pub schema: Option<std::path::PathBuf>,
+    /// Most tool calls of the agent (0: the server default, 15).
+    #[arg(long, default_value_t = 0, requires = "agent")]
+    pub max_steps: u32,
+    /// Longest wall time of the agent's loop in seconds (0: the server default, 120).
+    #[arg(long, default_value_t = 0, requires = "agent")]
+    pub max_seconds: u32,
+    /// Most prompt plus completion tokens of the agent (0: the server default, 40,000).
+    #[arg(long, default_value_t = 0, requires = "agent")]
+    pub max_tokens: u64,
     /// Idempotency key: resubmitting with it returns the same job. When absent the CLI
     /// makes one (printed with --output json), so its own retries never duplicate a job.
     #[arg(long)]

@@ -7,6 +7,7 @@ macro_rules! outln {
     };
 }
 
+mod agent_output;
 mod args;
 mod cli;
 mod commands;

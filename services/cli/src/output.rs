@@ -101,16 +101,20 @@ pub fn event_json(event: &JobEvent) -> Value {
     })
 }
 
-/// One event as a progress line.
+/// One event as a progress line; an agent job's journal says what the model did.
 pub fn event_text(event: &JobEvent) -> String {
     let envelope = event.event.clone().unwrap_or_default();
-    format!(
+    let line = format!(
         "#{:<6} {:<18} -> {:<10} ({})",
         event.sequence,
         envelope.event_type,
         state_name(event.state),
         envelope.actor
-    )
+    );
+    match crate::agent_output::agent_text(event) {
+        Some(detail) => format!("{line} {detail}"),
+        None => line,
+    }
 }
 
 /// Writes one line to stdout. A closed pipe (`jetcrawl list | head -1`) ends the

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use jetcrawl_gateway::http::dto::{
-    ExtractKindDto, ExtractRuleDto, JobSpecDto, RenderDto, ScreenshotDto, SettleDto, SettleRuleDto,
-    StepDto, StepKindDto,
+    AgentDto, ExtractKindDto, ExtractRuleDto, JobSpecDto, RenderDto, ScreenshotDto, SettleDto,
+    SettleRuleDto, StepDto, StepKindDto,
 };
 use jetcrawl_proto::v1::JobSpec;
 use serde::de::DeserializeOwned;
@@ -65,17 +65,42 @@ pub fn build(args: &SubmitArgs) -> Result<JobSpec, UsageError> {
     if args.timeout_ms != 0 {
         dto.timeout_ms = args.timeout_ms;
     }
+    if let Some(goal) = &args.agent {
+        dto.agent = Some(agent(goal, args)?);
+    }
     Ok(JobSpec::from(dto))
 }
 
+/// `--agent GOAL --schema FILE` and the agent's limits.
+fn agent(goal: &str, args: &SubmitArgs) -> Result<AgentDto, UsageError> {
+    let path = args.schema.as_deref().ok_or_else(|| {
+        UsageError("--agent needs --schema FILE: the answer's JSON Schema".to_owned())
+    })?;
+    let origin = format!("--schema {}", path.display());
+    let text = read(path, &origin)?;
+    let output_schema: serde_json::Value = parse(&text, &origin)?;
+    Ok(AgentDto {
+        goal: goal.to_owned(),
+        output_schema,
+        max_steps: args.max_steps,
+        max_seconds: args.max_seconds,
+        max_tokens: args.max_tokens,
+    })
+}
+
 fn from_file(path: &Path) -> Result<JobSpecDto, UsageError> {
-    let text = if path.as_os_str() == "-" {
+    let origin = format!("--spec {}", path.display());
+    parse(&read(path, &origin)?, &origin)
+}
+
+/// The file at `path` (`-`: stdin).
+fn read(path: &Path, origin: &str) -> Result<String, UsageError> {
+    if path.as_os_str() == "-" {
         std::io::read_to_string(std::io::stdin())
     } else {
         std::fs::read_to_string(path)
     }
-    .map_err(|err| UsageError(format!("--spec {}: cannot read it: {err}", path.display())))?;
-    parse(&text, &format!("--spec {}", path.display()))
+    .map_err(|err| UsageError(format!("{origin}: cannot read it: {err}")))
 }
 
 /// `text` as JSON (when it starts with `{`) or YAML, with the failing path named.

@@ -67,10 +67,12 @@ async fn an_agent_job_answers_through_the_platform_with_a_sealed_journal_and_cou
     let site = FixtureSite::start()?;
     let answer = json!({"price": 39.9, "delivery": "2 working days", "stock": 12});
     // The product page numbers: [1] Home, [2] Show stock, [3] Reviews, [4] Staff notes.
-    let stub = LlmStub::start(vec![
+    // The same two replies for the job submitted over gRPC, then for the CLI's.
+    let replies = [
         Scripted::call("click", json!({"element": 2})),
         Scripted::call("finish", json!({ "answer": answer })),
-    ])?;
+    ];
+    let stub = LlmStub::start(replies.iter().chain(&replies).cloned().collect())?;
     let stack = Stack::start().await?;
     let gateway = stack.spawn_gateway().await?;
     let worker = stack
@@ -132,10 +134,12 @@ async fn an_agent_job_answers_through_the_platform_with_a_sealed_journal_and_cou
             Some(Payload::StepExecuted(step)) => {
                 tools.push(step.tool.as_str());
                 assert_eq!(step.attempt, 1);
-                assert!(
-                    step.tool == "finish" || step.outcome == "observed",
-                    "{step:?}"
-                );
+                let expected = if step.tool == "finish" {
+                    "answered"
+                } else {
+                    "observed"
+                };
+                assert_eq!(step.outcome, expected, "{step:?}");
             }
             Some(Payload::AgentFinished(finished)) => {
                 assert_eq!(finished.outcome, "answered");
@@ -189,6 +193,43 @@ async fn an_agent_job_answers_through_the_platform_with_a_sealed_journal_and_cou
             2 * STUB_PROMPT_TOKENS as i64,
             2 * STUB_COMPLETION_TOKENS as i64
         )
+    );
+
+    // `jetcrawl submit --agent GOAL --schema FILE URL --wait`: each turn is shown as it
+    // happens (stderr, piped), then the answer.
+    let dir = tempfile::tempdir()?;
+    let schema = dir.path().join("schema.json");
+    let spec = agent_spec(String::new());
+    std::fs::write(
+        &schema,
+        &spec.agent.as_ref().context("agent")?.output_schema,
+    )?;
+    let bin = jetcrawl_tests::target_dir::binary_path("jetcrawl")?;
+    let output = tokio::process::Command::new(bin)
+        .args(["submit", "--agent", GOAL, "--schema"])
+        .arg(&schema)
+        .args([site.url("/shop/kettle").as_str(), "--wait"])
+        .env("JETCRAWL_GATEWAY", &gateway.grpc_url)
+        .env("JETCRAWL_HTTP_URL", &gateway.http_url)
+        .env("JETCRAWL_API_KEY", &gateway.api_key)
+        .output()
+        .await?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    for line in [
+        "navigate → page read",
+        "turn 1: click · 120 prompt + 15 completion tokens",
+        "click → page read",
+        "turn 2: finish",
+        "finish → answer accepted",
+        "answered after 2 turns, 2 steps, 270 tokens",
+    ] {
+        assert!(stderr.contains(line), "{line:?} not shown:\n{stderr}");
+    }
+    assert!(
+        stdout.contains("\"stock\": 12") && stdout.contains("\"answer\""),
+        "the answer is printed: {stdout}"
     );
     Ok(())
 }

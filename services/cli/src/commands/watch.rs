@@ -159,6 +159,10 @@ impl Progress {
 
     fn saw(&mut self, event: &JobEvent) {
         if let Some(bar) = &self.bar {
+            // An agent's turns and steps stay on screen above the live line.
+            if let Some(detail) = crate::agent_output::agent_text(event) {
+                bar.println(format!("job {}: {detail}", self.job_id));
+            }
             let kind = event.event.as_ref().map_or("", |e| e.event_type.as_str());
             bar.set_message(format!(
                 "job {}: {} · {kind}",
