@@ -1,15 +1,16 @@
 //! The audit log against a real Postgres: every message of JOBS and AUDIT_ACTIONS becomes
 //! one chained row; the trigger refuses UPDATE, DELETE and TRUNCATE; a row altered behind
 //! the trigger's back (superuser, triggers disabled) is named by `verify_chain`; the
-//! retention job's sanctioned DELETE with its anchor keeps the chain verifiable; and
-//! `query_audit_log` filters and pages in chain order.
+//! retention job's sanctioned DELETE with its anchor keeps the chain verifiable;
+//! `query_audit_log` filters and pages in chain order; and an MCP tool call is a row of
+//! its tenant with the page's origin.
 
 mod support;
 
 use chrono::{DateTime, Utc};
 use jetcrawl_projections::audit::{AuditFilter, GENESIS_HASH, query_audit_log, verify_chain};
 use jetcrawl_projections::{Projection, StreamMessage, checkpoint};
-use jetcrawl_proto::v1::{AccessDenied, ApiKeyIssued};
+use jetcrawl_proto::v1::{AccessDenied, ApiKeyIssued, BrowserToolCalled};
 use jetcrawl_streams::audit::{Action, ENVELOPE, encode_action, new_action};
 use prost::Message as _;
 use sqlx::PgPool;
@@ -333,4 +334,72 @@ async fn queries_filter_and_page_in_chain_order() {
         .await
         .expect_err("no tenant");
     assert!(err.to_string().contains("filter.tenant"), "{err}");
+}
+
+#[tokio::test]
+async fn a_browser_tool_call_is_a_row_of_its_tenant_with_the_origin_only() {
+    let (_pg, pool) = database().await;
+    let mut call = new_action(
+        "acme",
+        "key:client1",
+        "",
+        Action::BrowserToolCalled(BrowserToolCalled {
+            session_id: "5f0c6a2e-1d3b-4c6e-9a7f-2b8d4e6f8a10".into(),
+            tool: "navigate".into(),
+            outcome: "refused".into(),
+            error_class: "robots_disallowed".into(),
+            origin: "https://shop.example:8443".into(),
+            worker_id: "w1".into(),
+            duration_ms: 412,
+            transport: "http".into(),
+        }),
+    );
+    call.occurred_at = Some(prost_types::Timestamp {
+        seconds: T0 + 70,
+        nanos: 0,
+    });
+    let mut message = raw(1, "audit.browser_tool.acme", encode_action(&call).to_vec());
+    message.envelope_header = ENVELOPE.to_owned();
+    let mut tx = pool.begin().await.expect("begin");
+    Projection::AuditActions
+        .apply(&mut tx, &[message])
+        .await
+        .expect("the call applies");
+    tx.commit().await.expect("commit");
+
+    let filter = AuditFilter {
+        tenants: vec!["acme".into()],
+        action: Some("BrowserToolCalled".into()),
+        ..Default::default()
+    };
+    let (rows, _) = query_audit_log(&pool, &filter, 0, None)
+        .await
+        .expect("query");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    let row = &rows[0];
+    assert_eq!(
+        (
+            row.source.as_str(),
+            row.tenant.as_str(),
+            row.actor.as_str(),
+            row.job_id.as_deref(),
+            row.occurred_at,
+        ),
+        ("audit_actions", "acme", "key:client1", None, at(T0 + 70))
+    );
+    assert_eq!(
+        row.details,
+        serde_json::json!({
+            "session_id": "5f0c6a2e-1d3b-4c6e-9a7f-2b8d4e6f8a10",
+            "tool": "navigate",
+            "outcome": "refused",
+            "error_class": "robots_disallowed",
+            "origin": "https://shop.example:8443",
+            "worker_id": "w1",
+            "duration_ms": 412,
+            "transport": "http",
+        })
+    );
+    let verdict = verify_chain(&pool).await.expect("verifies");
+    assert!(verdict.ok && verdict.rows_checked == 1, "{verdict:?}");
 }

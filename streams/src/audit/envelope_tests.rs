@@ -1,5 +1,5 @@
 use chrono::DateTime;
-use jetcrawl_proto::v1::{ApiKeyIssued, RobotsPolicyChanged};
+use jetcrawl_proto::v1::{ApiKeyIssued, BrowserToolCalled, RobotsPolicyChanged};
 
 use super::*;
 
@@ -60,6 +60,61 @@ fn an_action_round_trips_through_its_encoding_and_headers() {
     let decoded = decode_action(4, envelope, &encode_action(&action)).expect("decodes");
     assert_eq!(decoded.sequence, 4);
     assert_eq!(decoded.action, action);
+}
+
+fn browser_tool_called() -> Action {
+    Action::BrowserToolCalled(BrowserToolCalled {
+        session_id: "5f0c6a2e-1d3b-4c6e-9a7f-2b8d4e6f8a10".into(),
+        tool: "navigate".into(),
+        outcome: "refused".into(),
+        error_class: "robots_disallowed".into(),
+        origin: "https://shop.example:8443".into(),
+        worker_id: "w1".into(),
+        duration_ms: 412,
+        transport: "http".into(),
+    })
+}
+
+/// One action of each kind, in `ActionKind::ALL`'s order.
+fn one_of_each_kind() -> Vec<Action> {
+    vec![
+        robots_off(),
+        Action::SubjectErased(Default::default()),
+        Action::SubjectDataExported(Default::default()),
+        Action::RetentionRun(Default::default()),
+        Action::ReportGenerated(Default::default()),
+        key_issued(),
+        Action::ApiKeyRevoked(Default::default()),
+        browser_tool_called(),
+    ]
+}
+
+#[test]
+fn every_kind_round_trips_under_its_type_name() {
+    let actions = one_of_each_kind();
+    let kinds: Vec<ActionKind> = actions.iter().map(ActionKind::of).collect();
+    assert_eq!(kinds, ActionKind::ALL, "one action per kind, none left out");
+    for (seq, action) in (1..).zip(actions) {
+        let kind = ActionKind::of(&action);
+        let built = new_action("acme", "key:client1", TRACEPARENT, action);
+        assert_eq!(built.action_type, kind.type_name());
+        let headers = action_headers(&built);
+        assert_eq!(
+            headers.get(headers::EVENT_TYPE).map(|v| v.as_str()),
+            Some(kind.type_name())
+        );
+        let decoded = decode_action(seq, Some(ENVELOPE), &encode_action(&built)).expect("decodes");
+        assert_eq!(decoded.action, built, "{}", kind.type_name());
+    }
+}
+
+#[test]
+fn a_browser_tool_call_is_recorded_on_its_own_subject() {
+    let action = new_action("acme", "key:client1", "", browser_tool_called());
+    assert_eq!(action.action_type, "BrowserToolCalled");
+    let kind = ActionKind::of(action.action.as_ref().expect("action"));
+    assert_eq!(kind.subject(&action.tenant), "audit.browser_tool.acme");
+    assert_eq!(ActionKind::from_type_name("BrowserToolCalled"), Some(kind));
 }
 
 #[test]

@@ -21,11 +21,13 @@ pub enum ActionKind {
     ApiKeyIssued,
     /// An API key was revoked.
     ApiKeyRevoked,
+    /// An MCP client called a browser tool on a browser session.
+    BrowserToolCalled,
 }
 
 impl ActionKind {
     /// Every kind.
-    pub const ALL: [ActionKind; 7] = [
+    pub const ALL: [ActionKind; 8] = [
         Self::RobotsPolicyChanged,
         Self::SubjectErased,
         Self::SubjectDataExported,
@@ -33,6 +35,7 @@ impl ActionKind {
         Self::ReportGenerated,
         Self::ApiKeyIssued,
         Self::ApiKeyRevoked,
+        Self::BrowserToolCalled,
     ];
 
     /// Stable past-tense type name (`AuditAction.action_type`, the audit row's action).
@@ -45,6 +48,7 @@ impl ActionKind {
             Self::ReportGenerated => "ReportGenerated",
             Self::ApiKeyIssued => "ApiKeyIssued",
             Self::ApiKeyRevoked => "ApiKeyRevoked",
+            Self::BrowserToolCalled => "BrowserToolCalled",
         }
     }
 
@@ -57,6 +61,7 @@ impl ActionKind {
             Self::RetentionRun => "retention",
             Self::ReportGenerated => "report",
             Self::ApiKeyIssued | Self::ApiKeyRevoked => "key",
+            Self::BrowserToolCalled => "browser_tool",
         }
     }
 
@@ -75,6 +80,7 @@ impl ActionKind {
             Action::ReportGenerated(_) => Self::ReportGenerated,
             Action::ApiKeyIssued(_) => Self::ApiKeyIssued,
             Action::ApiKeyRevoked(_) => Self::ApiKeyRevoked,
+            Action::BrowserToolCalled(_) => Self::BrowserToolCalled,
         }
     }
 
@@ -104,6 +110,7 @@ mod tests {
                 "audit.report.acme",
                 "audit.key.acme",
                 "audit.key.acme",
+                "audit.browser_tool.acme",
             ]
         );
         for kind in ActionKind::ALL {

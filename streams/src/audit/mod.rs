@@ -1,7 +1,7 @@
 //! Audit actions: admin and compliance facts that belong to no job (robots policy
-//! changes, erasures, exports, retention runs, reports, key rotations), in their own
-//! envelope `jetcrawl.v1.AuditAction` on the `AUDIT_ACTIONS` stream, and
-//! [`append_action`], the one way to record one (ADR 34).
+//! changes, erasures, exports, retention runs, reports, key rotations, browser tool
+//! calls over MCP), in their own envelope `jetcrawl.v1.AuditAction` on the
+//! `AUDIT_ACTIONS` stream, and [`append_action`], the one way to record one (ADR 34).
 
 mod append;
 mod envelope;
