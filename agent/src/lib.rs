@@ -23,6 +23,7 @@ mod model;
 mod observation;
 mod orchestrator;
 mod prompt;
+pub mod session;
 pub mod tools;
 mod wire;
 

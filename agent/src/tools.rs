@@ -196,9 +196,51 @@ pub fn element_selector(n: u32) -> String {
     format!("[{ELEMENT_ATTRIBUTE}=\"{n}\"]")
 }
 
+/// One browser tool as an MCP server offers it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BrowserTool {
+    /// The tool's name.
+    pub name: &'static str,
+    /// What it does.
+    pub description: &'static str,
+    /// Its arguments' JSON Schema.
+    pub parameters: Value,
+}
+
+/// The browser tools without `finish`, as the model sees them: what an MCP client of a
+/// browser session gets (with `observe`).
+pub fn browser_tools() -> Vec<BrowserTool> {
+    steps()
+        .into_iter()
+        .map(|t| BrowserTool {
+            name: t.function.name,
+            description: t.function.description,
+            parameters: t.function.parameters,
+        })
+        .collect()
+}
+
 /// The tool definitions offered to the model; `finish` takes an answer of `output`'s
 /// schema.
 pub(crate) fn definitions(output: &Value) -> Vec<ToolDefinition> {
+    let mut tools = steps();
+    tools.push(ToolDefinition {
+        kind: "function",
+        function: FunctionDefinition {
+            name: "finish",
+            description: "Give the final answer, once the page shows everything the goal asks for.",
+            parameters: json!({
+                "type": "object",
+                "properties": { "answer": output },
+                "required": ["answer"],
+            }),
+        },
+    });
+    tools
+}
+
+/// The step tools, in the order they are offered.
+fn steps() -> Vec<ToolDefinition> {
     vec![
         tool::<NavigateArgs>("navigate", "Open a web page by its URL."),
         tool::<ClickArgs>(
@@ -214,18 +256,6 @@ pub(crate) fn definitions(output: &Value) -> Vec<ToolDefinition> {
             "wait_for_text",
             "Wait until a text appears on the page (after an action that loads content).",
         ),
-        ToolDefinition {
-            kind: "function",
-            function: FunctionDefinition {
-                name: "finish",
-                description: "Give the final answer, once the page shows everything the goal asks for.",
-                parameters: json!({
-                    "type": "object",
-                    "properties": { "answer": output },
-                    "required": ["answer"],
-                }),
-            },
-        },
     ]
 }
 

@@ -94,6 +94,16 @@ pub struct WorkerConfig {
     /// worker. Advisories wait in their stream while no worker runs it.
     #[arg(long, env = "JETCRAWL_DEAD_LETTERS", default_value_t = true, action = clap::ArgAction::Set)]
     pub dead_letters: bool,
+    /// Browser sessions this worker serves MCP clients at once (ADR 0045); 0 serves none.
+    #[arg(long, env = "JETCRAWL_BROWSER_SESSIONS", default_value_t = 2)]
+    pub browser_sessions: usize,
+    /// A browser session without a call for this long closes and gives its tab back.
+    #[arg(
+        long,
+        env = "JETCRAWL_BROWSER_SESSION_IDLE_MS",
+        default_value_t = 300_000
+    )]
+    pub browser_session_idle_ms: u64,
     /// The model endpoint agent jobs call (ADR 0045).
     #[command(flatten)]
     pub model: crate::model_config::ModelArgs,
@@ -161,6 +171,17 @@ impl WorkerConfig {
         crate::execute::ExecutorConfig {
             user_agent: self.user_agent.clone(),
             allow_private_targets: self.allow_private_targets,
+            step_timeout: Duration::from_millis(self.step_timeout_ms),
+            navigation_timeout: Duration::from_millis(self.navigation_timeout_ms),
+        }
+    }
+
+    /// The browser session settings.
+    pub fn sessions(&self) -> crate::browser_session::SessionSettings {
+        crate::browser_session::SessionSettings {
+            max_sessions: self.browser_sessions,
+            idle_timeout: Duration::from_millis(self.browser_session_idle_ms.max(1)),
+            max_lifetime: Duration::from_secs(3_600),
             step_timeout: Duration::from_millis(self.step_timeout_ms),
             navigation_timeout: Duration::from_millis(self.navigation_timeout_ms),
         }

@@ -15,6 +15,7 @@
 pub mod agent_job;
 pub mod attempt;
 pub mod backoff;
+pub mod browser_session;
 pub mod config;
 pub mod crawl_config;
 pub mod deadletter;

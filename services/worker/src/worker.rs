@@ -82,6 +82,14 @@ async fn run_with_parts(
     let consumer = topology::bind_consumer(&js, JOBS_STREAM, WORKERS_CONSUMER).await?;
     let pool = BrowserPool::new(config.pool(), egress)?;
     let store = EventStore::open(js.clone()).await?;
+    let sessions = crate::browser_session::serve(
+        js.client(),
+        pool.clone(),
+        gate.clone(),
+        config.sessions(),
+        worker_id.clone(),
+    )
+    .await;
     let handler = Arc::new(Handler {
         recorder: Recorder {
             store: store.clone(),
@@ -136,6 +144,9 @@ async fn run_with_parts(
     // An advisory being handled is acked only once handled; one cut short is redelivered.
     if let Some(dead_letters) = dead_letters {
         dead_letters.abort();
+    }
+    if let Some(sessions) = sessions {
+        sessions.abort();
     }
     pool.shutdown().await;
     info!(worker_id, "worker stopped");

@@ -116,6 +116,16 @@ impl<C: PageCheck> AgentPage<C> {
         }
     }
 
+    /// The page as it is now, without acting on it (an MCP client's `observe`).
+    pub async fn observe_now(&mut self) -> Result<Observation, StepFailure> {
+        self.observe().await
+    }
+
+    /// Where the tab is; `None` before the first navigation.
+    pub fn current_url(&self) -> Option<&str> {
+        self.page.as_ref().map(|p| p.final_url.as_str())
+    }
+
     /// Gives the tab back.
     pub fn close(mut self) {
         if let Some(page) = self.page.take() {
