@@ -78,6 +78,9 @@ pub struct GatewayConfig {
     /// Results retention (reported as `retained_until`).
     #[command(flatten)]
     pub retention: jetcrawl_results::RetentionConfig,
+    /// The MCP endpoint's browser sessions (ADR 0045).
+    #[command(flatten)]
+    pub mcp: crate::mcp::McpArgs,
 }
 
 impl GatewayConfig {
@@ -107,6 +110,7 @@ impl GatewayConfig {
                 ..Default::default()
             },
             retention: jetcrawl_results::RetentionConfig::default(),
+            mcp: crate::mcp::McpArgs::defaults(),
         }
     }
 

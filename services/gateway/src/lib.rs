@@ -15,6 +15,7 @@ pub mod error;
 pub mod grpc;
 pub mod health;
 pub mod http;
+pub mod mcp;
 pub mod metrics;
 pub mod quota;
 pub mod results;

@@ -148,6 +148,7 @@ impl BoundGateway {
             gateway: self.gateway.clone(),
             nats: self.nats.clone(),
             max_request_bytes: self.config.max_request_bytes,
+            mcp: self.config.mcp.clone(),
         };
         let router = http::router(state, self.metrics);
         let options = GrpcOptions {

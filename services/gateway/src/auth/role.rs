@@ -84,6 +84,8 @@ pub enum Action {
     ExportSubjectData,
     /// `Reports/GenerateMonthlyReport`, `Reports/GetReport`.
     Reports,
+    /// Browser sessions for MCP clients (`/mcp`, ADR 0045).
+    UseBrowser,
 }
 
 use Action::*;
@@ -93,7 +95,9 @@ impl Action {
     /// The roles allowed to take this action.
     pub fn allowed_roles(self) -> &'static [Role] {
         match self {
-            SubmitJob | GetJob | ListJobs | WatchJob | CancelJob | GetResult => &[Client, Admin],
+            SubmitJob | GetJob | ListJobs | WatchJob | CancelJob | GetResult | UseBrowser => {
+                &[Client, Admin]
+            }
             ListDeadLetters | ReplayDeadLetter | ManageKeys | OverrideRobots | EraseSubject => {
                 &[Admin]
             }
@@ -124,6 +128,7 @@ impl Action {
             QueryAudit => "jetcrawl.v1.Audit/QueryAuditLog",
             ExportSubjectData => "jetcrawl.v1.Audit/ExportSubjectData",
             Reports => "jetcrawl.v1.Reports",
+            UseBrowser => "jetcrawl.mcp/Browser",
         }
     }
 }

@@ -33,17 +33,21 @@ pub struct AppState {
     pub nats: async_nats::Client,
     /// Largest body accepted.
     pub max_request_bytes: usize,
+    /// The `/mcp` browser sessions' settings.
+    pub mcp: crate::mcp::McpArgs,
 }
 
 /// Every HTTP route: the jobs (`/v1/jobs`, `/v1/jobs/{id}`, its cancel, events and
 /// result), the dead letters, signed downloads, `/readyz`, `/metrics`, `/healthz` and
-/// `/openapi.json`. Every error, an unknown path or method included, is
+/// `/openapi.json`, and the MCP endpoint `/mcp`. Every error, an unknown path or method included, is
 /// `application/problem+json`.
 pub fn router(state: AppState, metrics: PrometheusHandle) -> Router {
     let limit = state.max_request_bytes;
     let (api, document) = documented().split_for_parts();
+    let mcp = crate::mcp::router(state.clone());
     api.layer(DefaultBodyLimit::max(limit))
         .with_state(state)
+        .merge(mcp)
         .route("/openapi.json", get(move || async move { Json(document) }))
         .merge(jetcrawl_telemetry::router(metrics))
         .fallback(error::no_route)
