@@ -20,6 +20,10 @@ pub enum Command {
     Up(UpArgs),
     /// Submit a job and print its id.
     Submit(SubmitArgs),
+    /// Serve Jetcrawl's browser as an MCP tool server on stdin/stdout, for IDEs and
+    /// assistants: each call goes to the gateway's `/mcp` with your API key, so your
+    /// tenant's robots.txt policy, quotas and audit log apply.
+    Mcp,
     /// Show a job.
     Get(JobArgs),
     /// List the tenant's jobs, newest first, a page at a time.

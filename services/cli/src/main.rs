@@ -37,6 +37,7 @@ async fn run(cli: cli::Cli) -> anyhow::Result<()> {
     match cli.command {
         cli::Command::Up(args) => commands::up::run(args).await,
         cli::Command::Submit(args) => commands::submit::run(global, args).await,
+        cli::Command::Mcp => commands::mcp::run(global).await,
         cli::Command::Get(args) => commands::get::run(global, args).await,
         cli::Command::List(args) => commands::list::run(global, args).await,
         cli::Command::Cancel(args) => commands::cancel::run(global, args).await,

@@ -6,4 +6,5 @@
 
 mod browser;
 mod llm;
+mod mcp;
 mod platform;

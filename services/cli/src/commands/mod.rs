@@ -11,6 +11,7 @@ pub mod get;
 pub mod key_audit;
 pub mod keys;
 pub mod list;
+pub mod mcp;
 pub mod projections;
 pub mod report;
 pub mod result;
