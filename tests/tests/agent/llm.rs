@@ -174,3 +174,55 @@ fn later_page(request: &Value) -> String {
     page.trim_start_matches("The browser now shows this page:\n")
         .to_owned()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the local model: scripts/test.sh --llm"]
+async fn a_real_agent_job_runs_through_the_platform_and_the_cli() {
+    let ShopGoal { goal, schema, .. } = shop_goals()
+        .into_iter()
+        .find(|g| g.name == "stock")
+        .expect("a shop goal");
+    let site = FixtureSite::start().expect("fixture site");
+    let model = LlamaServer::start().await.expect("llama-server");
+    let stack = jetcrawl_tests::Stack::start().await.expect("stack");
+    let gateway = stack.spawn_gateway().await.expect("gateway");
+    let worker = stack
+        .spawn_worker(&[
+            ("JETCRAWL_MODEL_BASE_URL", &model.base_url()),
+            ("JETCRAWL_MODEL", "qwen2.5-coder-1.5b-instruct"),
+            ("JETCRAWL_MODEL_MAX_REPLY_TOKENS", "256"),
+        ])
+        .await
+        .expect("worker");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let schema_file = dir.path().join("schema.json");
+    std::fs::write(&schema_file, schema.to_string()).expect("schema file");
+    let bin = jetcrawl_tests::target_dir::binary_path("jetcrawl").expect("jetcrawl is built");
+    let started = Instant::now();
+    let output = tokio::process::Command::new(bin)
+        .args(["--output", "json", "submit", "--agent", goal, "--max-steps", "8"])
+        .arg("--schema")
+        .arg(&schema_file)
+        .args([site.url("/shop/kettle").as_str(), "--wait"])
+        .env("JETCRAWL_GATEWAY", &gateway.grpc_url)
+        .env("JETCRAWL_HTTP_URL", &gateway.http_url)
+        .env("JETCRAWL_API_KEY", &gateway.api_key)
+        .output()
+        .await
+        .expect("jetcrawl runs");
+    let seconds = started.elapsed().as_secs_f64();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}\nworker:\n{}",
+        String::from_utf8_lossy(&output.stderr),
+        worker.process.log()
+    );
+    let document: Value = serde_json::from_str(&stdout).expect("one JSON document");
+    let agent = &document["result"]["agent"];
+    assert_eq!(agent["answer"]["in_stock"], json!(12), "{document:#}");
+    eprintln!(
+        "agent job through the platform: {} turns, {} steps, {} prompt + {} completion tokens, {seconds:.1} s from submit to result",
+        agent["turns"], agent["steps"], agent["prompt_tokens"], agent["completion_tokens"]
+    );
+}
