@@ -14,8 +14,8 @@ use jetcrawl_proto::v1::{
 pub enum Command {
     /// A client submits the job (the gateway).
     Submit {
-        /// Validated spec, personal fields sealed.
-        spec: JobSpec,
+        /// Validated spec, personal fields sealed (boxed: by far the largest command).
+        spec: Box<JobSpec>,
         /// Client idempotency key, possibly empty.
         idempotency_key: String,
         /// sha256 (keyed, when sealed) of the spec's canonical encoding.

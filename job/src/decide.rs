@@ -35,7 +35,7 @@ pub fn decide(
                 });
             }
             Ok(vec![Payload::JobSubmitted(JobSubmitted {
-                spec: Some(spec),
+                spec: Some(*spec),
                 idempotency_key,
                 spec_sha256,
                 subject_ref,

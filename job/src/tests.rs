@@ -109,7 +109,7 @@ pub(super) fn start() -> Command {
 fn given_nothing_when_submitted_then_job_submitted() {
     let job = given(vec![]);
     let cmd = Command::Submit {
-        spec: JobSpec::default(),
+        spec: Box::default(),
         idempotency_key: String::new(),
         spec_sha256: "x".into(),
         subject_ref: String::new(),
@@ -136,7 +136,7 @@ fn given_nothing_when_submitted_then_job_submitted() {
 fn given_submitted_when_submitted_again_then_refused_with_original_sequence() {
     let job = given(vec![submitted()]);
     let cmd = Command::Submit {
-        spec: JobSpec::default(),
+        spec: Box::default(),
         idempotency_key: "k".into(),
         spec_sha256: "x".into(),
         subject_ref: String::new(),

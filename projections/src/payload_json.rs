@@ -9,8 +9,8 @@ use jetcrawl_proto::v1::step::Kind;
 use jetcrawl_proto::v1::{
     Artifact, AttemptError, ExtractKind, ExtractRule, JobAttemptFailed, JobCancelRequested,
     JobCancelled, JobDeadLettered, JobDeferred, JobFailed, JobReplayed, JobSpec, JobStarted,
-    JobSubmitted, JobSucceeded, RenderMode, ResultExpired, SettleRule, Step, WebhookDelivered,
-    WebhookFailed,
+    JobSubmitted, JobSucceeded, OutputFormat, RenderMode, ResultExpired, SettleRule, Step,
+    WebhookDelivered, WebhookFailed,
 };
 use serde_json::{Map, Value, json};
 
@@ -89,6 +89,20 @@ fn spec(s: &JobSpec) -> Value {
             "timeout_ms": settle.timeout_ms,
         });
         object.insert("settle".to_owned(), settle);
+    }
+    if let (false, Some(object)) = (s.formats.is_empty(), value.as_object_mut()) {
+        let names: Vec<String> = s
+            .formats
+            .iter()
+            .map(|&f| match OutputFormat::try_from(f) {
+                Ok(format) => format
+                    .as_str_name()
+                    .trim_start_matches("OUTPUT_FORMAT_")
+                    .to_lowercase(),
+                Err(_) => format!("unknown({f})"),
+            })
+            .collect();
+        object.insert("formats".to_owned(), json!(names));
     }
     if let (Some(agent), Some(object)) = (&s.agent, value.as_object_mut()) {
         let agent = json!({

@@ -27,10 +27,10 @@ async fn store() -> (NatsServer, EventStore) {
 
 fn submit(sha: &str) -> Command {
     Command::Submit {
-        spec: JobSpec {
+        spec: Box::new(JobSpec {
             urls: vec!["https://example.com/".into()],
             ..Default::default()
-        },
+        }),
         idempotency_key: "key-1".into(),
         spec_sha256: sha.into(),
         subject_ref: String::new(),

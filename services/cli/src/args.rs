@@ -113,6 +113,21 @@ pub enum Render {
     Auto,
 }
 
+/// An output format of `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// The main content as Markdown.
+    Markdown,
+    /// The main content as HTML.
+    Html,
+    /// The whole document as read.
+    RawHtml,
+    /// Every link, absolute, with its text.
+    Links,
+    /// Title, description, language, canonical URL, Open Graph.
+    Metadata,
+}
+
 #[derive(Debug, Default, Args)]
 pub struct SubmitArgs {
     /// Page URLs, visited in order (added to those of --spec).
@@ -156,6 +171,9 @@ pub struct SubmitArgs {
     /// Job deadline in milliseconds (0: server default).
     #[arg(long, default_value_t = 0)]
     pub timeout_ms: u32,
+    /// Also return each page in this format, under `pages[].formats`; repeatable.
+    #[arg(long = "format", value_enum, value_name = "FORMAT")]
+    pub format: Vec<Format>,
     /// An agent job: a language model reaches this goal in words from the one URL, and
     /// answers in the shape of --schema (ADR 0045). `--wait` shows its turns as they
     /// happen.

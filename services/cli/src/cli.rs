@@ -19,7 +19,7 @@ pub enum Command {
     /// Start nats-server, Postgres and every service on loopback; Ctrl-C stops them.
     Up(UpArgs),
     /// Submit a job and print its id.
-    Submit(SubmitArgs),
+    Submit(Box<SubmitArgs>),
     /// Serve Jetcrawl's browser as an MCP tool server on stdin/stdout, for IDEs and
     /// assistants: each call goes to the gateway's `/mcp` with your API key, so your
     /// tenant's robots.txt policy, quotas and audit log apply.

@@ -36,7 +36,7 @@ async fn run(cli: cli::Cli) -> anyhow::Result<()> {
     let global = &cli.global;
     match cli.command {
         cli::Command::Up(args) => commands::up::run(args).await,
-        cli::Command::Submit(args) => commands::submit::run(global, args).await,
+        cli::Command::Submit(args) => commands::submit::run(global, *args).await,
         cli::Command::Mcp => commands::mcp::run(global).await,
         cli::Command::Get(args) => commands::get::run(global, args).await,
         cli::Command::List(args) => commands::list::run(global, args).await,

@@ -6,13 +6,13 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use jetcrawl_gateway::http::dto::{
-    AgentDto, ExtractKindDto, ExtractRuleDto, JobSpecDto, RenderDto, ScreenshotDto, SettleDto,
-    SettleRuleDto, StepDto, StepKindDto,
+    AgentDto, ExtractKindDto, ExtractRuleDto, FormatDto, JobSpecDto, RenderDto, ScreenshotDto,
+    SettleDto, SettleRuleDto, StepDto, StepKindDto,
 };
 use jetcrawl_proto::v1::JobSpec;
 use serde::de::DeserializeOwned;
 
-use crate::args::{Render, SubmitArgs};
+use crate::args::{Format, Render, SubmitArgs};
 use crate::exit::UsageError;
 
 /// The spec `args` describe.
@@ -64,6 +64,18 @@ pub fn build(args: &SubmitArgs) -> Result<JobSpec, UsageError> {
     }
     if args.timeout_ms != 0 {
         dto.timeout_ms = args.timeout_ms;
+    }
+    for format in &args.format {
+        let format = match format {
+            Format::Markdown => FormatDto::Markdown,
+            Format::Html => FormatDto::Html,
+            Format::RawHtml => FormatDto::RawHtml,
+            Format::Links => FormatDto::Links,
+            Format::Metadata => FormatDto::Metadata,
+        };
+        if !dto.formats.contains(&format) {
+            dto.formats.push(format);
+        }
     }
     if let Some(goal) = &args.agent {
         dto.agent = Some(agent(goal, args)?);

@@ -75,9 +75,10 @@ fn job_spec() -> impl Strategy<Value = JobSpec> {
         prop::collection::hash_map(text(), text(), 0..4),
         prop::option::of(settle()),
         prop::option::of(agent()),
+        prop::collection::vec(any::<i32>(), 0..4),
     )
         .prop_map(
-            |(urls, steps, extract, render, timeout_ms, labels, settle, agent)| JobSpec {
+            |(urls, steps, extract, render, timeout_ms, labels, settle, agent, formats)| JobSpec {
                 urls,
                 steps,
                 extract,
@@ -88,6 +89,7 @@ fn job_spec() -> impl Strategy<Value = JobSpec> {
                 data_subject: String::new(),
                 settle,
                 agent,
+                formats: formats.into_iter().map(|f| f % 7).collect(),
             },
         )
 }

@@ -200,7 +200,15 @@ async fn a_real_agent_job_runs_through_the_platform_and_the_cli() {
     let bin = jetcrawl_tests::target_dir::binary_path("jetcrawl").expect("jetcrawl is built");
     let started = Instant::now();
     let output = tokio::process::Command::new(bin)
-        .args(["--output", "json", "submit", "--agent", goal, "--max-steps", "8"])
+        .args([
+            "--output",
+            "json",
+            "submit",
+            "--agent",
+            goal,
+            "--max-steps",
+            "8",
+        ])
         .arg("--schema")
         .arg(&schema_file)
         .args([site.url("/shop/kettle").as_str(), "--wait"])

@@ -74,7 +74,7 @@ impl Gateway {
             spec_sha256: &spec_sha256,
         };
         let command = Command::Submit {
-            spec: sealed.spec,
+            spec: Box::new(sealed.spec),
             idempotency_key: key.unwrap_or_default().to_owned(),
             spec_sha256: spec_sha256.clone(),
             subject_ref: sealed.subject_ref,

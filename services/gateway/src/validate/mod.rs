@@ -4,6 +4,7 @@
 mod agent;
 mod digest;
 mod extract;
+mod formats;
 mod labels;
 pub mod limits;
 mod selector;
@@ -19,6 +20,8 @@ mod webhook;
 mod tests;
 #[cfg(test)]
 mod tests_agent;
+#[cfg(test)]
+mod tests_formats;
 #[cfg(test)]
 mod tests_settle;
 

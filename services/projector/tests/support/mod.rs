@@ -159,7 +159,7 @@ pub async fn drive_job(store: &EventStore, job_id: &str, tenant: &str, path: Pat
         ..Job::default()
     };
     let submit = Command::Submit {
-        spec,
+        spec: Box::new(spec),
         idempotency_key: String::new(),
         spec_sha256: "sha".into(),
         subject_ref: String::new(),

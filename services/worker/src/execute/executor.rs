@@ -124,14 +124,17 @@ impl Executor {
     ) -> Result<PageRun, JobError> {
         let fetched = self.http.fetch(url, deadline).await?;
         let data = extract::extract_html(&fetched.body, &spec.extract)?;
-        Ok(page_run(
+        let formats = super::formats::render(&fetched.body, &fetched.final_url, &spec.formats);
+        let mut run = page_run(
             url,
             fetched.final_url,
             fetched.status,
             Mode::Http,
             data,
             Vec::new(),
-        ))
+        );
+        run.result.formats = formats;
+        Ok(run)
     }
 
     async fn auto_page(
@@ -156,14 +159,17 @@ impl Executor {
             interrupt.check()?;
             return self.browser_page(spec, url, deadline, interrupt).await;
         }
-        Ok(page_run(
+        let formats = super::formats::render(&fetched.body, &fetched.final_url, &spec.formats);
+        let mut run = page_run(
             url,
             fetched.final_url,
             fetched.status,
             Mode::Http,
             data,
             Vec::new(),
-        ))
+        );
+        run.result.formats = formats;
+        Ok(run)
     }
 
     async fn browser_page(
@@ -184,6 +190,19 @@ impl Executor {
             page.abort();
             return Err(err);
         }
+        let html = match spec.formats.is_empty() {
+            true => None,
+            false => match page
+                .evaluate_value(OUTER_HTML, "reading the page's HTML")
+                .await
+            {
+                Ok(value) => value.and_then(|v| v.as_str().map(str::to_owned)),
+                Err(err) => {
+                    page.abort();
+                    return Err(err);
+                }
+            },
+        };
         let outcome = page.finish();
         let mut run = page_run(
             url,
@@ -193,6 +212,10 @@ impl Executor {
             outcome.data,
             outcome.captures,
         );
+        if let Some(html) = html {
+            run.result.formats =
+                super::formats::render(&html, &run.result.final_url, &spec.formats);
+        }
         if let Some(settle) = outcome.settle {
             if let Some(warning) = settle.warning() {
                 tracing::warn!(url, "{warning}");
@@ -203,6 +226,9 @@ impl Executor {
         Ok(run)
     }
 }
+
+/// The rendered document, for the formats a job asks for.
+const OUTER_HTML: &str = "document.documentElement.outerHTML";
 
 fn page_run(
     url: &str,
@@ -222,6 +248,7 @@ fn page_run(
         elapsed_ms: 0,
         settle: None,
         warnings: Vec::new(),
+        formats: serde_json::Map::new(),
     };
     PageRun { result, captures }
 }

@@ -3,6 +3,7 @@
 pub mod agent;
 pub mod executor;
 pub mod extract;
+pub mod formats;
 pub mod http;
 pub mod interrupt;
 pub mod model;

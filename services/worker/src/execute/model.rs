@@ -71,6 +71,10 @@ pub struct PageResult {
     /// What the reader of this result should know, e.g. that the page did not settle.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// The formats the job asked for (`markdown`, `html`, `raw_html`, `links`,
+    /// `metadata`).
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub formats: Map<String, Value>,
 }
 
 /// A page result and the screenshots it still has to store.

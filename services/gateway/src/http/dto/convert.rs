@@ -2,15 +2,15 @@
 
 use jetcrawl_proto::v1::step::Kind;
 use jetcrawl_proto::v1::{
-    AgentSpec, Click, ExtractKind, ExtractNow, ExtractRule, JobSpec, Navigate, RenderMode,
-    Screenshot, Scroll, Settle, SettleRule, Step, SubmitJobRequest, TypeText, WaitForSelector,
-    WaitForText,
+    AgentSpec, Click, ExtractKind, ExtractNow, ExtractRule, JobSpec, Navigate, OutputFormat,
+    RenderMode, Screenshot, Scroll, Settle, SettleRule, Step, SubmitJobRequest, TypeText,
+    WaitForSelector, WaitForText,
 };
 
 use super::spec::{
-    AgentDto, ExtractKindDto, ExtractNowDto, ExtractRuleDto, JobSpecDto, NavigateDto, RenderDto,
-    ScreenshotDto, ScrollDto, SelectorDto, SettleDto, SettleRuleDto, StepDto, StepKindDto,
-    SubmitJobBody, TypeDto, WaitForTextDto,
+    AgentDto, ExtractKindDto, ExtractNowDto, ExtractRuleDto, FormatDto, JobSpecDto, NavigateDto,
+    RenderDto, ScreenshotDto, ScrollDto, SelectorDto, SettleDto, SettleRuleDto, StepDto,
+    StepKindDto, SubmitJobBody, TypeDto, WaitForTextDto,
 };
 
 impl From<SubmitJobBody> for SubmitJobRequest {
@@ -39,7 +39,38 @@ impl From<JobSpecDto> for JobSpec {
             data_subject: dto.data_subject,
             settle: dto.settle.map(Settle::from),
             agent: dto.agent.map(AgentSpec::from),
+            formats: dto
+                .formats
+                .into_iter()
+                .map(|f| OutputFormat::from(f) as i32)
+                .collect(),
         }
+    }
+}
+
+impl From<FormatDto> for OutputFormat {
+    fn from(dto: FormatDto) -> Self {
+        match dto {
+            FormatDto::Markdown => Self::Markdown,
+            FormatDto::Html => Self::Html,
+            FormatDto::RawHtml => Self::RawHtml,
+            FormatDto::Links => Self::Links,
+            FormatDto::Metadata => Self::Metadata,
+        }
+    }
+}
+
+impl FormatDto {
+    /// The DTO of a known format.
+    fn of(format: OutputFormat) -> Option<Self> {
+        Some(match format {
+            OutputFormat::Markdown => Self::Markdown,
+            OutputFormat::Html => Self::Html,
+            OutputFormat::RawHtml => Self::RawHtml,
+            OutputFormat::Links => Self::Links,
+            OutputFormat::Metadata => Self::Metadata,
+            OutputFormat::Unspecified => return None,
+        })
     }
 }
 
@@ -130,6 +161,12 @@ impl From<&JobSpec> for JobSpecDto {
             data_subject: spec.data_subject.clone(),
             settle: spec.settle.as_ref().map(SettleDto::from),
             agent: spec.agent.as_ref().map(AgentDto::from),
+            formats: spec
+                .formats
+                .iter()
+                .filter_map(|&f| OutputFormat::try_from(f).ok())
+                .filter_map(FormatDto::of)
+                .collect(),
         }
     }
 }

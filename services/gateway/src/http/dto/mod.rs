@@ -11,7 +11,7 @@ pub use pages::{
     ReplayView, ReplayedView, SkippedView, parse_state, state_name, time,
 };
 pub use spec::{
-    AgentDto, ExtractKindDto, ExtractNowDto, ExtractRuleDto, JobSpecDto, NavigateDto, RenderDto,
-    ScreenshotDto, ScrollDto, SelectorDto, SettleDto, SettleRuleDto, StepDto, StepKindDto,
-    SubmitJobBody, TypeDto,
+    AgentDto, ExtractKindDto, ExtractNowDto, ExtractRuleDto, FormatDto, JobSpecDto, NavigateDto,
+    RenderDto, ScreenshotDto, ScrollDto, SelectorDto, SettleDto, SettleRuleDto, StepDto,
+    StepKindDto, SubmitJobBody, TypeDto,
 };

@@ -56,6 +56,26 @@ pub struct JobSpecDto {
     /// An agent job (ADR 0045): a goal in words instead of steps and rules.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<AgentDto>,
+    /// What each page's result holds besides `data`, under `pages[].formats`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub formats: Vec<FormatDto>,
+}
+
+/// `OutputFormat`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = OutputFormat)]
+pub enum FormatDto {
+    /// The main content as Markdown.
+    Markdown,
+    /// The main content as HTML.
+    Html,
+    /// The whole document as read.
+    RawHtml,
+    /// Every http(s) link, absolute, with its text.
+    Links,
+    /// Title, description, language, canonical URL, Open Graph.
+    Metadata,
 }
 
 /// `AgentSpec`, e.g. `{"goal": "find the price", "output_schema": {"type": "object"}}`.

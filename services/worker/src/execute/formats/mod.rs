@@ -1,0 +1,47 @@
+//! A page's content in the formats its job asks for (issue 17): the main content as
+//! Markdown or HTML, the raw HTML, its links and its metadata, all from the HTML the
+//! page was read as (the HTTP body, or the rendered document in the browser).
+
+mod links;
+mod main_content;
+mod metadata;
+
+use jetcrawl_proto::v1::OutputFormat;
+use serde_json::{Map, Value};
+use url::Url;
+
+pub use main_content::{main_html, markdown};
+
+/// The `formats` object of a page read as `html` from `final_url`; empty when the job
+/// asks for none.
+pub fn render(html: &str, final_url: &str, formats: &[i32]) -> Map<String, Value> {
+    let mut out = Map::new();
+    if formats.is_empty() {
+        return out;
+    }
+    let base = Url::parse(final_url).ok();
+    let document = scraper::Html::parse_document(html);
+    let mut main: Option<String> = None;
+    let mut main_of = || {
+        main.get_or_insert_with(|| main_html(html, final_url))
+            .clone()
+    };
+    for format in formats
+        .iter()
+        .filter_map(|f| OutputFormat::try_from(*f).ok())
+    {
+        let (key, value) = match format {
+            OutputFormat::Markdown => ("markdown", Value::String(markdown(&main_of()))),
+            OutputFormat::Html => ("html", Value::String(main_of())),
+            OutputFormat::RawHtml => ("raw_html", Value::String(html.to_owned())),
+            OutputFormat::Links => ("links", links::links(&document, base.as_ref())),
+            OutputFormat::Metadata => ("metadata", metadata::metadata(&document, base.as_ref())),
+            OutputFormat::Unspecified => continue,
+        };
+        out.insert(key.to_owned(), value);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;
