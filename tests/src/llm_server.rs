@@ -94,7 +94,7 @@ impl LlamaServer {
     }
 
     async fn wait_loaded(&mut self) -> anyhow::Result<()> {
-        let client = reqwest::Client::new();
+        let client = crate::http::http_client()?;
         let health = format!("http://127.0.0.1:{}/health", self.port);
         let started = Instant::now();
         while started.elapsed() < LOAD_TIMEOUT {

@@ -91,7 +91,8 @@ async fn the_model_follows_a_link_to_the_reviews() {
 /// Tokens of `text` for the model, by llama-server's own tokenizer.
 async fn tokens(model: &LlamaServer, text: &str) -> usize {
     let url = model.base_url().replace("/v1", "/tokenize");
-    let reply: Value = reqwest::Client::new()
+    let reply: Value = jetcrawl_tests::http_client()
+        .expect("an HTTP client")
         .post(url)
         .json(&json!({ "content": text }))
         .send()

@@ -50,7 +50,7 @@ async fn http_client(url: &str, key: &str) -> anyhow::Result<Client> {
 
 /// `initialize` by hand, for the session id the gateway gives.
 async fn raw_session(url: &str, key: &str) -> anyhow::Result<String> {
-    let response = reqwest::Client::new()
+    let response = jetcrawl_tests::http_client()?
         .post(url)
         .bearer_auth(key)
         .header("accept", "application/json, text/event-stream")
@@ -76,7 +76,7 @@ async fn raw_session(url: &str, key: &str) -> anyhow::Result<String> {
 
 /// A `tools/list` on `session` with `key`: the HTTP status.
 async fn list_with(url: &str, key: &str, session: &str) -> anyhow::Result<u16> {
-    let response = reqwest::Client::new()
+    let response = jetcrawl_tests::http_client()?
         .post(url)
         .bearer_auth(key)
         .header("accept", "application/json, text/event-stream")
@@ -184,7 +184,7 @@ async fn mcp_clients_browse_the_shop_over_http_and_stdio_within_the_tenants_rule
     assert_eq!(list_with(&url, &other, &session).await?, 404);
     assert_eq!(list_with(&url, &gateway.api_key, &session).await?, 200);
     // No key, no session.
-    let anonymous = reqwest::Client::new()
+    let anonymous = jetcrawl_tests::http_client()?
         .post(&url)
         .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {}}))
         .send()
