@@ -95,7 +95,9 @@ async fn mcp_clients_browse_the_shop_over_http_and_stdio_within_the_tenants_rule
     let site = FixtureSite::start()?;
     site.set_robots("User-agent: *\nDisallow: /private\n");
     let stack = Stack::start().await?;
-    let gateway = stack.spawn_gateway().await?;
+    let gateway = stack
+        .spawn_gateway_with(&[("JETCRAWL_MCP_CALL_TIMEOUT_MS", "5000")])
+        .await?;
     // Private targets refused, the fixture site allowed by address: as in production.
     let allowed = site.addr().to_string();
     let _worker = stack
@@ -176,6 +178,21 @@ async fn mcp_clients_browse_the_shop_over_http_and_stdio_within_the_tenants_rule
         0,
         "a refused page is never requested"
     );
+    // A call past the gateway's call timeout is said so, and the session goes on.
+    let slow = call(
+        &client,
+        "navigate",
+        json!({"url": site.url("/slow?ms=7000")}),
+    )
+    .await?;
+    assert!(
+        text(&slow).starts_with("deadline_exceeded:"),
+        "{}",
+        text(&slow)
+    );
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let after = call(&client, "observe", json!({})).await?;
+    assert_eq!(after.is_error, Some(false), "{}", text(&after));
     client.cancel().await?;
 
     // Another tenant's key cannot reach a session; its own key can.
@@ -231,7 +248,7 @@ async fn mcp_clients_browse_the_shop_over_http_and_stdio_within_the_tenants_rule
             )
             .fetch_all(&pool)
             .await?;
-            anyhow::ensure!(rows.len() == 7, "{} calls recorded: {rows:?}", rows.len());
+            anyhow::ensure!(rows.len() == 9, "{} calls recorded: {rows:?}", rows.len());
             Ok(rows)
         }
     })
@@ -243,7 +260,7 @@ async fn mcp_clients_browse_the_shop_over_http_and_stdio_within_the_tenants_rule
             (field("tool"), field("outcome"), field("transport"))
         })
         .collect();
-    let expected: HashMap<&str, usize> = HashMap::from([("http", 5), ("stdio", 2)]);
+    let expected: HashMap<&str, usize> = HashMap::from([("http", 7), ("stdio", 2)]);
     for (transport, count) in expected {
         assert_eq!(
             summary.iter().filter(|(_, _, t)| t == transport).count(),
@@ -258,6 +275,10 @@ async fn mcp_clients_browse_the_shop_over_http_and_stdio_within_the_tenants_rule
     );
     let recorded = serde_json::to_string(&rows)?;
     assert!(recorded.contains(&origin), "{recorded}");
+    assert!(
+        recorded.contains("http://10.1.2.3"),
+        "a refused navigation names the origin it asked for: {recorded}"
+    );
     assert!(
         !recorded.contains("/private/secret"),
         "no full URL: {recorded}"

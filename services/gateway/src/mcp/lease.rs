@@ -2,17 +2,20 @@
 
 use std::time::Duration;
 
-use async_nats::Client;
+use async_nats::{Client, RequestErrorKind};
 use jetcrawl_agent::session::{
     OPEN_SUBJECT, OpenReply, OpenRequest, SessionCall, SessionReply, session_subject,
 };
 use serde_json::Value;
 
 /// Workers asked for a session before giving up (each refusal may be a busy worker
-/// while another has room).
-const OPEN_TRIES: u32 = 3;
+/// while another has room, a slot a closing session is about to give back, or workers
+/// restarting): 3 s of pauses in all.
+const OPEN_TRIES: u32 = 5;
 /// Longest wait for a worker to answer a session request.
 const OPEN_TIMEOUT: Duration = Duration::from_secs(5);
+/// Pause before the second try; each next one waits one more of it.
+const OPEN_PAUSE: Duration = Duration::from_millis(300);
 
 /// Why a call got no page; shown to the MCP client as a tool error.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,29 +48,36 @@ pub struct Lease {
 impl Lease {
     /// Asks the workers for a tab for `tenant`.
     pub async fn open(client: &Client, tenant: &str) -> Result<Self, CallError> {
-        let session_id = uuid::Uuid::new_v4().to_string();
-        let request = OpenRequest {
-            tenant: tenant.to_owned(),
-            session_id: session_id.clone(),
-        };
-        let body = serde_json::to_vec(&request)
-            .map_err(|err| CallError::new("internal", err.to_string()))?;
         let mut last = CallError::new("unavailable", "no worker answered");
-        for _ in 0..OPEN_TRIES {
-            let asked = client.request(OPEN_SUBJECT, body.clone().into());
-            let answer = match tokio::time::timeout(OPEN_TIMEOUT, asked).await {
-                Ok(Ok(answer)) => answer,
-                Ok(Err(err)) => {
-                    return Err(CallError::new(
+        for attempt in 0..OPEN_TRIES {
+            if attempt > 0 {
+                tokio::time::sleep(OPEN_PAUSE * attempt).await;
+            }
+            // A fresh id per try: a late answer to an earlier try must never leave two
+            // workers serving the same session subject.
+            let request = OpenRequest {
+                tenant: tenant.to_owned(),
+                session_id: uuid::Uuid::new_v4().to_string(),
+            };
+            let body = serde_json::to_vec(&request)
+                .map_err(|err| CallError::new("internal", err.to_string()))?;
+            let asked = async_nats::Request::new()
+                .payload(body.into())
+                .timeout(Some(OPEN_TIMEOUT));
+            let answer = match client.send_request(OPEN_SUBJECT, asked).await {
+                Ok(answer) => answer,
+                Err(err) if err.kind() == RequestErrorKind::NoResponders => {
+                    last = CallError::new(
                         "unavailable",
-                        format!(
-                            "no worker serves browser sessions ({err}); start a worker with JETCRAWL_BROWSER_SESSIONS above 0"
-                        ),
-                    ));
+                        "no worker serves browser sessions; start a worker with JETCRAWL_BROWSER_SESSIONS above 0 (and at least 2 tabs)",
+                    );
+                    continue;
                 }
-                Err(_) => {
-                    last =
-                        CallError::new("unavailable", "no worker answered within 5 s; try again");
+                Err(err) => {
+                    last = CallError::new(
+                        "unavailable",
+                        format!("no worker answered ({err}); try again"),
+                    );
                     continue;
                 }
             };
@@ -76,7 +86,7 @@ impl Lease {
                     return Ok(Self {
                         client: client.clone(),
                         tenant: tenant.to_owned(),
-                        subject: session_subject(&session_id),
+                        subject: session_subject(&request.session_id),
                         worker_id,
                     });
                 }
@@ -111,17 +121,26 @@ impl Lease {
         };
         let body =
             serde_json::to_vec(&call).map_err(|err| CallError::new("internal", err.to_string()))?;
-        let asked = self.client.request(self.subject.clone(), body.into());
-        match tokio::time::timeout(timeout, asked).await {
-            Ok(Ok(answer)) => serde_json::from_slice(&answer.payload).map_err(|err| {
+        let asked = async_nats::Request::new()
+            .payload(body.into())
+            .timeout(Some(timeout));
+        match self.client.send_request(self.subject.clone(), asked).await {
+            Ok(answer) => serde_json::from_slice(&answer.payload).map_err(|err| {
                 CallError::new("internal", format!("a worker answered garbage: {err}"))
             }),
             // No responder: the worker closed the session (idle, its browser failed) or
             // is gone.
-            Ok(Err(_)) => Ok(SessionReply::Closed),
-            Err(_) => Err(CallError::new(
+            Err(err) if err.kind() == RequestErrorKind::NoResponders => Ok(SessionReply::Closed),
+            Err(err) if err.kind() == RequestErrorKind::TimedOut => Err(CallError::new(
                 "deadline_exceeded",
-                format!("{tool} did not finish within {} s", timeout.as_secs()),
+                format!(
+                    "{tool} did not finish within {} s (JETCRAWL_MCP_CALL_TIMEOUT_MS); the session goes on",
+                    timeout.as_secs()
+                ),
+            )),
+            Err(err) => Err(CallError::new(
+                "unavailable",
+                format!("{tool} could not be sent ({err}); the session goes on"),
             )),
         }
     }

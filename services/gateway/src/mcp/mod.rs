@@ -36,6 +36,7 @@ pub fn router(state: AppState) -> Router {
     let nats = state.nats.clone();
     let gateway = state.gateway.clone();
     let call_timeout = settings.call_timeout();
+    let sessions = Arc::new(LocalSessionManager::default());
     let service = StreamableHttpService::new(
         move || {
             Ok(BrowserServer::new(
@@ -45,11 +46,17 @@ pub fn router(state: AppState) -> Router {
                 call_timeout,
             ))
         },
-        Arc::new(LocalSessionManager::default()),
+        sessions.clone(),
         StreamableHttpServerConfig::default().with_allowed_hosts(settings.allowed_hosts()),
     );
     let owners = Owners::default();
+    let limit = state.max_request_bytes;
     Router::new()
         .nest_service(MCP_PATH, service)
-        .layer(axum::middleware::from_fn_with_state((state, owners), guard))
+        // The SDK reads whole bodies: hold them to the API's limit.
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(limit))
+        .layer(axum::middleware::from_fn_with_state(
+            (state, owners, sessions),
+            guard,
+        ))
 }

@@ -127,13 +127,17 @@ impl ServerHandler for BrowserServer {
                 .to_owned()
         };
         let session_id = header("mcp-session-id");
-        // `jetcrawl mcp` relays a stdio session here and says so.
+        // `jetcrawl mcp` relays a stdio session here and says so (as the client declares
+        // it: the audit row's actor is what the key proves).
         let transport = match header("x-jetcrawl-mcp-transport").as_str() {
             "stdio" => "stdio",
             _ => "http",
         };
         let tool = request.name.to_string();
         let arguments = Value::Object(request.arguments.unwrap_or_default());
+        // A refused navigation is recorded with the origin it asked for, not the page
+        // the tab stayed on: SSRF probes must show in the audit log.
+        let target = arguments["url"].as_str().unwrap_or_default().to_owned();
         let started = Instant::now();
         let ran = self.run(&caller, &tool, arguments).await;
         let elapsed = started.elapsed();
@@ -149,10 +153,17 @@ impl ServerHandler for BrowserServer {
                     message,
                     url,
                 },
-            )) => (
-                CallToolResult::error(vec![Content::text(format!("{class}: {message}"))]),
-                super::audit::Call::refused(&tool, &class, &url, &worker),
-            ),
+            )) => {
+                let asked = if tool == "navigate" && !target.is_empty() {
+                    &target
+                } else {
+                    &url
+                };
+                (
+                    CallToolResult::error(vec![Content::text(format!("{class}: {message}"))]),
+                    super::audit::Call::refused(&tool, &class, asked, &worker),
+                )
+            }
             Ok((worker, SessionReply::Closed)) => (
                 CallToolResult::error(vec![Content::text(
                     "session_closed: the browser session closed (idle, or its browser failed); call again to open a new one",
@@ -176,11 +187,15 @@ impl ServerHandler for BrowserServer {
         )
         .await
         {
-            // No call may go unrecorded: give the tab up; the next call leases anew,
-            // and is recorded or refused the same way.
-            tracing::error!(error = %err, tenant = %caller.tenant, "an MCP tool call could not be recorded in the audit log; closing its browser session");
+            // Nothing is served unrecorded: the page is withheld and the tab given up;
+            // the next call leases anew and is withheld the same way until the audit
+            // log takes it.
+            tracing::error!(error = %err, tenant = %caller.tenant, "an MCP tool call could not be recorded in the audit log; its result is withheld");
             metrics::counter!("jetcrawl_mcp_unrecorded_calls_total").increment(1);
             self.lease.lock().await.take();
+            return Ok(CallToolResult::error(vec![Content::text(
+                "unavailable: the call could not be recorded in the audit log, so its result is withheld; try again shortly",
+            )]));
         }
         Ok(result)
     }
