@@ -95,6 +95,7 @@ pub struct WorkerConfig {
     #[arg(long, env = "JETCRAWL_DEAD_LETTERS", default_value_t = true, action = clap::ArgAction::Set)]
     pub dead_letters: bool,
     /// Browser sessions this worker serves MCP clients at once (ADR 0045); 0 serves none.
+    /// At most one less than the tabs, so sessions never take every tab from jobs.
     #[arg(long, env = "JETCRAWL_BROWSER_SESSIONS", default_value_t = 2)]
     pub browser_sessions: usize,
     /// A browser session without a call for this long closes and gives its tab back.
@@ -179,7 +180,7 @@ impl WorkerConfig {
     /// The browser session settings.
     pub fn sessions(&self) -> crate::browser_session::SessionSettings {
         crate::browser_session::SessionSettings {
-            max_sessions: self.browser_sessions,
+            max_sessions: self.browser_sessions.min(self.tabs.saturating_sub(1)),
             idle_timeout: Duration::from_millis(self.browser_session_idle_ms.max(1)),
             max_lifetime: Duration::from_secs(3_600),
             step_timeout: Duration::from_millis(self.step_timeout_ms),

@@ -54,6 +54,10 @@ impl Sealer {
                 navigate.url = self.seal(std::mem::take(&mut navigate.url))?;
             }
             Some(Kind::Type(typed)) => typed.text = self.seal(std::mem::take(&mut typed.text))?,
+            // The model often copies the text to wait for from the page or the goal.
+            Some(Kind::WaitForText(wait)) => {
+                wait.text = self.seal(std::mem::take(&mut wait.text))?;
+            }
             _ => {}
         }
         Ok(step)

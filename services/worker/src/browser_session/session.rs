@@ -43,7 +43,7 @@ impl Session {
             navigation_timeout: settings.navigation_timeout,
         };
         Self {
-            page: AgentPage::new(pool, check, SettlePlan::default_plan(), limits),
+            page: AgentPage::new(pool, check, SettlePlan::default_plan(), limits).unscoped(),
             tenant: asked.tenant,
             session_id: asked.session_id,
             idle_timeout: settings.idle_timeout,

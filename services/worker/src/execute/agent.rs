@@ -93,6 +93,9 @@ pub struct AgentPage<C> {
     limits: PageLimits,
     page: Option<BrowserPage>,
     scope: Option<DomainKey>,
+    /// Whether the first page's domain becomes the only one (an agent job's slot holds
+    /// one domain; an MCP session's pages are each checked on their own).
+    scoped: bool,
     crawl_delay: Option<Duration>,
     last_load: Option<Instant>,
     admitted: Option<String>,
@@ -109,11 +112,19 @@ impl<C: PageCheck> AgentPage<C> {
             limits,
             page: None,
             scope: None,
+            scoped: true,
             crawl_delay: None,
             last_load: None,
             admitted: None,
             steps: 0,
         }
+    }
+
+    /// Every page may be on any domain (each still checked against the SSRF policy,
+    /// its robots.txt and its Crawl-delay): an MCP session's browsing.
+    pub fn unscoped(mut self) -> Self {
+        self.scoped = false;
+        self
     }
 
     /// The page as it is now, without acting on it (an MCP client's `observe`).
@@ -178,11 +189,20 @@ impl<C: PageCheck> AgentPage<C> {
             .await
             .map_err(|e| self.failure(e))?;
         let href = href.as_ref().and_then(|v| v.as_str()).unwrap_or_default();
-        let Ok(target) = Url::parse(href) else {
+        let Ok(mut target) = Url::parse(href) else {
             return Ok(());
         };
-        let current = self.page.as_ref().map(|p| p.final_url.as_str());
-        if target.as_str() == current.unwrap_or_default() || target.fragment().is_some() {
+        // A link within the page (`#part`) loads nothing; one to another page with a
+        // fragment loads that page, so it is held to the rules like any other.
+        target.set_fragment(None);
+        let current = self
+            .page
+            .as_ref()
+            .and_then(|p| Url::parse(&p.final_url).ok());
+        if current.is_some_and(|mut current| {
+            current.set_fragment(None);
+            current == target
+        }) {
             return Ok(());
         }
         self.admit(&target).await?;
@@ -234,7 +254,8 @@ impl<C: PageCheck> AgentPage<C> {
                 });
             }
             Some(_) => {}
-            None => self.scope = Some(domain),
+            None if self.scoped => self.scope = Some(domain),
+            None => {}
         }
         match self.check.check(url).await.map_err(|e| self.failure(e))? {
             PageVerdict::Allowed { crawl_delay } => {
