@@ -1,7 +1,9 @@
 //! Running an agent job's attempt: the model's loop on an [`AgentPage`] of the worker's
 //! pool, journalled as events, its answer stored as the result.
 
-use jetcrawl_agent::{AgentLimits, Orchestrator, Outcome, OutputSchema, RunError, Task};
+use jetcrawl_agent::{
+    AgentLimits, FailClass, ModelErrorKind, Orchestrator, Outcome, OutputSchema, RunError, Task,
+};
 use jetcrawl_privacy::{PrivacyError, SubjectRef};
 use jetcrawl_proto::v1::{AgentSpec, JobSpec};
 use jetcrawl_streams::Job;
@@ -33,8 +35,11 @@ impl Handler {
             .ok_or_else(|| invalid("no agent spec"))?;
         let task = task(spec, agent)?;
         let sealer = self.sealer(job).await?;
+        // No step runs past the loop's own wall time, so running out of it ends the job
+        // as `agent_time_limit` (final), not as the attempt's retryable `timeout`.
+        let loop_deadline = Instant::now() + task.limits.wall_time();
         let limits = PageLimits {
-            deadline,
+            deadline: deadline.min(loop_deadline),
             step_timeout: self.executor.config().step_timeout,
             navigation_timeout: self.executor.config().navigation_timeout,
         };
@@ -54,6 +59,7 @@ impl Handler {
         let (error_class, result) = match ran {
             Ok(Outcome::Answered { answer, .. }) => (None, Ok(answer)),
             Ok(Outcome::Failed { class, message, .. }) => {
+                let message = public_failure(class, message);
                 let class = ErrorClass::Agent(class.as_str());
                 (Some(class), Err(JobError::new(class, message)))
             }
@@ -62,8 +68,20 @@ impl Handler {
                     class: err.class(),
                     retryable: err.retryable(),
                 };
-                let error = JobError::new(class, err.message).with_retry_after(err.retry_after);
+                // The endpoint's own words may quote the conversation (pages, the goal):
+                // they stay in the sealed journal and the worker's debug log.
+                tracing::debug!(error = %err, "the model endpoint failed");
+                let error =
+                    JobError::new(class, model_failure(&err)).with_retry_after(err.retry_after);
                 (Some(class), Err(error))
+            }
+            Err(RunError::Step { .. }) if Instant::now() >= loop_deadline => {
+                let class = ErrorClass::Agent(FailClass::TimeLimit.as_str());
+                let message = format!(
+                    "no answer within {} s (agent.max_seconds); raise it, or make the goal narrower",
+                    task.limits.max_seconds
+                );
+                (Some(class), Err(JobError::new(class, message)))
             }
             Err(RunError::Step {
                 class,
@@ -131,6 +149,38 @@ impl Handler {
             Err(err) => Err(invalid(&err.to_string())),
         }
     }
+}
+
+/// The failure message recorded in clear: the limits say what was spent; a refusal or an
+/// invalid answer would quote the model (and so the pages), which stays sealed in the
+/// journal.
+fn public_failure(class: FailClass, message: String) -> String {
+    match class {
+        FailClass::StepLimit | FailClass::TokenLimit | FailClass::TimeLimit => message,
+        FailClass::InvalidAnswer => "the model's answer failed the output schema twice; the violations are in the job's journal (StepExecuted, sealed); check spec.agent.output_schema or make the goal clearer".to_owned(),
+        FailClass::Refused => "the model answered in text instead of calling a tool, twice; its replies are in the job's journal (AgentTurn, sealed)".to_owned(),
+    }
+}
+
+/// The model endpoint's failure in words that quote nothing of the conversation.
+fn model_failure(err: &jetcrawl_agent::ModelError) -> String {
+    let what = match err.kind {
+        ModelErrorKind::Unreachable => "is unreachable (JETCRAWL_MODEL_BASE_URL)",
+        ModelErrorKind::Timeout => "did not answer in time (JETCRAWL_MODEL_TIMEOUT_MS)",
+        ModelErrorKind::RateLimited => "asked to slow down (429)",
+        ModelErrorKind::Server => "failed on its side (5xx)",
+        ModelErrorKind::Malformed => "answered something that is not a chat completion",
+        ModelErrorKind::Unauthorized => "refused the key (401/403); check JETCRAWL_MODEL_KEY_FILE",
+        ModelErrorKind::Rejected => {
+            "refused the request (4xx: unknown model, context too long); check JETCRAWL_MODEL and the limits"
+        }
+    };
+    let next = if err.retryable() {
+        "attempts left are retried with backoff"
+    } else {
+        "retrying will not help"
+    };
+    format!("the model endpoint {what}; {next}")
 }
 
 /// The task of a spec the gateway validated; a spec that slipped past it fails as
