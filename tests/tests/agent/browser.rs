@@ -154,3 +154,37 @@ async fn disallowed_private_and_offsite_pages_are_refused_to_the_model_and_never
         told[5]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_link_to_a_disallowed_page_with_a_fragment_is_refused_before_it_is_requested() {
+    let site = FixtureSite::start().expect("fixture site");
+    let rig = Rig::start(&site).await;
+    // The FAQ numbers: [1] Warranty (in the page), [2] Staff answers (/private/secret#answers).
+    let script = vec![
+        Scripted::call("click", json!({"element": 1})),
+        Scripted::call("click", json!({"element": 2})),
+        Scripted::call(
+            "finish",
+            json!({"answer": {"price": 39.9, "delivery": "2 working days"}}),
+        ),
+    ];
+    let (outcome, journal, _stub) = rig
+        .run_scripted(&kettle_task(site.url("/shop/kettle/faq")), script)
+        .await;
+    assert!(matches!(outcome, Outcome::Answered { .. }), "{outcome:?}");
+    let steps = steps(&journal);
+    assert!(
+        matches!(steps[1].1, StepOutcome::Observed { .. }),
+        "an in-page link loads nothing and is allowed: {journal:#?}"
+    );
+    assert_eq!(
+        refused_class(&steps[2].1),
+        "robots_disallowed",
+        "{journal:#?}"
+    );
+    assert_eq!(
+        site.count("/private/secret"),
+        0,
+        "the disallowed page is never requested, fragment or not"
+    );
+}

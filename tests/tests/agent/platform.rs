@@ -289,3 +289,47 @@ async fn a_model_that_refuses_the_key_fails_the_job_for_good_and_bad_specs_are_r
     assert_eq!(failed.attempts, 1, "a refused key is not retried");
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_that_runs_out_of_its_wall_time_fails_for_good_without_a_retry()
+-> anyhow::Result<()> {
+    jetcrawl_tests::init_test_tracing();
+    let site = FixtureSite::start()?;
+    // One step longer than the loop's 5 s: the page never finishes loading in time.
+    let stub = LlmStub::start(vec![Scripted::call(
+        "navigate",
+        json!({"url": site.url("/slow?ms=9000")}),
+    )])?;
+    let stack = Stack::start().await?;
+    let gateway = stack.spawn_gateway().await?;
+    let _worker = stack
+        .spawn_worker(&[("JETCRAWL_MODEL_BASE_URL", &stub.base_url())])
+        .await?;
+    let client = gateway.jobs().await?;
+    let mut spec = agent_spec(site.url("/shop/kettle"));
+    if let Some(agent) = spec.agent.as_mut() {
+        agent.max_seconds = 5;
+    }
+    let job_id = jobs::submit(&client, spec).await?;
+    let job = jobs::wait_terminal(&client, &job_id, Duration::from_secs(60)).await?;
+    assert_eq!(job.state, JobState::Failed as i32, "{job:?}");
+    let history = history(&stack, &job_id).await?;
+    let failed = history
+        .iter()
+        .find_map(|e| match e.payload() {
+            Some(Payload::JobFailed(f)) => Some(f.clone()),
+            _ => None,
+        })
+        .context("JobFailed")?;
+    assert_eq!(failed.error_class, "agent_time_limit", "{failed:?}");
+    assert_eq!(
+        failed.attempts, 1,
+        "the same loop would run out again: no retry"
+    );
+    assert!(
+        failed.message.contains("agent.max_seconds"),
+        "{}",
+        failed.message
+    );
+    Ok(())
+}
