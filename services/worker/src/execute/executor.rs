@@ -196,7 +196,7 @@ impl Executor {
                 .evaluate_value(OUTER_HTML, "reading the page's HTML")
                 .await
             {
-                Ok(value) => value.and_then(|v| v.as_str().map(str::to_owned)),
+                Ok(value) => Some(value.and_then(|v| v.as_str().map(str::to_owned))),
                 Err(err) => {
                     page.abort();
                     return Err(err);
@@ -212,9 +212,21 @@ impl Executor {
             outcome.data,
             outcome.captures,
         );
-        if let Some(html) = html {
-            run.result.formats =
-                super::formats::render(&html, &run.result.final_url, &spec.formats);
+        match html {
+            None => {}
+            Some(Some(html)) if html.len() <= super::http::MAX_BODY_BYTES => {
+                run.result.formats =
+                    super::formats::render(&html, &run.result.final_url, &spec.formats);
+            }
+            Some(Some(html)) => run.result.warnings.push(format!(
+                "formats left out: the rendered page is {} MiB, over the {} MiB a page may be",
+                html.len() >> 20,
+                super::http::MAX_BODY_BYTES >> 20
+            )),
+            Some(None) => run
+                .result
+                .warnings
+                .push("formats left out: the page's HTML could not be read".to_owned()),
         }
         if let Some(settle) = outcome.settle {
             if let Some(warning) = settle.warning() {
