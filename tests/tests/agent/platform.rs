@@ -53,6 +53,18 @@ async fn result(stack: &Stack, job: &Job) -> anyhow::Result<Value> {
     Ok(serde_json::from_slice(&bytes)?)
 }
 
+/// The first payload of `history` that `pick` takes, or an error naming `what`.
+fn first<T>(
+    history: &[RecordedEvent],
+    what: &str,
+    pick: impl Fn(&Payload) -> Option<T>,
+) -> anyhow::Result<T> {
+    history
+        .iter()
+        .find_map(|e| e.payload().and_then(&pick))
+        .with_context(|| format!("no {what} in the history"))
+}
+
 fn event_types(history: &[RecordedEvent]) -> Vec<&str> {
     history
         .iter()
@@ -150,13 +162,10 @@ async fn an_agent_job_answers_through_the_platform_with_a_sealed_journal_and_cou
         }
     }
     assert_eq!(tools, ["navigate", "click", "finish"]);
-    let navigate = history
-        .iter()
-        .find_map(|e| match e.payload() {
-            Some(Payload::StepExecuted(s)) if s.tool == "navigate" => s.step.clone(),
-            _ => None,
-        })
-        .context("the start page's step")?;
+    let navigate = first(&history, "start page step", |p| match p {
+        Payload::StepExecuted(s) if s.tool == "navigate" => s.step.clone(),
+        _ => None,
+    })?;
     assert!(
         !format!("{navigate:?}").contains("/shop/kettle"),
         "the start URL is sealed in the journal as in the spec: {navigate:?}"
@@ -267,24 +276,18 @@ async fn a_model_that_refuses_the_key_fails_the_job_for_good_and_bad_specs_are_r
     let job = jobs::wait_terminal(&client, &job_id, Duration::from_secs(60)).await?;
     assert_eq!(job.state, JobState::Failed as i32, "{job:?}");
     let history = history(&stack, &job_id).await?;
-    let finished = history
-        .iter()
-        .find_map(|e| match e.payload() {
-            Some(Payload::AgentFinished(f)) => Some(f.clone()),
-            _ => None,
-        })
-        .context("AgentFinished")?;
+    let finished = first(&history, "AgentFinished", |p| match p {
+        Payload::AgentFinished(f) => Some(f.clone()),
+        _ => None,
+    })?;
     assert_eq!(
         (finished.outcome.as_str(), finished.error_class.as_str()),
         ("failed", "model_unauthorized")
     );
-    let failed = history
-        .iter()
-        .find_map(|e| match e.payload() {
-            Some(Payload::JobFailed(f)) => Some(f.clone()),
-            _ => None,
-        })
-        .context("JobFailed")?;
+    let failed = first(&history, "JobFailed", |p| match p {
+        Payload::JobFailed(f) => Some(f.clone()),
+        _ => None,
+    })?;
     assert_eq!(failed.error_class, "model_unauthorized");
     assert_eq!(failed.attempts, 1, "a refused key is not retried");
     Ok(())
@@ -314,13 +317,10 @@ async fn an_agent_that_runs_out_of_its_wall_time_fails_for_good_without_a_retry(
     let job = jobs::wait_terminal(&client, &job_id, Duration::from_secs(60)).await?;
     assert_eq!(job.state, JobState::Failed as i32, "{job:?}");
     let history = history(&stack, &job_id).await?;
-    let failed = history
-        .iter()
-        .find_map(|e| match e.payload() {
-            Some(Payload::JobFailed(f)) => Some(f.clone()),
-            _ => None,
-        })
-        .context("JobFailed")?;
+    let failed = first(&history, "JobFailed", |p| match p {
+        Payload::JobFailed(f) => Some(f.clone()),
+        _ => None,
+    })?;
     assert_eq!(failed.error_class, "agent_time_limit", "{failed:?}");
     assert_eq!(
         failed.attempts, 1,

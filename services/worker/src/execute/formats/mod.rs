@@ -20,22 +20,29 @@ pub fn render(html: &str, final_url: &str, formats: &[i32]) -> Map<String, Value
         return out;
     }
     let base = Url::parse(final_url).ok();
-    let document = scraper::Html::parse_document(html);
+    // Each costly step runs once, and only for the formats that need it.
+    let mut document: Option<scraper::Html> = None;
     let mut main: Option<String> = None;
-    let mut main_of = || {
-        main.get_or_insert_with(|| main_html(html, final_url))
-            .clone()
-    };
     for format in formats
         .iter()
         .filter_map(|f| OutputFormat::try_from(*f).ok())
     {
         let (key, value) = match format {
-            OutputFormat::Markdown => ("markdown", Value::String(markdown(&main_of()))),
-            OutputFormat::Html => ("html", Value::String(main_of())),
+            OutputFormat::Markdown | OutputFormat::Html => {
+                let main = main.get_or_insert_with(|| main_html(html, final_url));
+                match format {
+                    OutputFormat::Markdown => ("markdown", Value::String(markdown(main))),
+                    _ => ("html", Value::String(main.clone())),
+                }
+            }
             OutputFormat::RawHtml => ("raw_html", Value::String(html.to_owned())),
-            OutputFormat::Links => ("links", links::links(&document, base.as_ref())),
-            OutputFormat::Metadata => ("metadata", metadata::metadata(&document, base.as_ref())),
+            OutputFormat::Links | OutputFormat::Metadata => {
+                let document = document.get_or_insert_with(|| scraper::Html::parse_document(html));
+                match format {
+                    OutputFormat::Links => ("links", links::links(document, base.as_ref())),
+                    _ => ("metadata", metadata::metadata(document, base.as_ref())),
+                }
+            }
             OutputFormat::Unspecified => continue,
         };
         out.insert(key.to_owned(), value);
