@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 
 use crate::journal::AgentEntry;
 use jetcrawl_proto::v1::{
-    JobAttemptFailed, JobDeferred, JobSpec, JobSucceeded, ResultExpired, RobotsDisallowed,
-    WebhookDelivered, WebhookFailed,
+    CrawlPageFinished, JobAttemptFailed, JobDeferred, JobSpec, JobSucceeded, QueuedPage,
+    ResultExpired, RobotsDisallowed, WebhookDelivered, WebhookFailed,
 };
 
 /// What someone asks of a job.
@@ -86,6 +86,21 @@ pub enum Command {
     ExpireResult(ResultExpired),
     /// The running attempt of an agent job journals a turn, a step or the loop's end.
     RecordAgent(AgentEntry),
+    /// A crawl's frontier grows: `pages` were found on `from_page` (empty for the start
+    /// pages), in scope; `skipped_scope` links were not (ADR 0047).
+    QueuePages {
+        /// The page whose links these are; empty for the start pages and sitemaps.
+        from_page: String,
+        /// Candidate pages, each with its depth; those already queued are left out.
+        pages: Vec<QueuedPage>,
+        /// Links outside the scope, past the depth or excluded.
+        skipped_scope: u32,
+    },
+    /// One of the crawl's page jobs ended.
+    FinishPage(CrawlPageFinished),
+    /// The crawl's frontier is empty: end it with `JobSucceeded` (its JSONL), or as
+    /// cancelled when a cancel was requested.
+    EndCrawl(JobSucceeded),
 }
 
 /// What the crawl controller (robots.txt, per-domain politeness) answered for a start.

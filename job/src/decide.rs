@@ -8,6 +8,7 @@ use jetcrawl_proto::v1::event::Payload;
 use crate::attempt::{dead_letter, fail_attempt, succeed};
 use crate::command::{Admission, Command};
 use crate::control::{cancel, replay, request_cancel};
+use crate::crawl;
 use crate::error::DecideError;
 use crate::outputs::{expire_result, record_delivery, record_delivery_failure};
 use crate::start::start;
@@ -56,6 +57,13 @@ pub fn decide(
         } => {
             live(job)?;
             current_work(job, work_sequence)?;
+            if job.crawl.is_some() {
+                return Err(DecideError::InvalidTransition {
+                    action: "start",
+                    status: job.status,
+                    detail: "; a crawl runs as its page jobs (ADR 0047)".to_owned(),
+                });
+            }
             start(job, worker_id, max_attempts, admission, proxy, now)
         }
         Command::Succeed(succeeded) => live(job).and_then(|()| succeed(job, succeeded)),
@@ -70,6 +78,13 @@ pub fn decide(
         Command::RecordAgent(entry) => {
             live(job).and_then(|()| crate::journal::record_agent(job, entry))
         }
+        Command::QueuePages {
+            from_page,
+            pages,
+            skipped_scope,
+        } => live(job).and_then(|()| crawl::queue_pages(job, from_page, pages, skipped_scope)),
+        Command::FinishPage(finished) => live(job).and_then(|()| crawl::finish_page(job, finished)),
+        Command::EndCrawl(result) => live(job).and_then(|()| crawl::end_crawl(job, result)),
         Command::DeadLetter {
             reason,
             work_sequence,

@@ -3,6 +3,7 @@
 use jetcrawl_proto::v1::AttemptError;
 use jetcrawl_proto::v1::event::Payload;
 
+use crate::crawl::CrawlState;
 use crate::recorded::{RecordedEvent, to_datetime};
 use crate::state::{Job, JobStatus, WebhookOutcome};
 
@@ -42,6 +43,11 @@ pub(crate) fn apply(mut job: Job, payload: &Payload) -> Job {
             job.idempotency_key = submitted.idempotency_key.clone();
             job.spec_sha256 = submitted.spec_sha256.clone();
             job.subject_ref = submitted.subject_ref.clone();
+            job.crawl = submitted
+                .spec
+                .as_ref()
+                .and_then(|spec| spec.crawl.as_ref())
+                .map(|crawl| CrawlState::new(crawl.max_pages));
         }
         Payload::JobStarted(started) => {
             job.status = JobStatus::Running;
@@ -110,6 +116,14 @@ pub(crate) fn apply(mut job: Job, payload: &Payload) -> Job {
         }
         Payload::StepExecuted(step) => job.agent_entries = step.entry,
         Payload::AgentFinished(finished) => job.agent_entries = finished.entry,
+        Payload::CrawlPagesQueued(_) | Payload::CrawlPageFinished(_) => {
+            if job.status == JobStatus::Queued {
+                job.status = JobStatus::Running;
+            }
+            if let Some(crawl) = job.crawl.as_mut() {
+                crawl.apply(payload);
+            }
+        }
     }
     job
 }

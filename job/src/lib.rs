@@ -11,6 +11,7 @@
 mod attempt;
 mod command;
 mod control;
+mod crawl;
 mod decide;
 mod error;
 mod evolve;
@@ -24,6 +25,8 @@ mod state;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_crawl;
+#[cfg(test)]
 mod tests_journal;
 #[cfg(test)]
 mod tests_lifecycle;
@@ -34,6 +37,7 @@ mod tests_start;
 
 pub use attempt::{WORKER_LOST_CLASS, cancel_reason, reason};
 pub use command::{Admission, Command};
+pub use crawl::{CrawlState, DEFAULT_MAX_PAGES, PAGE_OUTCOMES, QueuedInfo};
 pub use decide::{decide, would_start};
 pub use error::DecideError;
 pub use evolve::{evolve, fold};

@@ -1,6 +1,8 @@
 //! What a job's history folds into.
 
 use chrono::{DateTime, Utc};
+
+use crate::crawl::CrawlState;
 use jetcrawl_proto::v1::{
     AttemptError, JobAttemptFailed, JobCancelRequested, JobDeferred, JobFailed, JobSpec, JobState,
     JobSucceeded,
@@ -118,6 +120,8 @@ pub struct Job {
     pub agent_entries: u32,
     /// Tokens an agent job's model spent over every attempt: prompt, completion.
     pub agent_tokens: (u64, u64),
+    /// A crawl's frontier; `None` for every other job (ADR 0047).
+    pub crawl: Option<CrawlState>,
 }
 
 /// One recorded webhook delivery attempt.

@@ -73,7 +73,9 @@ pub fn apply_event(row: Option<JobRow>, recorded: &RecordedEvent) -> Option<JobR
             | Payload::RobotsDisallowed(_)
             | Payload::AgentTurn(_)
             | Payload::StepExecuted(_)
-            | Payload::AgentFinished(_),
+            | Payload::AgentFinished(_)
+            | Payload::CrawlPagesQueued(_)
+            | Payload::CrawlPageFinished(_),
         )
         | None => {}
     }

@@ -37,6 +37,8 @@ pub fn payload_json(payload: Option<&Payload>) -> Value {
         Some(Payload::AgentTurn(p)) => crate::payload_json_agent::agent_turn(p),
         Some(Payload::StepExecuted(p)) => crate::payload_json_agent::step_executed(p),
         Some(Payload::AgentFinished(p)) => crate::payload_json_agent::agent_finished(p),
+        Some(Payload::CrawlPagesQueued(p)) => crate::payload_json_crawl::pages_queued(p),
+        Some(Payload::CrawlPageFinished(p)) => crate::payload_json_crawl::page_finished(p),
         None => Value::Object(Map::new()),
     }
 }
@@ -113,6 +115,20 @@ fn spec(s: &JobSpec) -> Value {
             "max_tokens": agent.max_tokens,
         });
         object.insert("agent".to_owned(), agent);
+    }
+    if let (Some(crawl), Some(object)) = (&s.crawl, value.as_object_mut()) {
+        object.insert(
+            "crawl".to_owned(),
+            crate::payload_json_crawl::crawl_spec(crawl),
+        );
+    }
+    if let (Some(page), Some(object)) = (&s.page, value.as_object_mut()) {
+        let page = json!({
+            "crawl_id": page.crawl_id,
+            "depth": page.depth,
+            "start_hosts": page.start_hosts,
+        });
+        object.insert("page".to_owned(), page);
     }
     value
 }

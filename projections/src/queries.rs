@@ -23,6 +23,7 @@ pub async fn list_jobs(
     pool: &PgPool,
     tenant: &str,
     status_filter: Option<&str>,
+    crawl_id: Option<&str>,
     page_size: u32,
     page_token: Option<&str>,
 ) -> Result<(Vec<JobRow>, Option<String>), ProjectionError> {
@@ -48,6 +49,7 @@ pub async fn list_jobs(
           WHERE tenant = $1
             AND ($2::text IS NULL OR status = $2)
             AND ($3::timestamptz IS NULL OR (submitted_at, job_id) < ($3, $4))
+            AND ($6::text IS NULL OR starts_with(job_id, $6 || '_p'))
           ORDER BY submitted_at DESC, job_id DESC
           LIMIT $5"
     ))
@@ -56,6 +58,7 @@ pub async fn list_jobs(
     .bind(after.as_ref().map(|k| k.submitted_at))
     .bind(after.as_ref().map(|k| k.job_id.as_str()))
     .bind(i64::from(size) + 1)
+    .bind(crawl_id)
     .fetch_all(pool)
     .await
     .map_err(ProjectionError::db("listing jobs"))?;

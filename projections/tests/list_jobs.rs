@@ -49,7 +49,7 @@ async fn all_pages(
 ) -> (Vec<JobRow>, usize) {
     let (mut rows, mut token, mut pages) = (Vec::new(), None::<String>, 0);
     loop {
-        let (page, next) = list_jobs(pool, tenant, status, size, token.as_deref())
+        let (page, next) = list_jobs(pool, tenant, status, None, size, token.as_deref())
             .await
             .expect("page");
         assert!(page.len() <= size as usize, "a page never exceeds its size");
@@ -135,16 +135,16 @@ async fn a_status_filter_pages_through_that_status_only() {
 async fn bad_arguments_are_refused_with_advice() {
     let (_pg, pool) = database().await;
     seed(&pool).await;
-    let err = list_jobs(&pool, "acme", Some("done"), 5, None)
+    let err = list_jobs(&pool, "acme", Some("done"), None, 5, None)
         .await
         .expect_err("unknown status");
     assert!(matches!(err, ProjectionError::InvalidArgument(_)), "{err}");
     assert!(err.to_string().contains("queued, running"), "{err}");
-    let err = list_jobs(&pool, "acme", None, 5, Some("garbage!"))
+    let err = list_jobs(&pool, "acme", None, None, 5, Some("garbage!"))
         .await
         .expect_err("bad token");
     assert!(matches!(err, ProjectionError::InvalidArgument(_)), "{err}");
-    let (page, next) = list_jobs(&pool, "acme", None, 0, None)
+    let (page, next) = list_jobs(&pool, "acme", None, None, 0, None)
         .await
         .expect("default size");
     assert_eq!(

@@ -38,6 +38,7 @@ pub fn is_valid_artifact_name(name: &str) -> bool {
 pub fn content_type_of(name: &str) -> &'static str {
     match name.rsplit_once('.').map(|(_, ext)| ext) {
         Some("json") => "application/json",
+        Some("jsonl") => "application/x-ndjson",
         Some("png") => "image/png",
         Some("jpg" | "jpeg") => "image/jpeg",
         Some("html") => "text/html; charset=utf-8",

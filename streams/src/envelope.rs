@@ -52,11 +52,15 @@ pub enum EventKind {
     StepExecuted,
     /// An agent job's loop ended.
     AgentFinished,
+    /// A crawl queued pages (ADR 0047).
+    CrawlPagesQueued,
+    /// One of a crawl's page jobs ended.
+    CrawlPageFinished,
 }
 
 impl EventKind {
     /// Every kind, in lifecycle order.
-    pub const ALL: [EventKind; 17] = [
+    pub const ALL: [EventKind; 19] = [
         Self::Submitted,
         Self::Started,
         Self::Succeeded,
@@ -74,6 +78,8 @@ impl EventKind {
         Self::AgentTurn,
         Self::StepExecuted,
         Self::AgentFinished,
+        Self::CrawlPagesQueued,
+        Self::CrawlPageFinished,
     ];
 
     /// Kinds whose message is work for the workers: each gives the job a new work
@@ -102,6 +108,8 @@ impl EventKind {
             Self::AgentTurn => "AgentTurn",
             Self::StepExecuted => "StepExecuted",
             Self::AgentFinished => "AgentFinished",
+            Self::CrawlPagesQueued => "CrawlPagesQueued",
+            Self::CrawlPageFinished => "CrawlPageFinished",
         }
     }
 
@@ -125,6 +133,8 @@ impl EventKind {
             Self::AgentTurn => "agent_turn",
             Self::StepExecuted => "step_executed",
             Self::AgentFinished => "agent_finished",
+            Self::CrawlPagesQueued => "crawl_pages_queued",
+            Self::CrawlPageFinished => "crawl_page_finished",
         }
     }
 
@@ -148,6 +158,8 @@ impl EventKind {
             Payload::AgentTurn(_) => Self::AgentTurn,
             Payload::StepExecuted(_) => Self::StepExecuted,
             Payload::AgentFinished(_) => Self::AgentFinished,
+            Payload::CrawlPagesQueued(_) => Self::CrawlPagesQueued,
+            Payload::CrawlPageFinished(_) => Self::CrawlPageFinished,
         }
     }
 

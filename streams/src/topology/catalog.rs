@@ -95,6 +95,10 @@ impl Topology {
                 stream: JOBS_STREAM,
                 config: self.notifier_consumer(),
             },
+            ConsumerDef {
+                stream: JOBS_STREAM,
+                config: self.crawls_consumer(),
+            },
         ]
     }
 }
@@ -102,7 +106,9 @@ impl Topology {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::topology::{DEADLETTER_CONSUMER, NOTIFIER_CONSUMER, WORKERS_CONSUMER};
+    use crate::topology::{
+        CRAWLS_CONSUMER, DEADLETTER_CONSUMER, NOTIFIER_CONSUMER, WORKERS_CONSUMER,
+    };
 
     #[test]
     fn every_resource_and_consumer_takes_the_configured_replicas() {
@@ -125,7 +131,12 @@ mod tests {
             .collect();
         assert_eq!(
             names,
-            [WORKERS_CONSUMER, DEADLETTER_CONSUMER, NOTIFIER_CONSUMER]
+            [
+                WORKERS_CONSUMER,
+                DEADLETTER_CONSUMER,
+                NOTIFIER_CONSUMER,
+                CRAWLS_CONSUMER
+            ]
         );
     }
 }

@@ -21,6 +21,9 @@ pub const DEADLETTER_CONSUMER: &str = "deadletter";
 pub const PROJECTOR_CONSUMER: &str = "projector-jobs";
 /// Durable consumer of the notifier: terminal job events to deliver as webhooks.
 pub const NOTIFIER_CONSUMER: &str = "notifier";
+/// Durable consumer of the crawl frontier (ADR 0047), shared by the workers: terminal
+/// events of page jobs, and cancel requests of crawls.
+pub const CRAWLS_CONSUMER: &str = "crawls";
 /// Object Store bucket holding results and artifacts.
 pub const RESULTS_BUCKET: &str = "RESULTS";
 
@@ -109,6 +112,28 @@ impl Topology {
             max_age: self.results_max_age,
             storage: self.storage,
             num_replicas: self.replicas,
+            ..Default::default()
+        }
+    }
+
+    /// The crawl frontier's consumer: every terminal event (a crawl's page job ends) and
+    /// cancel request (a crawl is cancelled). Other jobs' messages are acked at once.
+    pub fn crawls_consumer(&self) -> pull::Config {
+        let mut filters: Vec<String> = EventKind::TERMINAL.into_iter().map(kind_filter).collect();
+        filters.push(kind_filter(EventKind::CancelRequested));
+        pull::Config {
+            durable_name: Some(CRAWLS_CONSUMER.to_owned()),
+            description: Some(
+                "Jetcrawl crawl frontier: page jobs that ended, crawls to cancel".to_owned(),
+            ),
+            filter_subjects: filters,
+            ack_policy: AckPolicy::Explicit,
+            // Ending a large crawl writes its JSONL; the handler beats while it does.
+            ack_wait: Duration::from_secs(30),
+            // A frontier message must never be dropped: a crawl would never end.
+            max_deliver: -1,
+            max_ack_pending: 10_000,
+            deliver_policy: DeliverPolicy::All,
             ..Default::default()
         }
     }
