@@ -6,8 +6,8 @@ mod common;
 use jetcrawl_gateway::validate::{Limits, validate_submission};
 use jetcrawl_proto::v1::step::Kind;
 use jetcrawl_proto::v1::{
-    AgentSpec, Click, ExtractNow, ExtractRule, JobSpec, Navigate, Screenshot, Scroll, Settle, Step,
-    SubmitJobRequest, TypeText, WaitForSelector, WaitForText,
+    AgentSpec, Click, CrawlSpec, ExtractNow, ExtractRule, JobSpec, Navigate, Screenshot, Scroll,
+    Settle, Step, SubmitJobRequest, TypeText, WaitForSelector, WaitForText,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
@@ -76,20 +76,60 @@ fn job_spec() -> impl Strategy<Value = JobSpec> {
         prop::option::of(settle()),
         prop::option::of(agent()),
         prop::collection::vec(any::<i32>(), 0..4),
+        prop::option::of(crawl()),
     )
         .prop_map(
-            |(urls, steps, extract, render, timeout_ms, labels, settle, agent, formats)| JobSpec {
-                urls,
-                steps,
-                extract,
-                render: render % 6,
-                timeout_ms,
-                labels,
-                webhook_url: String::new(),
-                data_subject: String::new(),
-                settle,
-                agent,
-                formats: formats.into_iter().map(|f| f % 7).collect(),
+            |(urls, steps, extract, render, timeout_ms, labels, settle, agent, formats, crawl)| {
+                JobSpec {
+                    urls,
+                    steps,
+                    extract,
+                    render: render % 6,
+                    timeout_ms,
+                    labels,
+                    webhook_url: String::new(),
+                    data_subject: String::new(),
+                    settle,
+                    agent,
+                    formats: formats.into_iter().map(|f| f % 7).collect(),
+                    crawl,
+                    page: None,
+                }
+            },
+        )
+}
+
+/// Crawl specs: any limits, scopes and patterns (valid regexes too).
+fn crawl() -> impl Strategy<Value = CrawlSpec> {
+    let pattern = prop_oneof![text(), Just("^/docs/".to_owned()), Just("(".to_owned())];
+    (
+        any::<u32>(),
+        prop::option::of(any::<u32>()),
+        any::<i32>(),
+        prop::collection::vec(pattern.clone(), 0..3),
+        prop::collection::vec(pattern, 0..3),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(
+            |(
+                max_pages,
+                max_depth,
+                scope,
+                include_paths,
+                exclude_paths,
+                allow_external,
+                sitemaps,
+            )| {
+                CrawlSpec {
+                    max_pages: max_pages % 12_000,
+                    max_depth: max_depth.map(|d| d % 60),
+                    scope: scope % 5,
+                    include_paths,
+                    exclude_paths,
+                    allow_external,
+                    sitemaps,
+                }
             },
         )
 }

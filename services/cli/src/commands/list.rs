@@ -31,6 +31,9 @@ pub struct ListArgs {
     /// Follow every page to the end.
     #[arg(long, conflicts_with = "page_token")]
     pub all: bool,
+    /// Only the page jobs of this crawl.
+    #[arg(long, value_name = "CRAWL_ID")]
+    pub crawl: Option<String>,
 }
 
 pub async fn run(global: &Global, args: ListArgs) -> anyhow::Result<()> {
@@ -50,6 +53,7 @@ pub async fn run(global: &Global, args: ListArgs) -> anyhow::Result<()> {
                 page_size: args.limit,
                 page_token: token,
                 state: state as i32,
+                crawl_id: args.crawl.clone().unwrap_or_default(),
             })
             .await
             .map_err(status_error)?

@@ -39,6 +39,8 @@ pub struct ListJobsQuery {
     page_size: Option<String>,
     /// From a previous page's `next_page_token`.
     page_token: Option<String>,
+    /// Only the page jobs of this crawl.
+    crawl_id: Option<String>,
 }
 
 /// `GET /v1/jobs?state=&page_size=&page_token=`: the caller's jobs, newest first.
@@ -76,6 +78,7 @@ pub async fn list_jobs(
         page_size: number("page_size", params.page_size.as_deref())?,
         page_token: params.page_token.unwrap_or_default(),
         state,
+        crawl_id: params.crawl_id.unwrap_or_default(),
     };
     let page = app.gateway.list_jobs(&caller, request).await?;
     Ok(Json(JobPage {

@@ -22,6 +22,7 @@ pub fn job_to_proto(job: &Job) -> v1::Job {
         not_before: job.not_before.map(timestamp),
         replays: job.replays,
         personal_data_erased: job.spec.as_ref().is_some_and(jetcrawl_privacy::is_erased),
+        crawl: job.crawl.as_ref().map(|crawl| crawl.progress()),
     }
 }
 

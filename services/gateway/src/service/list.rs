@@ -40,7 +40,18 @@ impl Gateway {
         let page_size = page_size(request.page_size, "jobs")?;
         let status = state_filter(request.state)?;
         let token = (!request.page_token.is_empty()).then_some(request.page_token.as_str());
-        let (rows, next) = list_jobs(&self.pool, &caller.tenant, status, page_size, token)
+        let crawl = (!request.crawl_id.is_empty()).then_some(request.crawl_id.as_str());
+        if let Some(crawl_id) = crawl {
+            super::get::check_job_id(crawl_id).map_err(|_| {
+                GatewayError::invalid(
+                    "crawl_id",
+                    format!(
+                        "{crawl_id:?} is not a job id; use the job_id the crawl's submit returned"
+                    ),
+                )
+            })?;
+        }
+        let (rows, next) = list_jobs(&self.pool, &caller.tenant, status, crawl, page_size, token)
             .await
             .map_err(|err| match err {
                 ProjectionError::InvalidArgument(message) => {

@@ -2,6 +2,7 @@
 //! a [`ValidSubmission`] or yields every [`FieldViolation`] with its path and its fix.
 
 mod agent;
+mod crawl;
 mod digest;
 mod extract;
 mod formats;
@@ -20,6 +21,8 @@ mod webhook;
 mod tests;
 #[cfg(test)]
 mod tests_agent;
+#[cfg(test)]
+mod tests_crawl;
 #[cfg(test)]
 mod tests_formats;
 #[cfg(test)]

@@ -111,6 +111,7 @@ pub fn validate_spec(mut spec: JobSpec, limits: &Limits) -> Result<ValidSpec, Vi
     spec.steps = steps;
     super::settle::check_settle(&spec, job_timeout_ms, &mut out);
     super::formats::check_formats(&spec, &mut out);
+    super::crawl::check_crawl(&mut spec, &mut out);
     check_labels(&spec.labels, &mut out);
     super::webhook::check_webhook(&mut spec.webhook_url, limits, &mut out);
     super::subject::check_data_subject(&spec.data_subject, &mut out);

@@ -44,6 +44,9 @@ impl From<JobSpecDto> for JobSpec {
                 .into_iter()
                 .map(|f| OutputFormat::from(f) as i32)
                 .collect(),
+            crawl: dto.crawl.map(jetcrawl_proto::v1::CrawlSpec::from),
+            // Set by Jetcrawl on a crawl's page jobs only.
+            page: None,
         }
     }
 }
@@ -167,6 +170,7 @@ impl From<&JobSpec> for JobSpecDto {
                 .filter_map(|&f| OutputFormat::try_from(f).ok())
                 .filter_map(FormatDto::of)
                 .collect(),
+            crawl: spec.crawl.as_ref().map(super::crawl::CrawlDto::from),
         }
     }
 }

@@ -30,6 +30,12 @@ pub struct JobView {
     pub result: Option<ResultView>,
     /// The final error once failed, else the last failed attempt's.
     pub error: Option<ErrorView>,
+    /// A crawl's progress; absent for other jobs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crawl: Option<super::crawl::CrawlProgressView>,
+    /// The crawl a page job belongs to; absent for other jobs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crawl_id: Option<String>,
 }
 
 /// Where the result is and what it is.
@@ -105,6 +111,12 @@ impl From<&Job> for JobView {
                 artifacts: r.artifacts.iter().map(artifact).collect(),
             }),
             error,
+            crawl: job.crawl.as_ref().map(|c| c.progress().into()),
+            crawl_id: job
+                .spec
+                .as_ref()
+                .and_then(|s| s.page.as_ref())
+                .map(|p| p.crawl_id.clone()),
         }
     }
 }

@@ -1,10 +1,12 @@
 //! JSON shapes of the HTTP API and their conversions to the `jetcrawl.v1` messages.
 
 mod convert;
+mod crawl;
 mod job;
 mod pages;
 mod spec;
 
+pub use crawl::{CrawlDto, CrawlProgressView, ScopeDto};
 pub use job::{ArtifactView, ErrorView, JobView, ResultView};
 pub use pages::{
     AttemptErrorView, CancelView, DeadLetterPage, DeadLetterView, JobPage, JobSummaryView,

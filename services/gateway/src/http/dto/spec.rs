@@ -59,6 +59,10 @@ pub struct JobSpecDto {
     /// What each page's result holds besides `data`, under `pages[].formats`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub formats: Vec<FormatDto>,
+    /// A crawl (ADR 0047): `urls` are the start pages, and each page found within the
+    /// scope is a page job of its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crawl: Option<super::crawl::CrawlDto>,
 }
 
 /// `OutputFormat`.
