@@ -154,8 +154,18 @@ impl Handler {
             })??;
         let storing = Phase::Execute.done(running);
         run.politeness = self.gate.notes(job).report;
+        let found = spec.page.as_ref().map(|_| crate::crawl_job::found(&run));
         let stored = self.results.store_run(&job.id, run).await;
         Phase::Store.done(storing);
+        // A crawl's page queues what it found before its JobSucceeded (ADR 0047).
+        if let (Ok(_), Some(of), Some(found)) = (&stored, &spec.page, found) {
+            self.crawls.expand(job, of, found).await.map_err(|err| {
+                JobError::new(
+                    ErrorClass::Storage,
+                    format!("the page's links could not be queued on its crawl: {err}"),
+                )
+            })?;
+        }
         stored
     }
 

@@ -38,6 +38,8 @@ pub enum Outcome {
     Deferred,
     /// Nothing was done (duplicate or stale delivery, unknown job, superseded attempt).
     Discarded,
+    /// A crawl's start pages were queued (ADR 0047).
+    CrawlStarted,
 }
 
 impl Outcome {
@@ -50,6 +52,7 @@ impl Outcome {
             Self::Cancelled => "cancelled",
             Self::Deferred => "deferred",
             Self::Discarded => "discarded",
+            Self::CrawlStarted => "crawl_started",
         }
     }
 }
@@ -73,6 +76,8 @@ pub struct Handler {
     pub in_flight: InFlight,
     /// The model agent jobs call; `None` when this worker has none (ADR 0045).
     pub agent: Option<jetcrawl_agent::ChatClient>,
+    /// Crawls' frontiers (ADR 0047).
+    pub crawls: crate::crawl_job::Frontier,
 }
 
 impl Handler {
@@ -128,6 +133,16 @@ impl Handler {
         let work = decode(sequence, &message.payload)
             .ok()
             .filter(|_| sequence != 0);
+        if let Some(crawl) = work.as_ref().filter(|w| is_crawl_submitted(w, job_id)) {
+            let outcome = self.start_crawl(crawl).await;
+            heartbeat.stop();
+            let kind = match outcome {
+                Outcome::Retrying => AckKind::Nak(Some(STORE_RETRY_DELAY)),
+                _ => AckKind::Ack,
+            };
+            acknowledge(message, kind).await;
+            return outcome;
+        }
         let begun = self
             .recorder
             .begin_from(job_id, work, sequence, self.gate.as_ref())
@@ -171,6 +186,46 @@ impl Handler {
         acknowledge(message, AckKind::Ack).await;
         outcome
     }
+}
+
+impl Handler {
+    /// Queues a crawl's start pages; its page jobs do the rest (ADR 0047).
+    async fn start_crawl(&self, submitted: &jetcrawl_streams::RecordedEvent) -> Outcome {
+        let crawl = jetcrawl_streams::job::fold([submitted]);
+        let opened = match &self.recorder.privacy {
+            Some(privacy) => {
+                let spec = crawl.spec.clone().unwrap_or_default();
+                match privacy.open_spec(&crawl.tenant, &spec).await {
+                    Ok(opened) => opened.spec,
+                    Err(err) => {
+                        error!(error = %err, "cannot open the crawl's spec; it will be redelivered");
+                        return Outcome::Retrying;
+                    }
+                }
+            }
+            None => crawl.spec.clone().unwrap_or_default(),
+        };
+        match self.crawls.start(&crawl, &opened).await {
+            Ok(()) => {
+                info!("crawl started: start pages queued");
+                Outcome::CrawlStarted
+            }
+            Err(err) => {
+                error!(error = %err, "cannot queue the crawl's start pages; it will be redelivered");
+                Outcome::Retrying
+            }
+        }
+    }
+}
+
+/// True when `event` is the JobSubmitted of crawl `job_id`.
+fn is_crawl_submitted(event: &jetcrawl_streams::RecordedEvent, job_id: &str) -> bool {
+    event.event.job_id == job_id
+        && matches!(
+            event.payload(),
+            Some(jetcrawl_proto::v1::event::Payload::JobSubmitted(s))
+                if s.spec.as_ref().is_some_and(|spec| spec.crawl.is_some())
+        )
 }
 
 pub(crate) async fn acknowledge(message: &Message, kind: AckKind) {

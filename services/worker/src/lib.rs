@@ -8,6 +8,9 @@
 //! boundary; and the dead-letter component turns MAX_DELIVERIES advisories into dead
 //! letters.
 //!
+//! Crawls run here too (ADR 0047): each page is a page job, and the `crawls` consumer
+//! records their ends on the crawl.
+//!
 //! The worker keeps no state of its own: any number of them can share the consumer.
 
 #![forbid(unsafe_code)]
@@ -18,6 +21,7 @@ pub mod backoff;
 pub mod browser_session;
 pub mod config;
 pub mod crawl_config;
+pub mod crawl_job;
 pub mod deadletter;
 pub mod egress;
 pub mod error;

@@ -70,6 +70,22 @@ impl ResultStore {
         Ok((size, sha256))
     }
 
+    /// Reads the object at `key` whole (a crawl's page results, for its JSONL).
+    pub async fn get(&self, key: &str) -> Result<Vec<u8>, JobError> {
+        use tokio::io::AsyncReadExt as _;
+        let mut body = self
+            .store
+            .get(key)
+            .await
+            .map_err(|err| storage(err.to_string()))?;
+        let mut bytes = Vec::with_capacity(usize::try_from(body.size).unwrap_or(0));
+        body.reader
+            .read_to_end(&mut bytes)
+            .await
+            .map_err(|err| storage(format!("cannot read {key}: {err}")))?;
+        Ok(bytes)
+    }
+
     /// Stores one PNG under `<job_id>/<name>.png` and describes it.
     async fn put_png(&self, job_id: &str, name: &str, png: &[u8]) -> Result<Artifact, JobError> {
         let key = format!("{job_id}/{name}.png");

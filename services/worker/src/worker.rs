@@ -14,6 +14,7 @@ use thiserror::Error;
 use tracing::{info, warn};
 
 use crate::config::WorkerConfig;
+use crate::crawl_job::Frontier;
 use crate::egress::Egress;
 use crate::error::JobError;
 use crate::execute::Executor;
@@ -90,20 +91,28 @@ async fn run_with_parts(
         worker_id.clone(),
     )
     .await;
+    let privacy = jetcrawl_privacy::SubjectKeys::open(&js)
+        .await
+        .map_err(StoreError::unavailable)?;
+    let results = ResultStore::open(&js).await?;
+    let crawls = Frontier::new(
+        store.clone(),
+        results.clone(),
+        Some(privacy.clone()),
+        actor.clone(),
+    );
+    let frontier = serve_frontier(&js, crawls.clone()).await?;
     let handler = Arc::new(Handler {
         recorder: Recorder {
             store: store.clone(),
             actor: actor.clone(),
             worker_id: worker_id.clone(),
             max_attempts: config.max_attempts.max(1),
-            privacy: Some(
-                jetcrawl_privacy::SubjectKeys::open(&js)
-                    .await
-                    .map_err(StoreError::unavailable)?,
-            ),
+            privacy: Some(privacy),
             egress: Some(pool.egress().clone()),
         },
-        results: ResultStore::open(&js).await?,
+        results,
+        crawls,
         executor: Executor::new(config.executor(), pool.clone())?,
         backoff: config.backoff(),
         gate,
@@ -148,7 +157,34 @@ async fn run_with_parts(
     if let Some(sessions) = sessions {
         sessions.abort();
     }
+    frontier.abort();
     pool.shutdown().await;
     info!(worker_id, "worker stopped");
     Ok(())
+}
+
+/// Runs the `crawls` consumer (ADR 0047) on its own task until aborted: a message cut
+/// short is redelivered, and every write it makes is idempotent.
+async fn serve_frontier(
+    js: &Context,
+    frontier: Frontier,
+) -> Result<tokio::task::JoinHandle<()>, WorkerError> {
+    let consumer = topology::bind_consumer(js, JOBS_STREAM, topology::CRAWLS_CONSUMER).await?;
+    let options = PullOptions {
+        concurrency: 2,
+        grace: Duration::from_secs(1),
+        what: "crawl frontier messages",
+    };
+    Ok(tokio::spawn(async move {
+        consume(
+            consumer,
+            options,
+            std::future::pending::<()>(),
+            |message, ack_wait| {
+                let frontier = frontier.clone();
+                async move { frontier.handle(message, ack_wait).await }
+            },
+        )
+        .await;
+    }))
 }

@@ -10,6 +10,7 @@
 //!   `jetcrawl domains` and the metrics).
 
 mod backpressure;
+mod crawl_jobs;
 mod pacing;
 mod robots;
 mod robots_cache;

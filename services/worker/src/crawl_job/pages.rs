@@ -1,0 +1,223 @@
+//! Growing a crawl's frontier: queue pages on the crawl (each once, within its limit),
+//! then submit a page job for each page this expansion queued.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use futures::{StreamExt as _, TryStreamExt as _};
+use jetcrawl_proto::v1::{CrawlPageOf, JobSpec, OutputFormat, QueuedPage};
+use jetcrawl_streams::{Basis, Command, DecideError, ExecuteError, Job, Retry};
+use url::Url;
+
+use super::keys::CrawlKey;
+use super::scope::{Scope, authority, normalize};
+use super::{Frontier, FrontierError};
+
+/// Page jobs submitted at once by one expansion.
+const SUBMITS_AT_ONCE: usize = 8;
+
+/// What a page offers the crawl: its links and its canonical URL.
+#[derive(Debug, Default, Clone)]
+pub struct Found {
+    /// Absolute links, in document order.
+    pub links: Vec<Url>,
+    /// `<link rel=canonical>`, when the page names one.
+    pub canonical: Option<Url>,
+}
+
+/// What the first page of `run` found (a page job has one page).
+pub fn found(run: &crate::execute::SpecRun) -> Found {
+    let Some(page) = run.pages.first() else {
+        return Found::default();
+    };
+    let formats = &page.result.formats;
+    let links = formats
+        .get("links")
+        .and_then(|l| l.as_array())
+        .map(|links| {
+            links
+                .iter()
+                .filter_map(|l| l.get("url")?.as_str())
+                .filter_map(|u| Url::parse(u).ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    let canonical = formats
+        .get("metadata")
+        .and_then(|m| m.get("canonical"))
+        .and_then(|c| c.as_str())
+        .and_then(|c| Url::parse(c).ok());
+    Found { links, canonical }
+}
+
+impl Frontier {
+    /// Queues a crawl's start pages (its JobSubmitted is its work message). `crawl` is
+    /// the job its JobSubmitted folds into, spec sealed.
+    pub async fn start(&self, crawl: &Job, opened: &JobSpec) -> Result<(), FrontierError> {
+        let key = self.key_of(crawl).await?;
+        let urls: Vec<Url> = opened
+            .urls
+            .iter()
+            .filter_map(|u| Url::parse(u).ok())
+            .map(normalize)
+            .collect();
+        let template = CrawlPageOf {
+            crawl_id: crawl.id.clone(),
+            depth: 0,
+            crawl: opened.crawl.clone(),
+            start_hosts: urls.iter().map(authority).collect(),
+        };
+        let candidates = urls.into_iter().map(|u| (u, 0)).collect();
+        self.queue(crawl, &key, &template, String::new(), candidates, 0)
+            .await
+    }
+
+    /// Queues what page job `page` (spec opened, one of crawl `of.crawl_id`) found,
+    /// within the crawl's scope.
+    pub async fn expand(
+        &self,
+        page: &Job,
+        of: &CrawlPageOf,
+        found: Found,
+    ) -> Result<(), FrontierError> {
+        let scope = Scope::of(of).map_err(|err| FrontierError::Invalid(err.to_string()))?;
+        let depth = of.depth + 1;
+        let mut candidates = Vec::new();
+        let mut skipped_scope = 0u32;
+        let mut seen = std::collections::HashSet::new();
+        for url in found.canonical.into_iter().chain(found.links) {
+            let url = normalize(url);
+            if !seen.insert(url.clone()) {
+                continue;
+            }
+            match scope.admits(&url, depth) {
+                true => candidates.push((url, depth)),
+                false => skipped_scope += 1,
+            }
+        }
+        let key = self.key_of(page).await?;
+        let crawl = Job {
+            id: of.crawl_id.clone(),
+            tenant: page.tenant.clone(),
+            ..Job::default()
+        };
+        self.queue(&crawl, &key, of, page.id.clone(), candidates, skipped_scope)
+            .await
+    }
+
+    /// Records `candidates` on the crawl (those already queued and those past the limit
+    /// are left out), then submits the page jobs queued from `from_page`: after a crash
+    /// between the two, doing it again submits the rest.
+    async fn queue(
+        &self,
+        crawl: &Job,
+        key: &CrawlKey,
+        template: &CrawlPageOf,
+        from_page: String,
+        candidates: Vec<(Url, u32)>,
+        skipped_scope: u32,
+    ) -> Result<(), FrontierError> {
+        let mut urls = HashMap::with_capacity(candidates.len());
+        let mut pages = Vec::with_capacity(candidates.len());
+        for (url, depth) in candidates {
+            let page_job_id = key.page_id(&crawl.id, &url);
+            pages.push(QueuedPage {
+                page_job_id: page_job_id.clone(),
+                depth,
+            });
+            urls.insert(page_job_id, url);
+        }
+        let command = Command::QueuePages {
+            from_page: from_page.clone(),
+            pages,
+            skipped_scope,
+        };
+        let state = match self.write(&crawl.id, command).await {
+            Ok(done) => done.job,
+            // A crawl that ended (cancelled) takes nothing more.
+            Err(ExecuteError::Refused {
+                error: DecideError::Terminal { .. } | DecideError::NotFound,
+                ..
+            }) => return Ok(()),
+            Err(err) => return Err(err.into()),
+        };
+        let Some(frontier) = state.crawl.as_ref() else {
+            return Ok(());
+        };
+        let mine: Vec<(String, u32)> = frontier
+            .queued_from(&from_page)
+            .map(|(id, depth)| (id.to_owned(), depth))
+            .collect();
+        futures::stream::iter(mine)
+            .filter_map(|(id, depth)| {
+                let url = urls.get(&id).cloned();
+                async move { url.map(|url| (id, depth, url)) }
+            })
+            .map(|(id, depth, url)| self.submit_page(&state, key, template, id, depth, url))
+            .buffer_unordered(SUBMITS_AT_ONCE)
+            .try_collect::<Vec<()>>()
+            .await?;
+        Ok(())
+    }
+
+    /// Submits page job `id` for `url`: the crawl's spec (sealed as stored) for one URL.
+    /// A page job submitted before (a repeat after a crash) is left as it is.
+    async fn submit_page(
+        &self,
+        crawl: &Job,
+        key: &CrawlKey,
+        template: &CrawlPageOf,
+        id: String,
+        depth: u32,
+        url: Url,
+    ) -> Result<(), FrontierError> {
+        let mut spec = crawl.spec.clone().unwrap_or_default();
+        spec.urls = vec![key.seal(url.as_str())?];
+        spec.crawl = None;
+        spec.page = Some(CrawlPageOf {
+            depth,
+            ..template.clone()
+        });
+        // What the crawl follows is in every page's result.
+        for format in [OutputFormat::Links, OutputFormat::Metadata] {
+            if !spec.formats.contains(&(format as i32)) {
+                spec.formats.push(format as i32);
+            }
+        }
+        let command = Command::Submit {
+            spec: Box::new(spec),
+            idempotency_key: String::new(),
+            spec_sha256: id
+                .rsplit_once("_p")
+                .map(|(_, d)| d.to_owned())
+                .unwrap_or_default(),
+            subject_ref: crawl.subject_ref.clone(),
+            domain: url.host_str().unwrap_or_default().to_owned(),
+        };
+        let fresh = Job {
+            id: id.clone(),
+            tenant: crawl.tenant.clone(),
+            traceparent: crawl.traceparent.clone(),
+            ..Job::default()
+        };
+        match self
+            .store
+            .execute(
+                &id,
+                Basis::Guess(Box::new(fresh)),
+                &self.actor,
+                command,
+                Utc::now(),
+                Retry::CONFLICTS_ONLY,
+            )
+            .await
+        {
+            Ok(_)
+            | Err(ExecuteError::Refused {
+                error: DecideError::AlreadySubmitted { .. },
+                ..
+            }) => Ok(()),
+            Err(err) => Err(err.into()),
+        }
+    }
+}
