@@ -6,7 +6,8 @@ use std::collections::{BTreeMap, HashSet};
 
 use jetcrawl_proto::v1::event::Payload;
 use jetcrawl_proto::v1::{
-    CrawlPageFinished, CrawlPagesQueued, CrawlProgress, JobCancelled, JobSucceeded, QueuedPage,
+    CrawlPageFinished, CrawlPageKind, CrawlPagesQueued, CrawlProgress, JobCancelled, JobSucceeded,
+    QueuedPage,
 };
 
 use crate::error::DecideError;
@@ -45,6 +46,8 @@ pub struct QueuedInfo {
     pub depth: u32,
     /// The page whose links queued it; empty for start pages.
     pub from: String,
+    /// A page, or a robots.txt or sitemap read for its URLs.
+    pub kind: CrawlPageKind,
 }
 
 impl CrawlState {
@@ -60,26 +63,47 @@ impl CrawlState {
         }
     }
 
-    /// Queued pages not finished yet.
+    /// Queued page jobs not finished yet (robots.txt and sitemaps included).
     pub fn pending(&self) -> usize {
         self.queued.len() - self.finished.len()
     }
 
+    /// Queued pages (robots.txt and sitemaps aside): what `max_pages` bounds.
+    pub fn pages(&self) -> usize {
+        self.queued
+            .values()
+            .filter(|q| q.kind == CrawlPageKind::Page)
+            .count()
+    }
+
     /// The pages `from` queued (empty: the start pages), in queue order.
-    pub fn queued_from<'a>(&'a self, from: &'a str) -> impl Iterator<Item = (&'a str, u32)> + 'a {
+    pub fn queued_from<'a>(
+        &'a self,
+        from: &'a str,
+    ) -> impl Iterator<Item = (&'a str, &'a QueuedInfo)> + 'a {
         self.order.iter().filter_map(move |id| {
             let info = self.queued.get(id)?;
-            (info.from == from).then_some((id.as_str(), info.depth))
+            (info.from == from).then_some((id.as_str(), info))
         })
     }
 
     /// The wire form, for GetJob.
     pub fn progress(&self) -> CrawlProgress {
+        let is_page = |id: &String| {
+            self.queued
+                .get(id)
+                .is_some_and(|q| q.kind == CrawlPageKind::Page)
+        };
         let count = |outcome: &str| {
-            let n = self.finished.values().filter(|o| *o == outcome).count();
+            let n = self
+                .finished
+                .iter()
+                .filter(|(id, o)| *o == outcome && is_page(id))
+                .count();
             u32::try_from(n).unwrap_or(u32::MAX)
         };
-        let queued = u32::try_from(self.queued.len()).unwrap_or(u32::MAX);
+        let queued = u32::try_from(self.pages()).unwrap_or(u32::MAX);
+        let read = self.finished.keys().filter(|id| !is_page(id)).count();
         CrawlProgress {
             queued,
             done: count("succeeded"),
@@ -90,6 +114,7 @@ impl CrawlState {
             skipped_limit: self.skipped_limit,
             discovered: queued.saturating_add(self.skipped_limit),
             pending: u32::try_from(self.pending()).unwrap_or(u32::MAX),
+            sitemaps_read: u32::try_from(read).unwrap_or(u32::MAX),
         }
     }
 
@@ -100,6 +125,7 @@ impl CrawlState {
                     let info = QueuedInfo {
                         depth: page.depth,
                         from: queued.from_page.clone(),
+                        kind: page.kind(),
                     };
                     if self.queued.insert(page.page_job_id.clone(), info).is_none() {
                         self.order.push(page.page_job_id.clone());
@@ -137,7 +163,7 @@ pub(crate) fn queue_pages(
     {
         return Ok(Vec::new());
     }
-    let mut room = (crawl.max_pages as usize).saturating_sub(crawl.queued.len());
+    let mut room = (crawl.max_pages as usize).saturating_sub(crawl.pages());
     let mut seen = HashSet::new();
     let mut queued = CrawlPagesQueued {
         from_page,
@@ -146,6 +172,10 @@ pub(crate) fn queue_pages(
     };
     for page in pages {
         if crawl.queued.contains_key(&page.page_job_id) || !seen.insert(page.page_job_id.clone()) {
+            continue;
+        }
+        if page.kind() != CrawlPageKind::Page {
+            queued.pages.push(page);
             continue;
         }
         if room == 0 {

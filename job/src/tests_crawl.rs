@@ -28,6 +28,7 @@ fn pages(ids: &[&str], depth: u32) -> Vec<QueuedPage> {
         .map(|id| QueuedPage {
             page_job_id: (*id).into(),
             depth,
+            ..Default::default()
         })
         .collect()
 }
@@ -64,11 +65,14 @@ fn start_pages_run_the_crawl_and_each_page_is_queued_once() {
     let job = run(job, queue("b", &["a", "c", "d"]));
     let crawl = job.crawl.as_ref().unwrap();
     assert_eq!(crawl.order, ["a", "b", "c", "d"]);
-    assert_eq!(
-        crawl.queued_from("a").collect::<Vec<_>>(),
-        [("b", 1), ("c", 1)]
-    );
-    assert_eq!(crawl.queued_from("b").collect::<Vec<_>>(), [("d", 1)]);
+    let from = |page| {
+        crawl
+            .queued_from(page)
+            .map(|(id, q)| (id, q.depth))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(from("a"), [("b", 1), ("c", 1)]);
+    assert_eq!(from("b"), [("d", 1)]);
     assert_eq!(crawl.skipped_scope, 6);
 }
 
@@ -141,4 +145,26 @@ fn crawl_commands_on_another_job_are_refused() {
         when(&job, queue("", &["a"])),
         Err(DecideError::InvalidTransition { .. })
     ));
+}
+
+#[test]
+fn sitemaps_are_read_beyond_the_limit_and_are_not_pages() {
+    let job = run(given(vec![crawl_submitted(1)]), queue("", &["a"]));
+    let sitemap = QueuedPage {
+        page_job_id: "s".into(),
+        depth: 0,
+        kind: jetcrawl_proto::v1::CrawlPageKind::Sitemap as i32,
+    };
+    let job = run(
+        job,
+        Command::QueuePages {
+            from_page: "a".into(),
+            pages: vec![sitemap],
+            skipped_scope: 0,
+        },
+    );
+    let job = run(job, finish("s", "succeeded"));
+    let progress = job.crawl.unwrap().progress();
+    assert_eq!((progress.queued, progress.done), (1, 0));
+    assert_eq!((progress.sitemaps_read, progress.pending), (1, 1));
 }

@@ -20,6 +20,12 @@ pub enum Command {
     Up(UpArgs),
     /// Submit a job and print its id.
     Submit(Box<SubmitArgs>),
+    /// Crawl a site from its start pages (ADR 0047): each page in scope is a page job;
+    /// `--wait` shows a live progress bar, then prints the crawl's JSONL.
+    Crawl(Box<crate::commands::crawl::CrawlArgs>),
+    /// List a site's URLs from its sitemaps and links (a shallow HTTP crawl), one per
+    /// line.
+    Map(crate::commands::crawl::MapArgs),
     /// Serve Jetcrawl's browser as an MCP tool server on stdin/stdout, for IDEs and
     /// assistants: each call goes to the gateway's `/mcp` with your API key, so your
     /// tenant's robots.txt policy, quotas and audit log apply.

@@ -43,6 +43,8 @@ async fn run(cli: cli::Cli) -> anyhow::Result<()> {
         cli::Command::Cancel(args) => commands::cancel::run(global, args).await,
         cli::Command::Result(args) => commands::result::run(global, args).await,
         cli::Command::Watch(args) => commands::watch::run(global, args).await,
+        cli::Command::Crawl(args) => commands::crawl::run(global, *args).await,
+        cli::Command::Map(args) => commands::crawl::map(global, args).await,
         cli::Command::Admin(command) => commands::admin::run(global, command).await,
         cli::Command::Keys(command) => commands::keys::run(global, command).await,
         cli::Command::Dlq(command) => commands::dlq::run(global, command).await,

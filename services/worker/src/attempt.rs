@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use async_nats::jetstream::{AckKind, Message};
 use jetcrawl_proto::v1::event::Payload;
-use jetcrawl_proto::v1::{JobAttemptFailed, JobProgress, JobSucceeded};
+use jetcrawl_proto::v1::{CrawlPageKind, JobAttemptFailed, JobProgress, JobSucceeded};
 use jetcrawl_streams::{Command, Job};
 use tokio::time::Instant;
 use tracing::{error, info, warn};
@@ -132,13 +132,29 @@ impl Handler {
         let limit = self.config.job_deadline(spec.timeout_ms);
         let running = Instant::now();
         let deadline = running + limit;
+        let listing = spec
+            .page
+            .as_ref()
+            .map(|p| p.kind())
+            .filter(|k| *k != CrawlPageKind::Page);
+        let mut found = None;
         let running_spec = async {
-            match spec.agent {
-                Some(_) => {
+            match (&spec.agent, listing) {
+                (Some(_), _) => {
                     self.run_agent(job, attempt, &spec, deadline, interrupt)
                         .await
                 }
-                None => self.executor.run_until(&spec, deadline, interrupt).await,
+                // A crawl's robots.txt or sitemap, read for its URLs (ADR 0047).
+                (None, Some(kind)) => {
+                    let url = spec.urls.first().map(String::as_str).unwrap_or_default();
+                    let robots = kind == CrawlPageKind::Robots;
+                    let (run, listed) =
+                        crate::crawl_job::read_listing(&self.executor, url, robots, deadline)
+                            .await?;
+                    found = Some(listed);
+                    Ok(run)
+                }
+                (None, None) => self.executor.run_until(&spec, deadline, interrupt).await,
             }
         };
         let mut run = tokio::time::timeout(limit, running_spec)
@@ -154,7 +170,10 @@ impl Handler {
             })??;
         let storing = Phase::Execute.done(running);
         run.politeness = self.gate.notes(job).report;
-        let found = spec.page.as_ref().map(|_| crate::crawl_job::found(&run));
+        let found = match found {
+            Some(listed) => Some(listed),
+            None => spec.page.as_ref().map(|_| crate::crawl_job::found(&run)),
+        };
         let stored = self.results.store_run(&job.id, run).await;
         Phase::Store.done(storing);
         // A crawl's page queues what it found before its JobSucceeded (ADR 0047).

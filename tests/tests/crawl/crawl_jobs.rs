@@ -299,3 +299,83 @@ async fn limits_cancels_and_failures_all_end_the_crawl() {
         "the cancelled pages are recorded on the crawl"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sitemaps_named_by_robots_txt_add_the_pages_nothing_links_to() {
+    let platform = Platform::start().await.expect("platform");
+    let site = &platform.stack.site;
+    let index = site.url("/site/sitemap_index.xml");
+    site.set_robots_for(
+        "127.0.0.1",
+        200,
+        format!("{}Sitemap: {index}\n", robots("0.01")),
+    );
+    let _worker = platform.worker(&[]).await.expect("worker");
+    let spec = crawl_spec(
+        site,
+        CrawlSpec {
+            include_paths: vec!["^/site/orphan/".into()],
+            sitemaps: true,
+            ..Default::default()
+        },
+    );
+    let id = platform.submit(spec).await.expect("submit");
+    let crawl = platform.finish(&id, CRAWL_WAIT).await.expect("ends");
+    assert_eq!(state(&crawl), JobState::Succeeded, "{crawl:?}");
+
+    // The index, its plain and its gzipped child were read; the orphans they list (and
+    // the start page) are the crawl's pages; what the include pattern leaves out is not.
+    let counts = fetch_counts(site);
+    for sitemap in [
+        "/site/sitemap_index.xml",
+        "/site/sitemap-pages.xml",
+        "/site/sitemap-orphans.xml.gz",
+    ] {
+        assert_eq!(counts.get(sitemap), Some(&1), "{sitemap}: {counts:?}");
+    }
+    let mut expected: BTreeSet<String> = graph::sitemap_only_pages().into_iter().collect();
+    expected.insert("/site/".to_owned());
+    let pages: BTreeSet<String> = counts
+        .keys()
+        .filter(|p| !p.contains("sitemap"))
+        .cloned()
+        .collect();
+    assert_eq!(pages, expected);
+    let lines = jsonl(&platform, &crawl).await.expect("jsonl");
+    let listed: BTreeSet<String> = lines
+        .iter()
+        .filter(|l| l.get("kind").is_none())
+        .map(line_page)
+        .collect();
+    assert_eq!(listed, expected);
+    let progress = crawl.crawl.expect("progress");
+    assert_eq!(progress.queued, expected.len() as u32);
+    assert_eq!(
+        progress.sitemaps_read, 4,
+        "robots.txt, the index and its two children"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_crawl_follows_links_a_script_inserts() {
+    let platform = Platform::start().await.expect("platform");
+    let site = &platform.stack.site;
+    site.set_robots_for("127.0.0.1", 200, robots("0.01"));
+    let _worker = platform.worker(&[]).await.expect("worker");
+    let mut spec = crawl_spec(
+        site,
+        CrawlSpec {
+            include_paths: vec!["^/site/js/".into()],
+            ..Default::default()
+        },
+    );
+    spec.urls = vec![site.url("/site/js/")];
+    spec.render = RenderMode::Browser as i32;
+    let id = platform.submit(spec).await.expect("submit");
+    let crawl = platform.finish(&id, CRAWL_WAIT).await.expect("ends");
+    assert_eq!(state(&crawl), JobState::Succeeded, "{crawl:?}");
+    let mut expected: BTreeSet<String> = graph::script_pages().into_iter().collect();
+    expected.insert("/site/js/".to_owned());
+    let fetched: BTreeSet<String> = fetch_counts(site).keys().cloned().collect();
+    assert_eq!(fetched, expected, "the script's links were followed");
+}

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod audit;
 pub mod cancel;
+pub mod crawl;
 pub mod demo;
 pub mod dev_keys;
 pub mod dlq;

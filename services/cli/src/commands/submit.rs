@@ -77,7 +77,7 @@ pub async fn run(global: &Global, args: SubmitArgs) -> anyhow::Result<()> {
 
 /// Submits, retrying an unconfirmed outcome with the same key: a retry answers with the
 /// job if the first attempt was recorded, and records it once otherwise.
-async fn submit_with_retries(
+pub(crate) async fn submit_with_retries(
     jobs: &mut super::Jobs,
     request: SubmitJobRequest,
 ) -> anyhow::Result<SubmitJobResponse> {

@@ -3,7 +3,7 @@
 //! JobSucceeded; a crawl with a cancel request ends as cancelled instead.
 
 use chrono::Utc;
-use jetcrawl_proto::v1::{JobSpec, JobSucceeded};
+use jetcrawl_proto::v1::{CrawlPageKind, JobSpec, JobSucceeded};
 use jetcrawl_streams::{Command, DecideError, ExecuteError, Job, JobStatus};
 use serde_json::{Value, json};
 
@@ -70,11 +70,8 @@ impl Frontier {
     /// has one.
     async fn page_line(&self, crawl: &Job, page_id: &str) -> Result<Value, FrontierError> {
         let page = self.store.load(page_id).await?;
-        let depth = crawl
-            .crawl
-            .as_ref()
-            .and_then(|f| f.queued.get(page_id))
-            .map_or(0, |q| q.depth);
+        let queued = crawl.crawl.as_ref().and_then(|f| f.queued.get(page_id));
+        let depth = queued.map_or(0, |q| q.depth);
         let url = self.opened_url(&page).await?;
         let mut line = json!({
             "page_job_id": page_id,
@@ -82,6 +79,14 @@ impl Frontier {
             "depth": depth,
             "state": page.status.as_str(),
         });
+        // A robots.txt or sitemap read for its URLs says so; pages have no `kind`.
+        if let Some(kind) = queued.map(|q| q.kind).filter(|k| *k != CrawlPageKind::Page) {
+            let name = match kind {
+                CrawlPageKind::Robots => "robots",
+                _ => "sitemap",
+            };
+            line["kind"] = json!(name);
+        }
         match (&page.status, &page.result, &page.failure) {
             (JobStatus::Succeeded, Some(result), _) => {
                 let bytes = self

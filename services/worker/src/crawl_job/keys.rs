@@ -3,6 +3,7 @@
 //! id is a keyed digest of the URL, shredded with the key.
 
 use jetcrawl_privacy::{DataKey, SubjectRef, seal_value};
+use jetcrawl_proto::v1::CrawlPageKind;
 use jetcrawl_streams::Job;
 use sha2::{Digest as _, Sha256};
 use url::Url;
@@ -26,11 +27,16 @@ pub(super) struct CrawlKey {
 }
 
 impl CrawlKey {
-    /// The page job id of `url` in crawl `crawl_id`.
-    pub fn page_id(&self, crawl_id: &str, url: &Url) -> String {
+    /// The page job id of `url` in crawl `crawl_id`; a robots.txt or sitemap read has
+    /// another id than a page at the same URL.
+    pub fn page_id(&self, crawl_id: &str, url: &Url, kind: CrawlPageKind) -> String {
+        let named = match kind {
+            CrawlPageKind::Page => url.as_str().to_owned(),
+            other => format!("{}:{url}", other.as_str_name()),
+        };
         let digest = match &self.key {
-            Some((key, _)) => key.digest(url.as_str().as_bytes()),
-            None => hex::encode(Sha256::digest(url.as_str().as_bytes())),
+            Some((key, _)) => key.digest(named.as_bytes()),
+            None => hex::encode(Sha256::digest(named.as_bytes())),
         };
         format!("{crawl_id}_p{}", &digest[..DIGEST_CHARS])
     }
@@ -78,7 +84,9 @@ mod tests {
             key: None,
         };
         let crawl = "0193a1b2-0000-7000-8000-000000000001";
-        let id = key.page_id(crawl, &Url::parse("https://example.com/a").unwrap());
+        let url = Url::parse("https://example.com/a").unwrap();
+        let id = key.page_id(crawl, &url, CrawlPageKind::Page);
+        assert_ne!(id, key.page_id(crawl, &url, CrawlPageKind::Sitemap));
         assert!(jetcrawl_streams::subjects::is_valid_token(&id), "{id}");
         assert_eq!(page_id_crawl(&id), Some(crawl));
         assert_eq!(page_id_crawl(crawl), None);

@@ -13,6 +13,7 @@
 pub mod consumer;
 mod end;
 mod keys;
+mod listing;
 mod pages;
 mod scope;
 
@@ -26,6 +27,7 @@ use thiserror::Error;
 
 use crate::results::ResultStore;
 pub use keys::page_id_crawl;
+pub use listing::read as read_listing;
 pub use pages::{Found, found};
 pub use scope::{Scope, authority, normalize};
 

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use futures::{StreamExt as _, TryStreamExt as _};
-use jetcrawl_proto::v1::{CrawlPageOf, JobSpec, OutputFormat, QueuedPage};
+use jetcrawl_proto::v1::{CrawlPageKind, CrawlPageOf, JobSpec, OutputFormat, QueuedPage};
 use jetcrawl_streams::{Basis, Command, DecideError, ExecuteError, Job, Retry};
 use url::Url;
 
@@ -23,7 +23,12 @@ pub struct Found {
     pub links: Vec<Url>,
     /// `<link rel=canonical>`, when the page names one.
     pub canonical: Option<Url>,
+    /// Sitemaps to read (from a robots.txt or a sitemap index).
+    pub sitemaps: Vec<Url>,
 }
+
+/// A page job the crawl may queue: its URL, depth and kind.
+type Candidate = (Url, u32, CrawlPageKind);
 
 /// What the first page of `run` found (a page job has one page).
 pub fn found(run: &crate::execute::SpecRun) -> Found {
@@ -47,7 +52,11 @@ pub fn found(run: &crate::execute::SpecRun) -> Found {
         .and_then(|m| m.get("canonical"))
         .and_then(|c| c.as_str())
         .and_then(|c| Url::parse(c).ok());
-    Found { links, canonical }
+    Found {
+        links,
+        canonical,
+        sitemaps: Vec::new(),
+    }
 }
 
 impl Frontier {
@@ -66,8 +75,18 @@ impl Frontier {
             depth: 0,
             crawl: opened.crawl.clone(),
             start_hosts: urls.iter().map(authority).collect(),
+            kind: CrawlPageKind::Page as i32,
         };
-        let candidates = urls.into_iter().map(|u| (u, 0)).collect();
+        let mut candidates: Vec<Candidate> = Vec::new();
+        if opened.crawl.as_ref().is_some_and(|c| c.sitemaps) {
+            let mut origins: Vec<Url> = urls
+                .iter()
+                .filter_map(|u| u.join("/robots.txt").ok())
+                .collect();
+            origins.dedup();
+            candidates.extend(origins.into_iter().map(|u| (u, 0, CrawlPageKind::Robots)));
+        }
+        candidates.extend(urls.into_iter().map(|u| (u, 0, CrawlPageKind::Page)));
         self.queue(crawl, &key, &template, String::new(), candidates, 0)
             .await
     }
@@ -82,16 +101,22 @@ impl Frontier {
     ) -> Result<(), FrontierError> {
         let scope = Scope::of(of).map_err(|err| FrontierError::Invalid(err.to_string()))?;
         let depth = of.depth + 1;
-        let mut candidates = Vec::new();
         let mut skipped_scope = 0u32;
         let mut seen = std::collections::HashSet::new();
+        // Sitemaps are read on the hosts that name them; their pages meet the scope.
+        let mut candidates: Vec<Candidate> = found
+            .sitemaps
+            .into_iter()
+            .map(|u| (normalize(u), of.depth, CrawlPageKind::Sitemap))
+            .filter(|(u, _, _)| Some(u.host_str()) == Some(page_host(page)))
+            .collect();
         for url in found.canonical.into_iter().chain(found.links) {
             let url = normalize(url);
             if !seen.insert(url.clone()) {
                 continue;
             }
             match scope.admits(&url, depth) {
-                true => candidates.push((url, depth)),
+                true => candidates.push((url, depth, CrawlPageKind::Page)),
                 false => skipped_scope += 1,
             }
         }
@@ -114,16 +139,17 @@ impl Frontier {
         key: &CrawlKey,
         template: &CrawlPageOf,
         from_page: String,
-        candidates: Vec<(Url, u32)>,
+        candidates: Vec<Candidate>,
         skipped_scope: u32,
     ) -> Result<(), FrontierError> {
         let mut urls = HashMap::with_capacity(candidates.len());
         let mut pages = Vec::with_capacity(candidates.len());
-        for (url, depth) in candidates {
-            let page_job_id = key.page_id(&crawl.id, &url);
+        for (url, depth, kind) in candidates {
+            let page_job_id = key.page_id(&crawl.id, &url, kind);
             pages.push(QueuedPage {
                 page_job_id: page_job_id.clone(),
                 depth,
+                kind: kind as i32,
             });
             urls.insert(page_job_id, url);
         }
@@ -144,16 +170,23 @@ impl Frontier {
         let Some(frontier) = state.crawl.as_ref() else {
             return Ok(());
         };
-        let mine: Vec<(String, u32)> = frontier
+        let mine: Vec<(String, CrawlPageOf)> = frontier
             .queued_from(&from_page)
-            .map(|(id, depth)| (id.to_owned(), depth))
+            .map(|(id, queued)| {
+                let of = CrawlPageOf {
+                    depth: queued.depth,
+                    kind: queued.kind as i32,
+                    ..template.clone()
+                };
+                (id.to_owned(), of)
+            })
             .collect();
         futures::stream::iter(mine)
-            .filter_map(|(id, depth)| {
+            .filter_map(|(id, of)| {
                 let url = urls.get(&id).cloned();
-                async move { url.map(|url| (id, depth, url)) }
+                async move { url.map(|url| (id, of, url)) }
             })
-            .map(|(id, depth, url)| self.submit_page(&state, key, template, id, depth, url))
+            .map(|(id, of, url)| self.submit_page(&state, key, of, id, url))
             .buffer_unordered(SUBMITS_AT_ONCE)
             .try_collect::<Vec<()>>()
             .await?;
@@ -166,24 +199,29 @@ impl Frontier {
         &self,
         crawl: &Job,
         key: &CrawlKey,
-        template: &CrawlPageOf,
+        of: CrawlPageOf,
         id: String,
-        depth: u32,
         url: Url,
     ) -> Result<(), FrontierError> {
         let mut spec = crawl.spec.clone().unwrap_or_default();
         spec.urls = vec![key.seal(url.as_str())?];
         spec.crawl = None;
-        spec.page = Some(CrawlPageOf {
-            depth,
-            ..template.clone()
-        });
-        // What the crawl follows is in every page's result.
-        for format in [OutputFormat::Links, OutputFormat::Metadata] {
-            if !spec.formats.contains(&(format as i32)) {
-                spec.formats.push(format as i32);
+        if of.kind() == CrawlPageKind::Page {
+            // What the crawl follows is in every page's result.
+            for format in [OutputFormat::Links, OutputFormat::Metadata] {
+                if !spec.formats.contains(&(format as i32)) {
+                    spec.formats.push(format as i32);
+                }
             }
+        } else {
+            // A robots.txt or sitemap is read over HTTP for its URLs, nothing else.
+            spec.render = jetcrawl_proto::v1::RenderMode::Http as i32;
+            spec.formats.clear();
+            spec.extract.clear();
+            spec.steps.clear();
+            spec.settle = None;
         }
+        spec.page = Some(of);
         let command = Command::Submit {
             spec: Box::new(spec),
             idempotency_key: String::new(),
@@ -220,4 +258,13 @@ impl Frontier {
             Err(err) => Err(err.into()),
         }
     }
+}
+
+/// The host of a page job's (opened) URL.
+fn page_host(page: &Job) -> Option<&str> {
+    page.spec
+        .as_ref()
+        .and_then(|s| s.urls.first())
+        .and_then(|u| u.split("://").nth(1))
+        .and_then(|rest| rest.split(['/', ':', '?', '#']).next())
 }

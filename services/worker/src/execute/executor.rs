@@ -56,6 +56,16 @@ impl Executor {
         &self.config
     }
 
+    /// GETs `url` over plain HTTP as bytes (a crawl's robots.txt or sitemap): final URL,
+    /// status and body.
+    pub async fn fetch_bytes(
+        &self,
+        url: &str,
+        deadline: Instant,
+    ) -> Result<(String, u16, Vec<u8>), JobError> {
+        self.http.fetch_bytes(url, deadline).await
+    }
+
     /// Runs every URL of `spec` in order; fails on the first page that fails.
     pub async fn run(&self, spec: &JobSpec, deadline: Instant) -> Result<SpecRun, JobError> {
         self.run_until(spec, deadline, &Interrupt::never()).await

@@ -39,6 +39,20 @@ impl HttpFetcher {
     /// GETs `url`, following up to [`MAX_REDIRECTS`] redirects, before `deadline`.
     /// Error statuses are returned as [`JobError::status`].
     pub async fn fetch(&self, url: &str, deadline: Instant) -> Result<Fetched, JobError> {
+        let (final_url, status, body) = self.fetch_bytes(url, deadline).await?;
+        Ok(Fetched {
+            final_url,
+            status,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        })
+    }
+
+    /// [`Self::fetch`], the body as bytes (a gzipped sitemap): final URL, status, body.
+    pub async fn fetch_bytes(
+        &self,
+        url: &str,
+        deadline: Instant,
+    ) -> Result<(String, u16, Vec<u8>), JobError> {
         let mut current = parse(url)?;
         for _ in 0..=MAX_REDIRECTS {
             let response = self.send(&current, deadline).await?;
@@ -54,11 +68,7 @@ impl HttpFetcher {
                 return Err(error.with_retry_after(retry_after(&response)));
             }
             let body = read_capped(&current, response).await?;
-            return Ok(Fetched {
-                final_url: current.to_string(),
-                status: status.as_u16(),
-                body,
-            });
+            return Ok((current.to_string(), status.as_u16(), body));
         }
         Err(JobError::new(
             ErrorClass::Http4xx,
@@ -163,7 +173,7 @@ fn error_chain(err: &dyn std::error::Error) -> String {
     text
 }
 
-async fn read_capped(url: &Url, mut response: reqwest::Response) -> Result<String, JobError> {
+async fn read_capped(url: &Url, mut response: reqwest::Response) -> Result<Vec<u8>, JobError> {
     let mut body = Vec::new();
     while let Some(chunk) = response
         .chunk()
@@ -181,5 +191,5 @@ async fn read_capped(url: &Url, mut response: reqwest::Response) -> Result<Strin
         }
         body.extend_from_slice(&chunk);
     }
-    Ok(String::from_utf8_lossy(&body).into_owned())
+    Ok(body)
 }
