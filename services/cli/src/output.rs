@@ -57,6 +57,19 @@ pub fn job_json(job: &Job) -> Value {
             "message": f.message,
             "attempts": f.attempts,
         })),
+        "crawl": job.crawl.as_ref().map(|p| json!({
+            "queued": p.queued,
+            "done": p.done,
+            "failed": p.failed,
+            "skipped_robots": p.skipped_robots,
+            "cancelled": p.cancelled,
+            "skipped_scope": p.skipped_scope,
+            "skipped_limit": p.skipped_limit,
+            "discovered": p.discovered,
+            "pending": p.pending,
+            "sitemaps_read": p.sitemaps_read,
+        })),
+        "crawl_id": spec.page.as_ref().map(|p| p.crawl_id.clone()),
     })
 }
 
@@ -84,6 +97,18 @@ pub fn job_text(job: &Job) -> String {
         lines.push(format!(
             "error     {}: {}",
             failure.error_class, failure.message
+        ));
+    }
+    if let Some(p) = &job.crawl {
+        lines.push(format!(
+            "crawl     {} queued: {} done, {} failed, {} disallowed by robots.txt, {} cancelled, {} pending; {} discovered, {} out of scope, {} past the limit",
+            p.queued, p.done, p.failed, p.skipped_robots, p.cancelled, p.pending, p.discovered, p.skipped_scope, p.skipped_limit
+        ));
+    }
+    if let Some(page) = job.spec.as_ref().and_then(|s| s.page.as_ref()) {
+        lines.push(format!(
+            "crawl     page of {} (depth {})",
+            page.crawl_id, page.depth
         ));
     }
     lines.join("\n")

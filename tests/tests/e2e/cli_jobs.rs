@@ -13,11 +13,11 @@ use crate::support::Platform;
 
 /// Runs `jetcrawl args` with `key` against the platform's gateway, and a NATS URL
 /// where nothing listens.
-fn cli(p: &Platform, key: &str, args: &[&str]) -> Output {
+pub(crate) fn cli(p: &Platform, key: &str, args: &[&str]) -> Output {
     command(p, key, args).output().expect("jetcrawl runs")
 }
 
-fn command(p: &Platform, key: &str, args: &[&str]) -> Command {
+pub(crate) fn command(p: &Platform, key: &str, args: &[&str]) -> Command {
     let bin = jetcrawl_tests::target_dir::binary_path("jetcrawl").expect("jetcrawl is built");
     let mut command = Command::new(bin);
     command
@@ -35,7 +35,7 @@ fn text(bytes: &[u8]) -> String {
 }
 
 /// Stdout as exactly one JSON document.
-fn document(output: &Output) -> Value {
+pub(crate) fn document(output: &Output) -> Value {
     serde_json::from_slice(&output.stdout).unwrap_or_else(|err| {
         panic!(
             "stdout is not one JSON document ({err}): {}",

@@ -3,6 +3,7 @@
 
 mod cli;
 mod cli_jobs;
+mod crawl_cli;
 mod formats;
 mod http_api;
 mod jobs_http;
