@@ -95,6 +95,8 @@ pub enum Command {
         pages: Vec<QueuedPage>,
         /// Links outside the scope, past the depth or excluded.
         skipped_scope: u32,
+        /// The start pages' hosts (the start pages' expansion only; empty otherwise).
+        start_hosts: Vec<String>,
     },
     /// One of the crawl's page jobs ended.
     FinishPage(CrawlPageFinished),

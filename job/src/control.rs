@@ -28,6 +28,12 @@ pub(crate) fn request_cancel(job: &Job, reason: String, by: String) -> Vec<Paylo
 pub(crate) fn replay(job: &Job, by: String, reason: String) -> Result<Vec<Payload>, DecideError> {
     match job.status {
         JobStatus::New => Err(DecideError::NotFound),
+        // A crawl's pages are its work: it never runs as an attempt to replay (ADR 0047).
+        JobStatus::Failed if job.crawl.is_some() => Err(DecideError::InvalidTransition {
+            action: "replay",
+            status: job.status,
+            detail: "; a crawl is not replayed: submit it again".to_owned(),
+        }),
         JobStatus::Failed => Ok(vec![Payload::JobReplayed(JobReplayed { by, reason })]),
         status => Err(DecideError::InvalidTransition {
             action: "replay",

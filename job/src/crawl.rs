@@ -16,6 +16,12 @@ use crate::state::Job;
 /// Default `max_pages` when the spec says 0.
 pub const DEFAULT_MAX_PAGES: u32 = 100;
 
+/// Most robots.txt files and sitemaps one crawl reads: a site's sitemap indexes may
+/// nest and fan out without end.
+pub const MAX_LISTINGS: usize = 100;
+/// Most pages one `CrawlPagesQueued` holds (an event stays far below NATS's 1 MB).
+pub const PAGES_PER_EVENT: usize = 500;
+
 /// Outcomes of a page job, as `CrawlPageFinished.outcome` names them.
 pub const PAGE_OUTCOMES: [&str; 4] = ["succeeded", "failed", "robots_disallowed", "cancelled"];
 
@@ -31,6 +37,8 @@ pub struct CrawlState {
     pub order: Vec<String>,
     /// Pages whose links were queued (each page expands once).
     pub expanded: HashSet<String>,
+    /// The start pages' hosts (`host[:port]`), for the scope of every page job.
+    pub start_hosts: Vec<String>,
     /// Ended page jobs and their outcome.
     pub finished: BTreeMap<String, String>,
     /// Links outside the scope, past the depth or excluded.
@@ -48,6 +56,10 @@ pub struct QueuedInfo {
     pub from: String,
     /// A page, or a robots.txt or sitemap read for its URLs.
     pub kind: CrawlPageKind,
+    /// Its URL, sealed under the crawl's subject key.
+    pub url: String,
+    /// Its host, in clear.
+    pub domain: String,
 }
 
 impl CrawlState {
@@ -74,6 +86,11 @@ impl CrawlState {
             .values()
             .filter(|q| q.kind == CrawlPageKind::Page)
             .count()
+    }
+
+    /// Queued robots.txt files and sitemaps: what [`MAX_LISTINGS`] bounds.
+    pub fn listings(&self) -> usize {
+        self.queued.len() - self.pages()
     }
 
     /// The pages `from` queued (empty: the start pages), in queue order.
@@ -126,6 +143,8 @@ impl CrawlState {
                         depth: page.depth,
                         from: queued.from_page.clone(),
                         kind: page.kind(),
+                        url: page.url.clone(),
+                        domain: page.domain.clone(),
                     };
                     if self.queued.insert(page.page_job_id.clone(), info).is_none() {
                         self.order.push(page.page_job_id.clone());
@@ -133,6 +152,9 @@ impl CrawlState {
                 }
                 if !queued.from_page.is_empty() {
                     self.expanded.insert(queued.from_page.clone());
+                }
+                if !queued.start_hosts.is_empty() {
+                    self.start_hosts = queued.start_hosts.clone();
                 }
                 self.skipped_scope += queued.skipped_scope;
                 self.skipped_limit += queued.skipped_limit;
@@ -147,13 +169,14 @@ impl CrawlState {
 }
 
 /// Queue the new pages among `pages` found on `from_page` (empty: the start pages),
-/// within the limit. A page already expanded, or a crawl with a cancel request, queues
-/// nothing.
+/// within the limits. A page already expanded, or a crawl with a cancel request, queues
+/// nothing. Recorded as one event per [`PAGES_PER_EVENT`] pages.
 pub(crate) fn queue_pages(
     job: &Job,
     from_page: String,
     pages: Vec<QueuedPage>,
     skipped_scope: u32,
+    start_hosts: Vec<String>,
 ) -> Result<Vec<Payload>, DecideError> {
     let crawl = frontier(job, "queue pages of")?;
     let start = from_page.is_empty();
@@ -164,28 +187,43 @@ pub(crate) fn queue_pages(
         return Ok(Vec::new());
     }
     let mut room = (crawl.max_pages as usize).saturating_sub(crawl.pages());
+    let mut listings = MAX_LISTINGS.saturating_sub(crawl.listings());
     let mut seen = HashSet::new();
-    let mut queued = CrawlPagesQueued {
-        from_page,
-        skipped_scope,
-        ..CrawlPagesQueued::default()
-    };
+    let mut accepted = Vec::new();
+    let mut skipped_limit = 0;
     for page in pages {
         if crawl.queued.contains_key(&page.page_job_id) || !seen.insert(page.page_job_id.clone()) {
             continue;
         }
-        if page.kind() != CrawlPageKind::Page {
-            queued.pages.push(page);
+        let budget = match page.kind() {
+            CrawlPageKind::Page => &mut room,
+            _ => &mut listings,
+        };
+        if *budget == 0 {
+            skipped_limit += 1;
             continue;
         }
-        if room == 0 {
-            queued.skipped_limit += 1;
-            continue;
-        }
-        room -= 1;
-        queued.pages.push(page);
+        *budget -= 1;
+        accepted.push(page);
     }
-    Ok(vec![Payload::CrawlPagesQueued(queued)])
+    let mut events: Vec<CrawlPagesQueued> = accepted
+        .chunks(PAGES_PER_EVENT)
+        .map(|chunk| CrawlPagesQueued {
+            pages: chunk.to_vec(),
+            from_page: from_page.clone(),
+            ..CrawlPagesQueued::default()
+        })
+        .collect();
+    if events.is_empty() {
+        events.push(CrawlPagesQueued {
+            from_page,
+            ..CrawlPagesQueued::default()
+        });
+    }
+    events[0].skipped_scope = skipped_scope;
+    events[0].skipped_limit = skipped_limit;
+    events[0].start_hosts = start_hosts;
+    Ok(events.into_iter().map(Payload::CrawlPagesQueued).collect())
 }
 
 /// Record that a page job ended; a repeat records nothing, and so does a page the crawl

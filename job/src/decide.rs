@@ -82,7 +82,9 @@ pub fn decide(
             from_page,
             pages,
             skipped_scope,
-        } => live(job).and_then(|()| crawl::queue_pages(job, from_page, pages, skipped_scope)),
+            start_hosts,
+        } => live(job)
+            .and_then(|()| crawl::queue_pages(job, from_page, pages, skipped_scope, start_hosts)),
         Command::FinishPage(finished) => live(job).and_then(|()| crawl::finish_page(job, finished)),
         Command::EndCrawl(result) => live(job).and_then(|()| crawl::end_crawl(job, result)),
         Command::DeadLetter {

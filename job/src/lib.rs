@@ -37,7 +37,9 @@ mod tests_start;
 
 pub use attempt::{WORKER_LOST_CLASS, cancel_reason, reason};
 pub use command::{Admission, Command};
-pub use crawl::{CrawlState, DEFAULT_MAX_PAGES, PAGE_OUTCOMES, QueuedInfo};
+pub use crawl::{
+    CrawlState, DEFAULT_MAX_PAGES, MAX_LISTINGS, PAGE_OUTCOMES, PAGES_PER_EVENT, QueuedInfo,
+};
 pub use decide::{decide, would_start};
 pub use error::DecideError;
 pub use evolve::{evolve, fold};

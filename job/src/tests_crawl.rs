@@ -38,6 +38,7 @@ fn queue(from: &str, ids: &[&str]) -> Command {
         from_page: from.into(),
         pages: pages(ids, 1),
         skipped_scope: 2,
+        start_hosts: Vec::new(),
     }
 }
 
@@ -154,6 +155,7 @@ fn sitemaps_are_read_beyond_the_limit_and_are_not_pages() {
         page_job_id: "s".into(),
         depth: 0,
         kind: jetcrawl_proto::v1::CrawlPageKind::Sitemap as i32,
+        ..Default::default()
     };
     let job = run(
         job,
@@ -161,10 +163,63 @@ fn sitemaps_are_read_beyond_the_limit_and_are_not_pages() {
             from_page: "a".into(),
             pages: vec![sitemap],
             skipped_scope: 0,
+            start_hosts: Vec::new(),
         },
     );
     let job = run(job, finish("s", "succeeded"));
     let progress = job.crawl.unwrap().progress();
     assert_eq!((progress.queued, progress.done), (1, 0));
     assert_eq!((progress.sitemaps_read, progress.pending), (1, 1));
+}
+
+#[test]
+fn a_large_expansion_is_several_events_and_listings_have_their_own_cap() {
+    let job = run(given(vec![crawl_submitted(10_000)]), queue("", &["a"]));
+    let ids: Vec<String> = (0..1_200).map(|i| format!("p{i}")).collect();
+    let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let events = when(&job, queue("a", &refs)).expect("accepted");
+    assert_eq!(events.len(), 3, "500 + 500 + 200 pages");
+    let job = then(job, &events);
+    assert_eq!(job.crawl.as_ref().unwrap().pages(), 1_201);
+    assert_eq!(job.crawl.as_ref().unwrap().skipped_scope, 4, "counted once");
+    let sitemaps: Vec<QueuedPage> = (0..150)
+        .map(|i| QueuedPage {
+            page_job_id: format!("s{i}"),
+            kind: jetcrawl_proto::v1::CrawlPageKind::Sitemap as i32,
+            ..Default::default()
+        })
+        .collect();
+    let events = when(
+        &job,
+        Command::QueuePages {
+            from_page: "p0".into(),
+            pages: sitemaps,
+            skipped_scope: 0,
+            start_hosts: Vec::new(),
+        },
+    )
+    .expect("accepted");
+    let job = then(job, &events);
+    let crawl = job.crawl.unwrap();
+    assert_eq!(crawl.listings(), crate::MAX_LISTINGS);
+    assert_eq!(crawl.skipped_limit, 50);
+}
+
+#[test]
+fn a_failed_crawl_is_not_replayed() {
+    let job = given(vec![crawl_submitted(0)]);
+    let job = then(
+        job,
+        &[Payload::JobFailed(jetcrawl_proto::v1::JobFailed::default())],
+    );
+    assert!(matches!(
+        when(
+            &job,
+            Command::Replay {
+                by: "admin:a".into(),
+                reason: "again".into()
+            }
+        ),
+        Err(DecideError::InvalidTransition { .. })
+    ));
 }

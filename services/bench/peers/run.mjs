@@ -1,6 +1,11 @@
 // Runs one Crawlee crawler over the benchmark's fixture pages and prints one JSON line.
 //
 //   node run.mjs --crawler playwright|cheerio --pages FILE --concurrency N [--chromium PATH]
+//   node run.mjs --crawler playwright|cheerio --crawl URL [--exclude REGEX] --concurrency N [--chromium PATH]
+//
+// With --crawl, the crawler starts at URL and follows links on the same host name
+// (`enqueueLinks`, strategy `same-hostname`), respecting robots.txt, leaving out URLs
+// that match REGEX; `pages` is then the number of pages it handled.
 //
 // FILE holds JSON lines {"url": "...", "js": bool}. The crawlers are written the way a
 // Crawlee user would write them; see README.md for the JSON printed on stdout.
@@ -11,7 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 
 const USAGE =
-    'usage: node run.mjs --crawler playwright|cheerio --pages FILE --concurrency N [--chromium PATH]';
+    'usage: node run.mjs --crawler playwright|cheerio (--pages FILE | --crawl URL [--exclude REGEX]) --concurrency N [--chromium PATH]';
 
 function die(message) {
     process.stderr.write(`run.mjs: ${message}\n`);
@@ -25,6 +30,8 @@ function parseCli() {
             options: {
                 crawler: { type: 'string' },
                 pages: { type: 'string' },
+                crawl: { type: 'string' },
+                exclude: { type: 'string' },
                 concurrency: { type: 'string' },
                 chromium: { type: 'string', default: '/usr/bin/chromium' },
             },
@@ -32,10 +39,10 @@ function parseCli() {
     } catch (err) {
         die(`${err.message}\n${USAGE}`);
     }
-    const { crawler, pages, chromium } = values;
+    const { crawler, pages, chromium, crawl, exclude } = values;
     const concurrency = Number(values.concurrency);
     if (crawler !== 'playwright' && crawler !== 'cheerio') die(`--crawler must be playwright or cheerio\n${USAGE}`);
-    if (!pages) die(`--pages is required\n${USAGE}`);
+    if (!pages && !crawl) die(`--pages or --crawl is required\n${USAGE}`);
     if (!Number.isInteger(concurrency) || concurrency < 1) die(`--concurrency must be a positive integer\n${USAGE}`);
     if (crawler === 'playwright') {
         try {
@@ -44,7 +51,7 @@ function parseCli() {
             die(`chromium is not an executable at ${chromium} (use --chromium PATH)`);
         }
     }
-    return { crawler, pages, concurrency, chromium };
+    return { crawler, pages, concurrency, chromium, crawl, exclude };
 }
 
 function readPages(file) {
@@ -71,7 +78,7 @@ function readPages(file) {
 }
 
 const args = parseCli();
-const pages = readPages(args.pages);
+const pages = args.crawl ? [] : readPages(args.pages);
 
 // Crawlee's logs (INFO and DEBUG use console.log) must never reach stdout, which carries
 // only the final JSON line.
@@ -91,13 +98,20 @@ let firstStart = Infinity;
 let lastEnd = 0;
 let ok = 0;
 
-// Wraps a handler that returns { title, items } with the timing and the ok count.
+// Wraps a handler that returns { title, items } with the timing and the ok count. In
+// crawl mode a page counts once its title is read, and its links are enqueued.
 function measured(extract) {
     return async (context) => {
         firstStart = Math.min(firstStart, performance.now());
         try {
             const { title, items } = await extract(context);
-            if (title && title !== 'Loading…' && items.length > 0) ok += 1;
+            if (args.crawl) {
+                if (title) ok += 1;
+                const exclude = args.exclude ? [new RegExp(args.exclude)] : [];
+                await context.enqueueLinks({ strategy: 'same-hostname', exclude });
+            } else if (title && title !== 'Loading…' && items.length > 0) {
+                ok += 1;
+            }
         } finally {
             lastEnd = performance.now();
         }
@@ -105,14 +119,20 @@ function measured(extract) {
 }
 
 async function makeCrawler({ crawler, concurrency, chromium }) {
-    const common = { minConcurrency: concurrency, maxConcurrency: concurrency, maxRequestRetries: 0 };
+    const common = {
+        minConcurrency: concurrency,
+        maxConcurrency: concurrency,
+        maxRequestRetries: 0,
+        // A crawl obeys robots.txt, as Jetcrawl's does.
+        ...(args.crawl ? { respectRobotsTxtFile: true, maxRequestsPerCrawl: 10000 } : {}),
+    };
     if (crawler === 'cheerio') {
         const { CheerioCrawler, log } = await import('@crawlee/cheerio');
         log.setLevel(log.LEVELS.WARNING);
         return new CheerioCrawler({
             ...common,
             requestHandler: measured(async ({ $ }) => ({
-                title: $('#title').text().trim(),
+                title: (args.crawl ? $('title') : $('#title')).text().trim(),
                 items: $('li.item')
                     .map((_, el) => $(el).text().trim())
                     .get(),
@@ -127,6 +147,7 @@ async function makeCrawler({ crawler, concurrency, chromium }) {
         headless: true,
         launchContext: { launcher, launchOptions: { executablePath: chromium, args: ['--no-sandbox'] } },
         requestHandler: measured(async ({ page, request }) => {
+            if (args.crawl) return { title: (await page.title()).trim(), items: [] };
             if (request.userData.js) await page.waitForSelector('li.item');
             return {
                 title: ((await page.locator('#title').textContent()) ?? '').trim(),
@@ -138,8 +159,11 @@ async function makeCrawler({ crawler, concurrency, chromium }) {
 
 try {
     const crawler = await makeCrawler(args);
-    // uniqueKey per line: every line is crawled even if two lines share a URL.
-    const requests = pages.map(({ url, js }, i) => ({ url, uniqueKey: String(i), userData: { js } }));
+    // uniqueKey per line: every line is crawled even if two lines share a URL. A crawl
+    // starts from its one URL and lets Crawlee dedupe what it finds.
+    const requests = args.crawl
+        ? [args.crawl]
+        : pages.map(({ url, js }, i) => ({ url, uniqueKey: String(i), userData: { js } }));
     const started = performance.now();
     const stats = await crawler.run(requests);
     const runSeconds = (performance.now() - started) / 1000;
@@ -147,12 +171,12 @@ try {
     const result = {
         crawler: args.crawler,
         concurrency: args.concurrency,
-        pages: pages.length,
+        pages: args.crawl ? ok : pages.length,
         ok,
         failed: stats.requestsFailed,
         seconds: Number(seconds.toFixed(3)),
         run_seconds: Number(runSeconds.toFixed(3)),
-        pages_per_s: seconds > 0 ? Number((pages.length / seconds).toFixed(2)) : 0,
+        pages_per_s: seconds > 0 ? Number(((args.crawl ? ok : pages.length) / seconds).toFixed(2)) : 0,
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
 } catch (err) {

@@ -34,7 +34,7 @@ pub struct BenchArgs {
     pub repeats: Option<u32>,
     /// Only these scenarios (submit, durability, cluster, projector, workers, e2e,
     /// peers), or parts of one (`workers.http`, `workers.browser`, `workers.auto`,
-    /// `cluster.submit`, `cluster.workers`, `peers.browser`, `peers.http`); all when
+    /// `cluster.submit`, `cluster.workers`, `peers.browser`, `peers.http`, `peers.crawl`); all when
     /// empty. The peers scenario needs Crawlee: `scripts/setup-peers.sh`.
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,

@@ -108,6 +108,10 @@ pub struct WorkerConfig {
     /// The model endpoint agent jobs call (ADR 0045).
     #[command(flatten)]
     pub model: crate::model_config::ModelArgs,
+    /// Fault injection for tests: abort the process right after the Nth page's links
+    /// were queued on its crawl, before their page jobs are submitted (ADR 0047).
+    #[arg(long, env = "JETCRAWL_WORKER_ABORT_AFTER_QUEUE", hide = true)]
+    pub abort_after_queue: Option<u64>,
 }
 
 impl WorkerConfig {

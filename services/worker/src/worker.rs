@@ -100,7 +100,8 @@ async fn run_with_parts(
         results.clone(),
         Some(privacy.clone()),
         actor.clone(),
-    );
+    )
+    .abort_after_queue(config.abort_after_queue);
     let frontier = serve_frontier(&js, crawls.clone()).await?;
     let handler = Arc::new(Handler {
         recorder: Recorder {

@@ -133,7 +133,9 @@ impl Topology {
             // A frontier message must never be dropped: a crawl would never end.
             max_deliver: -1,
             max_ack_pending: 10_000,
-            deliver_policy: DeliverPolicy::All,
+            // Crawls exist only once this consumer does: the history before it holds
+            // none, and replaying it would only be acked away.
+            deliver_policy: DeliverPolicy::New,
             ..Default::default()
         }
     }

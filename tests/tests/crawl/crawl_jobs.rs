@@ -379,3 +379,46 @@ async fn a_browser_crawl_follows_links_a_script_inserts() {
     let fetched: BTreeSet<String> = fetch_counts(site).keys().cloned().collect();
     assert_eq!(fetched, expected, "the script's links were followed");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_between_queueing_and_submitting_loses_no_page() {
+    let platform = Platform::start().await.expect("platform");
+    let site = &platform.stack.site;
+    site.set_robots_for("127.0.0.1", 200, robots("0.01"));
+    // This worker dies right after the section's links are queued on the crawl, before
+    // one of their page jobs exists.
+    let mut crashing = platform
+        .worker(&[("JETCRAWL_WORKER_ABORT_AFTER_QUEUE", "1")])
+        .await
+        .expect("worker");
+    let mut spec = crawl_spec(
+        site,
+        CrawlSpec {
+            include_paths: vec!["^/site/s7/".into()],
+            max_depth: Some(1),
+            ..Default::default()
+        },
+    );
+    spec.urls = vec![site.url("/site/s7/")];
+    let id = platform.submit(spec).await.expect("submit");
+    let aborted = tokio::time::Instant::now() + Duration::from_secs(30);
+    while crashing.process.is_running() {
+        assert!(
+            tokio::time::Instant::now() < aborted,
+            "the worker aborts at the failpoint"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _worker = platform.worker(&[]).await.expect("worker");
+    let crawl = platform
+        .finish(&id, CRAWL_WAIT)
+        .await
+        .expect("the crawl ends");
+    assert_eq!(state(&crawl), JobState::Succeeded, "{crawl:?}");
+    let progress = crawl.crawl.expect("progress");
+    assert_eq!((progress.queued, progress.done), (21, 21), "{progress:?}");
+    let lines = jsonl(&platform, &crawl).await.expect("jsonl");
+    assert_eq!(lines.len(), 21);
+    let fetched: BTreeSet<String> = fetch_counts(site).keys().cloned().collect();
+    assert_eq!(fetched.len(), 21, "{fetched:?}");
+}

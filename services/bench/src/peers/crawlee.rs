@@ -44,9 +44,15 @@ pub struct CrawleeRun {
     pub peak_pss_mib: f64,
 }
 
-/// The runner's directory, with its locked dependencies.
-fn runner_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("peers")
+/// The runner's directory, with its locked dependencies installed.
+fn installed_runner() -> anyhow::Result<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("peers");
+    anyhow::ensure!(
+        dir.join("node_modules").is_dir(),
+        "Crawlee is not installed in {}: run scripts/setup-peers.sh",
+        dir.display()
+    );
+    Ok(dir)
 }
 
 /// Runs `crawler` over `pages`, `concurrency` at once.
@@ -55,24 +61,46 @@ pub async fn run(
     pages: &[Page],
     concurrency: usize,
 ) -> anyhow::Result<CrawleeRun> {
-    let dir = runner_dir();
-    anyhow::ensure!(
-        dir.join("node_modules").is_dir(),
-        "Crawlee is not installed in {}: run scripts/setup-peers.sh",
-        dir.display()
-    );
+    let dir = installed_runner()?;
     let list = tempfile::NamedTempFile::new().context("a temp file for the page list")?;
     let lines: Vec<String> = pages
         .iter()
         .map(|page| serde_json::json!({ "url": page.url, "js": page.js }).to_string())
         .collect();
     std::fs::write(list.path(), lines.join("\n")).context("writing the page list")?;
+    let work = vec!["--pages".into(), list.path().as_os_str().to_owned()];
+    spawn(&dir, crawler, work, concurrency).await
+}
+
+/// Runs `crawler` as a crawl from `start` on its host, leaving out URLs matching
+/// `exclude`, `concurrency` pages at once.
+pub async fn crawl(
+    crawler: Crawler,
+    start: &str,
+    exclude: &str,
+    concurrency: usize,
+) -> anyhow::Result<CrawleeRun> {
+    let dir = installed_runner()?;
+    let work = vec![
+        "--crawl".into(),
+        start.into(),
+        "--exclude".into(),
+        exclude.into(),
+    ];
+    spawn(&dir, crawler, work, concurrency).await
+}
+
+async fn spawn(
+    dir: &std::path::Path,
+    crawler: Crawler,
+    work: Vec<std::ffi::OsString>,
+    concurrency: usize,
+) -> anyhow::Result<CrawleeRun> {
     let chromium = jetcrawl_local::chromium_path()?;
     let child = tokio::process::Command::new("node")
         .arg(dir.join("run.mjs"))
         .args(["--crawler", crawler.arg()])
-        .arg("--pages")
-        .arg(list.path())
+        .args(work)
         .args(["--concurrency", &concurrency.to_string()])
         .arg("--chromium")
         .arg(&chromium)

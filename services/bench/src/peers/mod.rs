@@ -42,6 +42,9 @@ pub async fn run(stack: &BenchStack, sizes: &Sizes) -> anyhow::Result<Vec<Measur
         let ours = platform::run(stack, &pages, RenderMode::Browser, tabs).await?;
         rows.extend(side.rows("PlaywrightCrawler", &peer, &ours));
     }
+    if sizes.runs_part(SCENARIO, "crawl") {
+        rows.extend(crawls(stack, sizes).await?);
+    }
     if sizes.runs_part(SCENARIO, "http") {
         let c = sizes.http_concurrency;
         let plain: Vec<Page> = pages.iter().filter(|p| !p.js).cloned().collect();
@@ -53,6 +56,58 @@ pub async fn run(stack: &BenchStack, sizes: &Sizes) -> anyhow::Result<Vec<Measur
         let peer = crawlee::run(Crawler::Cheerio, &plain, c).await?;
         let ours = platform::run(stack, &plain, RenderMode::Http, c).await?;
         rows.extend(side.rows("CheerioCrawler", &peer, &ours));
+    }
+    Ok(rows)
+}
+
+/// Crawls of the fixture's `/site/` (issue 17): Jetcrawl's crawl job against Crawlee's
+/// crawlers following links on the same host, each obeying robots.txt, the pages that
+/// fail on purpose (404, 503) and the script-filled section left out on both sides. HTTP
+/// at the http concurrency; the browser at the largest tab count.
+async fn crawls(stack: &BenchStack, sizes: &Sizes) -> anyhow::Result<Vec<Measured>> {
+    const EXCLUDE: &str = "/site/(down|gone|js/)";
+    let start = stack.site.url("/site/");
+    let mut rows = Vec::new();
+    let tabs = sizes.tabs.iter().copied().max().unwrap_or(1);
+    for (mode, crawler, concurrency) in [
+        (RenderMode::Http, Crawler::Cheerio, sizes.http_concurrency),
+        (RenderMode::Browser, Crawler::Playwright, tabs),
+    ] {
+        let name = match mode {
+            RenderMode::Http => "http",
+            _ => "browser",
+        };
+        let what = format!("crawl of /site/, {concurrency} at once");
+        let peer = crawlee::crawl(crawler, &start, EXCLUDE, concurrency).await?;
+        let ours =
+            platform::crawl(stack, &start, &format!("^{EXCLUDE}"), mode, concurrency).await?;
+        let base_key = format!("peers.crawlee_crawl_{name}");
+        rows.push(
+            Measured::new(
+                SCENARIO,
+                &base_key,
+                format!("Crawlee {crawler:?}Crawler, {what}"),
+            )
+            .with("concurrency", concurrency as f64)
+            .with("count", peer.ok as f64)
+            .with(THROUGHPUT, peer.pages_per_s)
+            .with("errors", peer.failed as f64)
+            .with("peak_pss_mib", peer.peak_pss_mib),
+        );
+        rows.push(
+            Measured::new(
+                SCENARIO,
+                format!("peers.jetcrawl_crawl_{name}"),
+                format!("Jetcrawl crawl job, whole platform, {what}"),
+            )
+            .against(base_key, THROUGHPUT)
+            .with("concurrency", concurrency as f64)
+            .with("count", ours.done as f64)
+            .with(THROUGHPUT, ours.pages_per_s)
+            .with("errors", ours.failed as f64)
+            .with("peak_pss_mib", ours.peak_pss_mib)
+            .with(PSS_RATIO, ours.peak_pss_mib / peer.peak_pss_mib.max(1.0)),
+        );
     }
     Ok(rows)
 }

@@ -73,6 +73,84 @@ pub async fn run(
     })
 }
 
+/// What one platform crawl showed.
+pub struct CrawlRun {
+    /// Pages the crawl ended with a result.
+    pub done: u64,
+    /// Pages that failed.
+    pub failed: u64,
+    /// Pages done per second, submit to the crawl's end (its JSONL written).
+    pub pages_per_s: f64,
+    /// Peak PSS of the whole platform, MiB.
+    pub peak_pss_mib: f64,
+}
+
+/// Submits one crawl from `start` (pages matching `exclude` left out, in `mode`) to a
+/// fresh platform whose worker runs `concurrency` pages at once, and waits for its end.
+pub async fn crawl(
+    stack: &BenchStack,
+    start: &str,
+    exclude: &str,
+    mode: RenderMode,
+    concurrency: usize,
+) -> anyhow::Result<CrawlRun> {
+    let nats = BenchNats::start(Deployment::SingleAlways).await?;
+    let (pool, database) = crate::projector::fresh_database(stack).await?;
+    pool.close().await;
+    let gateway = stack.spawn_gateway_on(&nats, &database).await?;
+    let projector = stack.spawn_projector(&nats, &database, Vec::new()).await?;
+    let notifier = stack.spawn_notifier(&nats).await?;
+    let worker = stack
+        .spawn_worker(&nats, concurrency, WorkerJobs::OnePerTab)
+        .await?;
+    let mut roots = nats.pids();
+    roots.extend(stack.postgres.pid());
+    roots.extend([
+        gateway.process.pid(),
+        projector.pid(),
+        notifier.pid(),
+        worker.process.pid(),
+    ]);
+    let sampler = PssSampler::start(roots);
+    let mut grpc = jetcrawl_tests::auth::jobs_client(&gateway.grpc_url, &gateway.api_key).await?;
+    let spec = jetcrawl_proto::v1::JobSpec {
+        urls: vec![start.to_owned()],
+        render: mode as i32,
+        crawl: Some(jetcrawl_proto::v1::CrawlSpec {
+            max_pages: 10_000,
+            max_depth: Some(50),
+            exclude_paths: vec![exclude.to_owned()],
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let request = SubmitJobRequest {
+        spec: Some(spec),
+        idempotency_key: String::new(),
+    };
+    let started = std::time::Instant::now();
+    let crawl_id = grpc
+        .submit_job(request)
+        .await
+        .context("submitting the crawl")?
+        .into_inner()
+        .job_id;
+    let job =
+        jetcrawl_tests::jobs::wait_terminal(&grpc, &crawl_id, Duration::from_secs(900)).await?;
+    let seconds = started.elapsed().as_secs_f64();
+    let peak_pss_mib = sampler.finish().await;
+    for process in [worker.process, notifier, projector, gateway.process] {
+        stack::stop(process).await;
+    }
+    let progress = job.crawl.unwrap_or_default();
+    Ok(CrawlRun {
+        done: u64::from(progress.done),
+        failed: u64::from(progress.failed),
+        pages_per_s: f64::from(progress.done) / seconds.max(0.001),
+        peak_pss_mib,
+    })
+}
+
 fn jobs_for(mode: RenderMode) -> WorkerJobs {
     match mode {
         RenderMode::Http => WorkerJobs::OnePerTab,

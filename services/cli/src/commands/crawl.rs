@@ -152,7 +152,12 @@ pub async fn map(global: &Global, args: MapArgs) -> anyhow::Result<()> {
     };
     let crawl_id = submit(global, spec).await?;
     let (job, lines) = wait_and_fetch(global, &crawl_id).await?;
-    let urls: Vec<&str> = lines.iter().filter_map(|l| l["url"].as_str()).collect();
+    // Pages only: the robots.txt and sitemaps read for them say their `kind`.
+    let urls: Vec<&str> = lines
+        .iter()
+        .filter(|l| l.get("kind").is_none())
+        .filter_map(|l| l["url"].as_str())
+        .collect();
     match global.output {
         Output::Json => outln!("{}", json!({"crawl_id": crawl_id, "urls": urls})),
         Output::Text => {

@@ -9,6 +9,10 @@ use serde_json::{Value, json};
 
 use super::{Frontier, FrontierError};
 
+/// Pages are inlined in a crawl's JSONL up to this size; later lines carry their
+/// `result_key` only, so ending a large crawl never holds gigabytes.
+const MAX_INLINE_BYTES: usize = 256 << 20;
+
 impl Frontier {
     /// Ends `crawl` when every page it queued has ended; does nothing otherwise.
     pub(super) async fn end_if_done(&self, crawl: &Job) -> Result<(), FrontierError> {
@@ -40,7 +44,8 @@ impl Frontier {
             .unwrap_or_default();
         let mut out = Vec::new();
         for page_id in &frontier {
-            let line = self.page_line(crawl, page_id).await?;
+            let inline = out.len() < MAX_INLINE_BYTES;
+            let line = self.page_line(crawl, page_id, inline).await?;
             serde_json::to_writer(&mut out, &line)
                 .map_err(|err| FrontierError::Results(err.to_string()))?;
             out.push(b'\n');
@@ -66,9 +71,14 @@ impl Frontier {
         })
     }
 
-    /// One page's line: its id, URL, depth and outcome, and its result's page when it
-    /// has one.
-    async fn page_line(&self, crawl: &Job, page_id: &str) -> Result<Value, FrontierError> {
+    /// One page's line: its id, URL, depth and outcome, and (`inline`) its result's
+    /// page when it has one; past the JSONL's size bound, its `result_key` only.
+    async fn page_line(
+        &self,
+        crawl: &Job,
+        page_id: &str,
+        inline: bool,
+    ) -> Result<Value, FrontierError> {
         let page = self.store.load(page_id).await?;
         let queued = crawl.crawl.as_ref().and_then(|f| f.queued.get(page_id));
         let depth = queued.map_or(0, |q| q.depth);
@@ -89,15 +99,22 @@ impl Frontier {
         }
         match (&page.status, &page.result, &page.failure) {
             (JobStatus::Succeeded, Some(result), _) => {
-                let bytes = self
-                    .results
-                    .get(&result.result_key)
-                    .await
-                    .map_err(|err| FrontierError::Results(err.to_string()))?;
-                let document: Value = serde_json::from_slice(&bytes)
-                    .map_err(|err| FrontierError::Results(err.to_string()))?;
                 line["result_key"] = json!(result.result_key);
-                line["page"] = document["pages"][0].clone();
+                if !inline {
+                    line["page_left_out"] = json!(format!(
+                        "the JSONL reached {} MiB; read this page's result by its result_key",
+                        MAX_INLINE_BYTES >> 20
+                    ));
+                } else if page.result_expired {
+                    line["page_left_out"] = json!("the page's result expired (retention)");
+                } else {
+                    // A result erased with its data subject, or gone, is said, not fatal:
+                    // the crawl must still end.
+                    match self.read_page(&result.result_key).await {
+                        Ok(page) => line["page"] = page,
+                        Err(why) => line["page_left_out"] = json!(why),
+                    }
+                }
             }
             (_, _, Some(failure)) => {
                 line["error"] = json!({ "class": failure.error_class, "message": failure.message });
@@ -105,6 +122,17 @@ impl Frontier {
             _ => {}
         }
         Ok(line)
+    }
+
+    async fn read_page(&self, key: &str) -> Result<Value, String> {
+        let bytes = self
+            .results
+            .get(key)
+            .await
+            .map_err(|err| format!("the page's result could not be read: {err}"))?;
+        let document: Value = serde_json::from_slice(&bytes)
+            .map_err(|err| format!("the page's result is not JSON: {err}"))?;
+        Ok(document["pages"][0].clone())
     }
 
     async fn opened_url(&self, page: &Job) -> Result<String, FrontierError> {

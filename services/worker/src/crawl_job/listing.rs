@@ -111,7 +111,12 @@ pub async fn read(
     deadline: Instant,
 ) -> Result<(SpecRun, Found), JobError> {
     let started = Instant::now();
-    let (final_url, status, body) = executor.fetch_bytes(url, deadline).await?;
+    let fetched = executor.fetch_bytes(url, deadline).await;
+    // No robots.txt (4xx) names no sitemap: the default one is tried.
+    let (final_url, status, body) = match fetched {
+        Err(err) if robots && err.class == ErrorClass::Http4xx => (url.to_owned(), 404, Vec::new()),
+        other => other?,
+    };
     let base = Url::parse(&final_url)
         .map_err(|err| JobError::new(ErrorClass::InvalidSpec, format!("{final_url}: {err}")))?;
     let listing = match robots {

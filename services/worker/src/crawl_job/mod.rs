@@ -42,6 +42,10 @@ const CRAWL_RETRY: Retry = Retry {
 /// left it (the next write's guess, so it needs no read unless another process wrote).
 type CrawlSlot = Arc<tokio::sync::Mutex<Option<Job>>>;
 
+/// Crawls whose state a process keeps at most; idle ones beyond are forgotten (their
+/// next write reads the crawl).
+const KEPT_CRAWLS: usize = 32;
+
 /// Writes crawls' frontiers and their page jobs.
 #[derive(Clone)]
 pub struct Frontier {
@@ -50,6 +54,9 @@ pub struct Frontier {
     privacy: Option<SubjectKeys>,
     actor: String,
     slots: Arc<Mutex<HashMap<String, CrawlSlot>>>,
+    /// Fault injection: abort after this many expansions, before their submits.
+    abort_after_queue: Option<u64>,
+    expansions: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl std::fmt::Debug for Frontier {
@@ -94,6 +101,33 @@ impl Frontier {
             privacy,
             actor,
             slots: Arc::default(),
+            abort_after_queue: None,
+            expansions: Arc::default(),
+        }
+    }
+
+    /// For the crash tests: abort the process right after the `n`th page's links were
+    /// queued on its crawl, before their page jobs are submitted.
+    pub fn abort_after_queue(mut self, n: Option<u64>) -> Self {
+        self.abort_after_queue = n;
+        self
+    }
+
+    /// Called between an expansion's queueing and its submits.
+    fn failpoint(&self) {
+        let Some(limit) = self.abort_after_queue else {
+            return;
+        };
+        let n = self
+            .expansions
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+            + 1;
+        if n >= limit {
+            tracing::error!(
+                expansions = n,
+                "JETCRAWL_WORKER_ABORT_AFTER_QUEUE reached: aborting before the submits"
+            );
+            std::process::abort();
         }
     }
 
@@ -103,6 +137,10 @@ impl Frontier {
     async fn write(&self, crawl_id: &str, command: Command) -> Result<Executed, ExecuteError> {
         let slot = {
             let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+            if slots.len() >= KEPT_CRAWLS && !slots.contains_key(crawl_id) {
+                // Only slots nobody holds: a write in progress keeps its own.
+                slots.retain(|_, slot| Arc::strong_count(slot) > 1);
+            }
             slots.entry(crawl_id.to_owned()).or_default().clone()
         };
         let mut known = slot.lock().await;

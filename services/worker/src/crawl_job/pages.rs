@@ -1,11 +1,10 @@
 //! Growing a crawl's frontier: queue pages on the crawl (each once, within its limit),
 //! then submit a page job for each page this expansion queued.
 
-use std::collections::HashMap;
-
 use chrono::Utc;
 use futures::{StreamExt as _, TryStreamExt as _};
 use jetcrawl_proto::v1::{CrawlPageKind, CrawlPageOf, JobSpec, OutputFormat, QueuedPage};
+use jetcrawl_streams::job::QueuedInfo;
 use jetcrawl_streams::{Basis, Command, DecideError, ExecuteError, Job, Retry};
 use url::Url;
 
@@ -70,13 +69,8 @@ impl Frontier {
             .filter_map(|u| Url::parse(u).ok())
             .map(normalize)
             .collect();
-        let template = CrawlPageOf {
-            crawl_id: crawl.id.clone(),
-            depth: 0,
-            crawl: opened.crawl.clone(),
-            start_hosts: urls.iter().map(authority).collect(),
-            kind: CrawlPageKind::Page as i32,
-        };
+        let mut start_hosts: Vec<String> = urls.iter().map(authority).collect();
+        start_hosts.dedup();
         let mut candidates: Vec<Candidate> = Vec::new();
         if opened.crawl.as_ref().is_some_and(|c| c.sitemaps) {
             let mut origins: Vec<Url> = urls
@@ -87,8 +81,14 @@ impl Frontier {
             candidates.extend(origins.into_iter().map(|u| (u, 0, CrawlPageKind::Robots)));
         }
         candidates.extend(urls.into_iter().map(|u| (u, 0, CrawlPageKind::Page)));
-        self.queue(crawl, &key, &template, String::new(), candidates, 0)
-            .await
+        let expansion = Expansion {
+            crawl_id: &crawl.id,
+            from_page: String::new(),
+            candidates,
+            skipped_scope: 0,
+            start_hosts,
+        };
+        self.queue(&key, expansion).await
     }
 
     /// Queues what page job `page` (spec opened, one of crawl `of.crawl_id`) found,
@@ -121,44 +121,38 @@ impl Frontier {
             }
         }
         let key = self.key_of(page).await?;
-        let crawl = Job {
-            id: of.crawl_id.clone(),
-            tenant: page.tenant.clone(),
-            ..Job::default()
+        let expansion = Expansion {
+            crawl_id: &of.crawl_id,
+            from_page: page.id.clone(),
+            candidates,
+            skipped_scope,
+            start_hosts: Vec::new(),
         };
-        self.queue(&crawl, &key, of, page.id.clone(), candidates, skipped_scope)
-            .await
+        self.queue(&key, expansion).await
     }
 
-    /// Records `candidates` on the crawl (those already queued and those past the limit
-    /// are left out), then submits the page jobs queued from `from_page`: after a crash
-    /// between the two, doing it again submits the rest.
-    async fn queue(
-        &self,
-        crawl: &Job,
-        key: &CrawlKey,
-        template: &CrawlPageOf,
-        from_page: String,
-        candidates: Vec<Candidate>,
-        skipped_scope: u32,
-    ) -> Result<(), FrontierError> {
-        let mut urls = HashMap::with_capacity(candidates.len());
-        let mut pages = Vec::with_capacity(candidates.len());
-        for (url, depth, kind) in candidates {
-            let page_job_id = key.page_id(&crawl.id, &url, kind);
+    /// Records the expansion on the crawl (pages already queued and those past a limit
+    /// are left out), then submits the page jobs it queued: after a crash between the
+    /// two, doing it again (or the `crawls` consumer, once the page ended) submits the
+    /// rest.
+    async fn queue(&self, key: &CrawlKey, expansion: Expansion<'_>) -> Result<(), FrontierError> {
+        let mut pages = Vec::with_capacity(expansion.candidates.len());
+        for (url, depth, kind) in &expansion.candidates {
             pages.push(QueuedPage {
-                page_job_id: page_job_id.clone(),
-                depth,
-                kind: kind as i32,
+                page_job_id: key.page_id(expansion.crawl_id, url, *kind),
+                depth: *depth,
+                kind: *kind as i32,
+                url: key.seal(url.as_str())?,
+                domain: url.host_str().unwrap_or_default().to_owned(),
             });
-            urls.insert(page_job_id, url);
         }
         let command = Command::QueuePages {
-            from_page: from_page.clone(),
+            from_page: expansion.from_page.clone(),
             pages,
-            skipped_scope,
+            skipped_scope: expansion.skipped_scope,
+            start_hosts: expansion.start_hosts,
         };
-        let state = match self.write(&crawl.id, command).await {
+        let state = match self.write(expansion.crawl_id, command).await {
             Ok(done) => done.job,
             // A crawl that ended (cancelled) takes nothing more.
             Err(ExecuteError::Refused {
@@ -167,45 +161,76 @@ impl Frontier {
             }) => return Ok(()),
             Err(err) => return Err(err.into()),
         };
-        let Some(frontier) = state.crawl.as_ref() else {
+        if !expansion.from_page.is_empty() {
+            self.failpoint();
+        }
+        self.submit_queued_from(&state, &expansion.from_page, false)
+            .await
+    }
+
+    /// Submits the page jobs `from_page` queued on `crawl` (all of them, or with
+    /// `missing_only` those that do not exist yet). Nothing once a cancel was requested:
+    /// the `crawls` consumer records those as cancelled.
+    pub(super) async fn submit_queued_from(
+        &self,
+        crawl: &Job,
+        from_page: &str,
+        missing_only: bool,
+    ) -> Result<(), FrontierError> {
+        let Some(frontier) = crawl.crawl.as_ref() else {
             return Ok(());
         };
-        let mine: Vec<(String, CrawlPageOf)> = frontier
-            .queued_from(&from_page)
-            .map(|(id, queued)| {
-                let of = CrawlPageOf {
-                    depth: queued.depth,
-                    kind: queued.kind as i32,
-                    ..template.clone()
-                };
-                (id.to_owned(), of)
-            })
+        if crawl.cancel_requested.is_some() {
+            return Ok(());
+        }
+        let mine: Vec<(String, QueuedInfo)> = frontier
+            .queued_from(from_page)
+            .filter(|(id, _)| !frontier.finished.contains_key(*id))
+            .map(|(id, queued)| (id.to_owned(), queued.clone()))
             .collect();
         futures::stream::iter(mine)
-            .filter_map(|(id, of)| {
-                let url = urls.get(&id).cloned();
-                async move { url.map(|url| (id, of, url)) }
-            })
-            .map(|(id, of, url)| self.submit_page(&state, key, of, id, url))
+            .map(|(id, queued)| self.submit_if(crawl, id, queued, missing_only))
             .buffer_unordered(SUBMITS_AT_ONCE)
             .try_collect::<Vec<()>>()
             .await?;
         Ok(())
     }
 
-    /// Submits page job `id` for `url`: the crawl's spec (sealed as stored) for one URL.
-    /// A page job submitted before (a repeat after a crash) is left as it is.
+    async fn submit_if(
+        &self,
+        crawl: &Job,
+        id: String,
+        queued: QueuedInfo,
+        missing_only: bool,
+    ) -> Result<(), FrontierError> {
+        if missing_only && self.store.last_sequence(&id).await? > 0 {
+            return Ok(());
+        }
+        self.submit_page(crawl, &id, &queued).await
+    }
+
+    /// Submits page job `id`: the crawl's spec (sealed as stored) for its one URL. A
+    /// page job submitted before is left as it is.
     async fn submit_page(
         &self,
         crawl: &Job,
-        key: &CrawlKey,
-        of: CrawlPageOf,
-        id: String,
-        url: Url,
+        id: &str,
+        queued: &QueuedInfo,
     ) -> Result<(), FrontierError> {
         let mut spec = crawl.spec.clone().unwrap_or_default();
-        spec.urls = vec![key.seal(url.as_str())?];
-        spec.crawl = None;
+        let start_hosts = crawl
+            .crawl
+            .as_ref()
+            .map(|f| f.start_hosts.clone())
+            .unwrap_or_default();
+        let of = CrawlPageOf {
+            crawl_id: crawl.id.clone(),
+            depth: queued.depth,
+            crawl: spec.crawl.take(),
+            start_hosts,
+            kind: queued.kind as i32,
+        };
+        spec.urls = vec![queued.url.clone()];
         if of.kind() == CrawlPageKind::Page {
             // What the crawl follows is in every page's result.
             for format in [OutputFormat::Links, OutputFormat::Metadata] {
@@ -230,10 +255,10 @@ impl Frontier {
                 .map(|(_, d)| d.to_owned())
                 .unwrap_or_default(),
             subject_ref: crawl.subject_ref.clone(),
-            domain: url.host_str().unwrap_or_default().to_owned(),
+            domain: queued.domain.clone(),
         };
         let fresh = Job {
-            id: id.clone(),
+            id: id.to_owned(),
             tenant: crawl.tenant.clone(),
             traceparent: crawl.traceparent.clone(),
             ..Job::default()
@@ -241,7 +266,7 @@ impl Frontier {
         match self
             .store
             .execute(
-                &id,
+                id,
                 Basis::Guess(Box::new(fresh)),
                 &self.actor,
                 command,
@@ -258,6 +283,17 @@ impl Frontier {
             Err(err) => Err(err.into()),
         }
     }
+}
+
+/// One expansion of a crawl's frontier.
+struct Expansion<'a> {
+    crawl_id: &'a str,
+    /// The page whose links these are; empty for the start pages.
+    from_page: String,
+    candidates: Vec<Candidate>,
+    skipped_scope: u32,
+    /// The start pages' hosts (the start pages' expansion only).
+    start_hosts: Vec<String>,
 }
 
 /// The host of a page job's (opened) URL.

@@ -59,12 +59,14 @@ pub struct CrawlProgressView {
     pub cancelled: u32,
     /// Links outside the scope, past the depth or excluded.
     pub skipped_scope: u32,
-    /// New in-scope pages left out at the page limit.
+    /// Links to new in-scope pages left out at the page limit (counted per linking page).
     pub skipped_limit: u32,
-    /// Distinct in-scope pages found.
+    /// In-scope pages found: queued plus skipped_limit.
     pub discovered: u32,
-    /// Queued pages not finished yet.
+    /// Queued pages not finished yet (robots.txt and sitemaps being read included).
     pub pending: u32,
+    /// robots.txt files and sitemaps read for their URLs.
+    pub sitemaps_read: u32,
 }
 
 impl From<CrawlDto> for CrawlSpec {
@@ -117,6 +119,7 @@ impl From<CrawlProgress> for CrawlProgressView {
             skipped_limit: p.skipped_limit,
             discovered: p.discovered,
             pending: p.pending,
+            sitemaps_read: p.sitemaps_read,
         }
     }
 }
