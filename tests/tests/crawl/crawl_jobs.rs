@@ -422,3 +422,55 @@ async fn a_crash_between_queueing_and_submitting_loses_no_page() {
     let fetched: BTreeSet<String> = fetch_counts(site).keys().cloned().collect();
     assert_eq!(fetched.len(), 21, "{fetched:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_queued_by_a_page_that_then_failed_are_still_fetched() {
+    let platform = Platform::start().await.expect("platform");
+    let site = &platform.stack.site;
+    site.set_robots_for("127.0.0.1", 200, robots("0.01"));
+    let mut crashing = platform
+        .worker(&[("JETCRAWL_WORKER_ABORT_AFTER_QUEUE", "1")])
+        .await
+        .expect("worker");
+    let mut spec = crawl_spec(
+        site,
+        CrawlSpec {
+            include_paths: vec!["^/site/s8/".into()],
+            max_depth: Some(1),
+            ..Default::default()
+        },
+    );
+    spec.urls = vec![site.url("/site/s8/")];
+    let id = platform.submit(spec).await.expect("submit");
+    let aborted = tokio::time::Instant::now() + Duration::from_secs(30);
+    while crashing.process.is_running() {
+        assert!(
+            tokio::time::Instant::now() < aborted,
+            "the worker aborts at the failpoint"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The section's lost attempt was its only one: it fails without running again, so
+    // its page jobs, queued but never submitted, must come from the crawl's history.
+    let _worker = platform
+        .worker(&[("JETCRAWL_MAX_ATTEMPTS", "1")])
+        .await
+        .expect("worker");
+    let crawl = platform
+        .finish(&id, CRAWL_WAIT)
+        .await
+        .expect("the crawl ends");
+    assert_eq!(state(&crawl), JobState::Succeeded, "{crawl:?}");
+    let progress = crawl.crawl.expect("progress");
+    assert_eq!(
+        (progress.queued, progress.done, progress.failed),
+        (21, 20, 1),
+        "{progress:?}"
+    );
+    let counts = fetch_counts(site);
+    assert_eq!(counts.len(), 21, "{counts:?}");
+    assert!(
+        counts.values().all(|n| *n == 1),
+        "each page once: {counts:?}"
+    );
+}

@@ -11,7 +11,7 @@ use jetcrawl_proto::v1::event::Payload;
 use jetcrawl_streams::envelope::decode;
 use jetcrawl_streams::job::ROBOTS_DISALLOWED_CLASS;
 use jetcrawl_streams::subjects::job_id_of;
-use jetcrawl_streams::{Basis, Command, DecideError, ExecuteError, Retry};
+use jetcrawl_streams::{Basis, Command, DecideError, ExecuteError, Job, Retry};
 use tracing::{info, warn};
 
 use super::keys::page_id_crawl;
@@ -55,19 +55,69 @@ impl Frontier {
         }
     }
 
+    /// Records a page job's end on its crawl; submits the pages it queued that a crash
+    /// left unsubmitted (or, once the crawl is being cancelled, records them as
+    /// cancelled); ends the crawl when its frontier is empty.
     async fn finish_page(
         &self,
         crawl_id: &str,
         finished: CrawlPageFinished,
     ) -> Result<(), FrontierError> {
-        match self.write(crawl_id, Command::FinishPage(finished)).await {
-            Ok(done) => self.end_if_done(&done.job).await,
+        let page_id = finished.page_job_id.clone();
+        let crawl = match self.write(crawl_id, Command::FinishPage(finished)).await {
+            Ok(done) => done.job,
             Err(ExecuteError::Refused {
                 error: DecideError::Terminal { .. } | DecideError::NotFound,
                 ..
-            }) => Ok(()),
-            Err(err) => Err(err.into()),
+            }) => return Ok(()),
+            Err(err) => return Err(err.into()),
+        };
+        let crawl = match crawl.cancel_requested {
+            Some(_) => self.cancel_unsubmitted(crawl, Some(&page_id)).await?,
+            None => {
+                self.submit_queued_from(&crawl, &page_id, true).await?;
+                crawl
+            }
+        };
+        self.end_if_done(&crawl).await
+    }
+
+    /// Records as cancelled the pages of a cancelled crawl (those `from_page` queued, or
+    /// all) whose page job was never submitted: they will never end by themselves.
+    async fn cancel_unsubmitted(
+        &self,
+        mut crawl: Job,
+        from_page: Option<&str>,
+    ) -> Result<Job, FrontierError> {
+        let Some(frontier) = crawl.crawl.as_ref() else {
+            return Ok(crawl);
+        };
+        let pending: Vec<String> = frontier
+            .order
+            .iter()
+            .filter(|id| !frontier.finished.contains_key(*id))
+            .filter(|id| {
+                from_page
+                    .is_none_or(|from| frontier.queued.get(*id).is_some_and(|q| q.from == from))
+            })
+            .cloned()
+            .collect();
+        for page_id in pending {
+            if self.store.last_sequence(&page_id).await? > 0 {
+                continue;
+            }
+            let never_ran = CrawlPageFinished {
+                page_job_id: page_id,
+                outcome: "cancelled".to_owned(),
+                error_class: String::new(),
+            };
+            match self.write(&crawl.id, Command::FinishPage(never_ran)).await {
+                Ok(done) => crawl = done.job,
+                Err(ExecuteError::Refused { .. }) => return Ok(crawl),
+                Err(err) => return Err(err.into()),
+            }
         }
+        Ok(crawl)
     }
 
     /// Asks every page of crawl `crawl_id` that has not ended to cancel; queued ones end
@@ -104,10 +154,12 @@ impl Frontier {
                 )
                 .await
             {
+                // Never submitted (NotFound): recorded as cancelled below.
                 Ok(_) | Err(ExecuteError::Refused { .. }) => {}
                 Err(err) => return Err(err.into()),
             }
         }
+        let crawl = self.cancel_unsubmitted(crawl, None).await?;
         self.end_if_done(&crawl).await
     }
 }
