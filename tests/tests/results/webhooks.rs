@@ -140,3 +140,54 @@ async fn terminal_states_are_delivered_once_signed_and_a_500_is_retried_with_the
     assert_eq!(delivered, 1);
     Ok(())
 }
+
+/// Issue 17: a crawl's webhook fires for each of its pages and once for the crawl.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_crawl_notifies_each_page_and_its_own_end() -> anyhow::Result<()> {
+    let p = Platform::start().await?;
+    let _notifier = p.notifier(&[]).await?;
+    let secret = webhook_secret(&p.stack, jetcrawl_tests::stack::TEST_TENANT)?;
+    let receiver = Receiver::start().await?;
+    let mut spec = http_spec(p.stack.site.url("/site/s9/"), &receiver.url("crawl"));
+    spec.extract.clear();
+    spec.crawl = Some(jetcrawl_proto::v1::CrawlSpec {
+        include_paths: vec!["^/site/s9/".into()],
+        max_depth: Some(1),
+        ..Default::default()
+    });
+    let crawl_id = p.submit(spec).await?;
+    assert_eq!(
+        p.finished(&crawl_id).await?.state,
+        JobState::Succeeded as i32
+    );
+    // 21 pages (the section and its items) and the crawl itself, each once.
+    eventually(Duration::from_secs(30), || async {
+        let got = receiver.received("crawl").len();
+        anyhow::ensure!(got >= 22, "{got} deliveries");
+        Ok(())
+    })
+    .await?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let deliveries = receiver.received("crawl");
+    let mut jobs: Vec<String> = deliveries
+        .iter()
+        .map(|d| {
+            verify(&secret, d).expect("signed");
+            d.json()["data"]["job_id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    jobs.sort();
+    jobs.dedup();
+    assert_eq!(jobs.len(), 22, "one delivery per job: {jobs:?}");
+    assert_eq!(deliveries.len(), 22);
+    assert!(jobs.contains(&crawl_id));
+    let pages = jobs
+        .iter()
+        .filter(|id| id.starts_with(&format!("{crawl_id}_p")))
+        .count();
+    assert_eq!(pages, 21, "{jobs:?}");
+    Ok(())
+}
