@@ -28,11 +28,7 @@ pub fn build(args: &SubmitArgs) -> Result<JobSpec, UsageError> {
         ));
     }
     if let Some(render) = args.render {
-        dto.render = Some(match render {
-            Render::Http => RenderDto::Http,
-            Render::Browser => RenderDto::Browser,
-            Render::Auto => RenderDto::Auto,
-        });
+        dto.render = Some(render_dto(render));
     }
     for raw in &args.extract {
         dto.extract.push(rule(raw, "--extract", false)?);
@@ -66,13 +62,7 @@ pub fn build(args: &SubmitArgs) -> Result<JobSpec, UsageError> {
         dto.timeout_ms = args.timeout_ms;
     }
     for format in &args.format {
-        let format = match format {
-            Format::Markdown => FormatDto::Markdown,
-            Format::Html => FormatDto::Html,
-            Format::RawHtml => FormatDto::RawHtml,
-            Format::Links => FormatDto::Links,
-            Format::Metadata => FormatDto::Metadata,
-        };
+        let format = format_dto(*format);
         if !dto.formats.contains(&format) {
             dto.formats.push(format);
         }
@@ -84,6 +74,26 @@ pub fn build(args: &SubmitArgs) -> Result<JobSpec, UsageError> {
 }
 
 /// `--agent GOAL --schema FILE` and the agent's limits.
+/// The API's name of a `--render`.
+pub fn render_dto(render: Render) -> RenderDto {
+    match render {
+        Render::Http => RenderDto::Http,
+        Render::Browser => RenderDto::Browser,
+        Render::Auto => RenderDto::Auto,
+    }
+}
+
+/// The API's name of a `--format`.
+pub fn format_dto(format: Format) -> FormatDto {
+    match format {
+        Format::Markdown => FormatDto::Markdown,
+        Format::Html => FormatDto::Html,
+        Format::RawHtml => FormatDto::RawHtml,
+        Format::Links => FormatDto::Links,
+        Format::Metadata => FormatDto::Metadata,
+    }
+}
+
 fn agent(goal: &str, args: &SubmitArgs) -> Result<AgentDto, UsageError> {
     let path = args.schema.as_deref().ok_or_else(|| {
         UsageError("--agent needs --schema FILE: the answer's JSON Schema".to_owned())

@@ -192,18 +192,13 @@ impl Handler {
     /// Queues a crawl's start pages; its page jobs do the rest (ADR 0047).
     async fn start_crawl(&self, submitted: &jetcrawl_streams::RecordedEvent) -> Outcome {
         let crawl = jetcrawl_streams::job::fold([submitted]);
-        let opened = match &self.recorder.privacy {
-            Some(privacy) => {
-                let spec = crawl.spec.clone().unwrap_or_default();
-                match privacy.open_spec(&crawl.tenant, &spec).await {
-                    Ok(opened) => opened.spec,
-                    Err(err) => {
-                        error!(error = %err, "cannot open the crawl's spec; it will be redelivered");
-                        return Outcome::Retrying;
-                    }
-                }
+        // The worker's one decryption point, as for any job's start.
+        let opened = match self.recorder.open(crawl.clone()).await {
+            Ok(opened) => opened.spec.unwrap_or_default(),
+            Err(err) => {
+                error!(error = %err, "cannot open the crawl's spec; it will be redelivered");
+                return Outcome::Retrying;
             }
-            None => crawl.spec.clone().unwrap_or_default(),
         };
         match self.crawls.start(&crawl, &opened).await {
             Ok(()) => {

@@ -185,7 +185,7 @@ impl Recorder {
 
     /// Opens the job's sealed spec: the worker's one decryption point, so the gate and
     /// the executor see plain URLs (or `[erased]` once the subject was erased).
-    async fn open(&self, mut job: Job) -> Result<Job, PrivacyError> {
+    pub(crate) async fn open(&self, mut job: Job) -> Result<Job, PrivacyError> {
         if let (Some(privacy), Some(spec)) = (&self.privacy, &job.spec) {
             let opened = privacy.open_spec(&job.tenant, spec).await.inspect_err(|err| {
                 if matches!(err, PrivacyError::KeyMissing { .. }) {

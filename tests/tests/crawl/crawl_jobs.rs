@@ -380,13 +380,11 @@ async fn a_browser_crawl_follows_links_a_script_inserts() {
     assert_eq!(fetched, expected, "the script's links were followed");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_crash_between_queueing_and_submitting_loses_no_page() {
-    let platform = Platform::start().await.expect("platform");
+/// Crawls `/site/<section>/` at depth 1 with a worker that dies right after the
+/// section's links are queued on the crawl, before one of their page jobs exists; returns
+/// the crawl once that worker is gone.
+async fn crawl_until_the_first_expansion_crashes(platform: &Platform, section: &str) -> String {
     let site = &platform.stack.site;
-    site.set_robots_for("127.0.0.1", 200, robots("0.01"));
-    // This worker dies right after the section's links are queued on the crawl, before
-    // one of their page jobs exists.
     let mut crashing = platform
         .worker(&[("JETCRAWL_WORKER_ABORT_AFTER_QUEUE", "1")])
         .await
@@ -394,12 +392,12 @@ async fn a_crash_between_queueing_and_submitting_loses_no_page() {
     let mut spec = crawl_spec(
         site,
         CrawlSpec {
-            include_paths: vec!["^/site/s7/".into()],
+            include_paths: vec![format!("^/site/{section}/")],
             max_depth: Some(1),
             ..Default::default()
         },
     );
-    spec.urls = vec![site.url("/site/s7/")];
+    spec.urls = vec![site.url(&format!("/site/{section}/"))];
     let id = platform.submit(spec).await.expect("submit");
     let aborted = tokio::time::Instant::now() + Duration::from_secs(30);
     while crashing.process.is_running() {
@@ -409,6 +407,15 @@ async fn a_crash_between_queueing_and_submitting_loses_no_page() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_between_queueing_and_submitting_loses_no_page() {
+    let platform = Platform::start().await.expect("platform");
+    let site = &platform.stack.site;
+    site.set_robots_for("127.0.0.1", 200, robots("0.01"));
+    let id = crawl_until_the_first_expansion_crashes(&platform, "s7").await;
     let _worker = platform.worker(&[]).await.expect("worker");
     let crawl = platform
         .finish(&id, CRAWL_WAIT)
@@ -428,28 +435,7 @@ async fn pages_queued_by_a_page_that_then_failed_are_still_fetched() {
     let platform = Platform::start().await.expect("platform");
     let site = &platform.stack.site;
     site.set_robots_for("127.0.0.1", 200, robots("0.01"));
-    let mut crashing = platform
-        .worker(&[("JETCRAWL_WORKER_ABORT_AFTER_QUEUE", "1")])
-        .await
-        .expect("worker");
-    let mut spec = crawl_spec(
-        site,
-        CrawlSpec {
-            include_paths: vec!["^/site/s8/".into()],
-            max_depth: Some(1),
-            ..Default::default()
-        },
-    );
-    spec.urls = vec![site.url("/site/s8/")];
-    let id = platform.submit(spec).await.expect("submit");
-    let aborted = tokio::time::Instant::now() + Duration::from_secs(30);
-    while crashing.process.is_running() {
-        assert!(
-            tokio::time::Instant::now() < aborted,
-            "the worker aborts at the failpoint"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let id = crawl_until_the_first_expansion_crashes(&platform, "s8").await;
     // The section's lost attempt was its only one: it fails without running again, so
     // its page jobs, queued but never submitted, must come from the crawl's history.
     let _worker = platform

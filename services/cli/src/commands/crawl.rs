@@ -9,15 +9,14 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use jetcrawl_proto::v1::{
-    CrawlProgress, CrawlScope, CrawlSpec, Job, JobSpec, JobState, OutputFormat, RenderMode,
-    SubmitJobRequest,
-};
+use jetcrawl_gateway::http::dto::{CrawlDto, JobSpecDto, RenderDto, ScopeDto};
+use jetcrawl_proto::v1::{CrawlProgress, Job, JobSpec, JobState, SubmitJobRequest};
 use serde_json::{Value, json};
 
 use super::result_fetch::{Downloader, signed};
 use super::{client, get};
 use crate::args::{Format, Global, Output, Render};
+use crate::spec;
 
 /// How often a waiting crawl is read.
 const POLL: Duration = Duration::from_millis(500);
@@ -96,22 +95,22 @@ pub struct MapArgs {
 }
 
 pub async fn run(global: &Global, args: CrawlArgs) -> anyhow::Result<()> {
-    let spec = JobSpec {
+    let spec = JobSpec::from(JobSpecDto {
         urls: args.urls.clone(),
-        render: args.render.map_or(RenderMode::Unspecified, render) as i32,
+        render: args.render.map(spec::render_dto),
         timeout_ms: args.timeout_ms,
-        formats: args.format.iter().map(|f| format(*f) as i32).collect(),
-        crawl: Some(CrawlSpec {
+        formats: args.format.iter().map(|f| spec::format_dto(*f)).collect(),
+        crawl: Some(CrawlDto {
             max_pages: args.limit,
             max_depth: args.depth,
-            scope: scope(args.scope) as i32,
+            scope: Some(scope(args.scope)),
             include_paths: args.include.clone(),
             exclude_paths: args.exclude.clone(),
             allow_external: args.allow_external,
             sitemaps: args.sitemaps,
         }),
-        ..JobSpec::default()
-    };
+        ..JobSpecDto::default()
+    });
     let crawl_id = submit(global, spec).await?;
     if !args.wait {
         match global.output {
@@ -138,18 +137,18 @@ pub async fn run(global: &Global, args: CrawlArgs) -> anyhow::Result<()> {
 }
 
 pub async fn map(global: &Global, args: MapArgs) -> anyhow::Result<()> {
-    let spec = JobSpec {
+    let spec = JobSpec::from(JobSpecDto {
         urls: args.urls.clone(),
-        render: RenderMode::Http as i32,
-        crawl: Some(CrawlSpec {
+        render: Some(RenderDto::Http),
+        crawl: Some(CrawlDto {
             max_pages: args.limit,
             max_depth: Some(args.depth),
-            scope: scope(args.scope) as i32,
+            scope: Some(scope(args.scope)),
             sitemaps: !args.no_sitemaps,
-            ..CrawlSpec::default()
+            ..CrawlDto::default()
         }),
-        ..JobSpec::default()
-    };
+        ..JobSpecDto::default()
+    });
     let crawl_id = submit(global, spec).await?;
     let (job, lines) = wait_and_fetch(global, &crawl_id).await?;
     // Pages only: the robots.txt and sitemaps read for them say their `kind`.
@@ -271,28 +270,10 @@ fn is_terminal(state: i32) -> bool {
     )
 }
 
-fn scope(scope: Scope) -> CrawlScope {
+fn scope(scope: Scope) -> ScopeDto {
     match scope {
-        Scope::SameHost => CrawlScope::SameHost,
-        Scope::SameDomain => CrawlScope::SameDomain,
-        Scope::Subdomains => CrawlScope::Subdomains,
-    }
-}
-
-fn render(render: Render) -> RenderMode {
-    match render {
-        Render::Http => RenderMode::Http,
-        Render::Browser => RenderMode::Browser,
-        Render::Auto => RenderMode::Auto,
-    }
-}
-
-fn format(format: Format) -> OutputFormat {
-    match format {
-        Format::Markdown => OutputFormat::Markdown,
-        Format::Html => OutputFormat::Html,
-        Format::RawHtml => OutputFormat::RawHtml,
-        Format::Links => OutputFormat::Links,
-        Format::Metadata => OutputFormat::Metadata,
+        Scope::SameHost => ScopeDto::SameHost,
+        Scope::SameDomain => ScopeDto::SameDomain,
+        Scope::Subdomains => ScopeDto::Subdomains,
     }
 }
