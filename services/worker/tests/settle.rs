@@ -11,6 +11,7 @@ use jetcrawl_proto::v1::step::Kind;
 use jetcrawl_proto::v1::{
     ExtractKind, JobSpec, RenderMode, Settle, SettleRule as ProtoRule, WaitForSelector, WaitForText,
 };
+use jetcrawl_worker::execute::settle::QUIET_MS;
 use jetcrawl_worker::execute::{PageResult, SettleRule};
 use jetcrawl_worker::{ErrorClass, Mode};
 use serde_json::json;
@@ -145,6 +146,35 @@ async fn a_page_that_never_settles_ends_at_its_bound_with_what_it_has_and_says_s
         "{:?}",
         page.warnings
     );
+}
+
+#[tokio::test]
+async fn a_page_without_scripts_is_read_at_its_load_and_an_inline_handler_is_waited_for() {
+    let site = start_site().await;
+    let (executor, _pool) = executor(&config());
+
+    // Nothing can change a loaded document that has no script: it needs no quiet window,
+    // so it settles within a bound well under the window.
+    let bound = u32::try_from(QUIET_MS / 2).expect("small") - 5;
+    let mut job = spec(
+        &[site.url("/static")],
+        RenderMode::Browser,
+        vec![rule("heading", "#heading")],
+        vec![],
+    );
+    job.settle = settle(ProtoRule::Quiet, "", "", bound);
+    let run = executor.run(&job, deadline(30)).await.expect("renders");
+    let page = &run.pages[0].result;
+    assert_settled(page, SettleRule::Quiet);
+    assert_eq!(page.data["heading"], "Hello static world");
+
+    // An inline event handler is a script: the change it makes two frames after the load
+    // event is waited for, and read.
+    let job = title_and_items(site.url("/handler"));
+    let run = executor.run(&job, deadline(30)).await.expect("renders");
+    let page = &run.pages[0].result;
+    assert_settled(page, SettleRule::Quiet);
+    assert_eq!(page.data["title"], "Set by a handler");
 }
 
 #[tokio::test]

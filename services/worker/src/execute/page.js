@@ -59,6 +59,25 @@
     if (!root) return false;
     return norm(root.innerText === undefined ? root.textContent : root.innerText).includes(norm(text));
   };
+  // True for a loaded document that cannot change any more: no script, no inline event
+  // handler, no frame or plugin that could script it, no refresh. Such a page needs no
+  // quiet window. Looked at once, after the load event: without a script nothing can
+  // add one.
+  let inertDocument = null;
+  const inert = () => {
+    if (inertDocument !== null) return inertDocument;
+    const scriptable = document.querySelector('script, iframe, frame, object, embed, meta[http-equiv="refresh" i]');
+    const handlers = () => {
+      for (const element of document.getElementsByTagName('*')) {
+        for (const attribute of element.attributes) {
+          if (attribute.name.startsWith('on')) return true;
+        }
+      }
+      return false;
+    };
+    inertDocument = !scriptable && !handlers();
+    return inertDocument;
+  };
   // What still keeps the page from being quiet (null when nothing does) and when to
   // look again; quiet time before `quietFrom` does not count.
   const busy = (rule, quietFrom) => {
@@ -71,6 +90,7 @@
       return idle >= S.quiet_ms ? null : ['network activity', S.quiet_ms - idle];
     }
     if (A.timers.size > 0) return [`${A.timers.size} timer(s) due within 1000 ms`, 10];
+    if (inert()) return null;
     const quiet = t - Math.max(A.lastActivity, quietFrom);
     return quiet >= S.quiet_ms ? null : ['DOM changes', S.quiet_ms - quiet];
   };
@@ -103,7 +123,7 @@
       if (!pending) return outcome(true, null);
       const left = bound - Date.now();
       if (left <= 0) return outcome(false, pending[0]);
-      wake = Math.max(2, Math.min(pending[1], 20, left));
+      wake = Math.max(2, Math.min(pending[1], left));
     }
   };
   const find = async (selector, deadline, what, limit) => {

@@ -68,6 +68,12 @@ window.addEventListener('load', function () {
 });
 </script></body></html>"#;
 
+/// No `<script>`, but an inline handler changes the title two frames after the load
+/// event, through a channel the tracker does not see (`requestAnimationFrame`).
+pub const HANDLER_PAGE: &str = r#"<!doctype html><html><head><title>Handler</title></head>
+<body onload="requestAnimationFrame(function () { requestAnimationFrame(function () { document.getElementById('title').textContent = 'Set by a handler'; }); })">
+<h1 id="title">Loading…</h1></body></html>"#;
+
 /// Never quiet: a timer changes the DOM every 20 ms.
 pub const TICKING_PAGE: &str = r#"<!doctype html><html><head><title>Ticking</title></head>
 <body><h1 id="title">Ticking</h1><p id="tick">0</p>
@@ -105,6 +111,7 @@ pub async fn start_site() -> Site {
         .route("/placeholder", get(|| async { Html(PLACEHOLDER_PAGE) }))
         .route("/fetched", get(|| async { Html(FETCHED_PAGE) }))
         .route("/ticking", get(|| async { Html(TICKING_PAGE) }))
+        .route("/handler", get(|| async { Html(HANDLER_PAGE) }))
         .route("/long-poll", get(|| async { Html(LONG_POLL_PAGE) }))
         .route(
             "/api/items",
