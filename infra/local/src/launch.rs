@@ -66,6 +66,14 @@ pub(crate) fn lost_port_race(log: &str, log_start: usize) -> bool {
         .is_some_and(|log| log.contains("address already in use"))
 }
 
+/// True when the port lost to a race ([`lost_port_race`]) is the monitoring port.
+pub(crate) fn lost_monitor_port(log: &str, log_start: usize) -> bool {
+    lost_port_race(log, log_start)
+        && log
+            .get(log_start..)
+            .is_some_and(|log| log.contains("monitor port"))
+}
+
 /// The settings every nats-server config here has.
 pub(crate) struct ServerConfig<'a> {
     pub(crate) name: &'a str,

