@@ -60,6 +60,10 @@ pub struct BenchArgs {
     /// Fixture pages of the worker scenario (half static, half JavaScript).
     #[arg(long)]
     pub pages: Option<usize>,
+    /// Fixture pages of each browser row of the peers scenario (half static, half
+    /// JavaScript; the http row takes their static half).
+    #[arg(long)]
+    pub peer_pages: Option<usize>,
     /// Browser tab counts of the worker scenario, e.g. `1,2,4`.
     #[arg(long, value_delimiter = ',')]
     pub tabs: Vec<usize>,
@@ -95,6 +99,9 @@ pub struct Sizes {
     pub lag_phase: Duration,
     /// Worker pages.
     pub pages: usize,
+    /// Pages of each peers row: Crawlee runs at a few pages/s, so fewer than the
+    /// worker scenario's keep a full repeat within half an hour.
+    pub peer_pages: usize,
     /// Browser tab counts.
     pub tabs: Vec<usize>,
     /// Jobs running at once in http and auto mode (the worker's tab setting).
@@ -132,6 +139,7 @@ impl BenchArgs {
         set(&mut sizes.raw_publishes, self.raw_publishes);
         set(&mut sizes.projector_events, self.projector_events);
         set(&mut sizes.pages, self.pages);
+        set(&mut sizes.peer_pages, self.peer_pages);
         set(&mut sizes.e2e_jobs, self.e2e_jobs);
         if let Some(rate) = self.submit_rate {
             sizes.submit_rate = rate.max(1.0);
@@ -161,6 +169,7 @@ impl Sizes {
             lag_rate: 2000.0,
             lag_phase: Duration::from_secs(5),
             pages: 1000,
+            peer_pages: 300,
             tabs: vec![1, 2, 4],
             http_concurrency: 4,
             e2e_jobs: 100,
@@ -182,6 +191,7 @@ impl Sizes {
             lag_rate: 1000.0,
             lag_phase: Duration::from_secs(2),
             pages: 60,
+            peer_pages: 60,
             tabs: vec![1, 2],
             e2e_jobs: 20,
             e2e_rates: (10.0, 2.0),

@@ -148,9 +148,9 @@ fn describe(s: &Sizes) -> Vec<String> {
             s.e2e_jobs, s.e2e_rates.0, s.e2e_rates.1
         ),
         format!(
-            "peers: Crawlee over the {} worker pages at tabs {:?} (browser) and over their \
+            "peers: Crawlee over {} fixture pages at tabs {:?} (browser) and over their \
              static half {} at once (http), against the whole platform",
-            s.pages, s.tabs, s.http_concurrency
+            s.peer_pages, s.tabs, s.http_concurrency
         ),
     ]
 }

@@ -26,7 +26,7 @@ pub const PSS_RATIO: &str = "pss_vs_peer";
 
 /// Runs the browser comparison at every tab count, then the http one.
 pub async fn run(stack: &BenchStack, sizes: &Sizes) -> anyhow::Result<Vec<Measured>> {
-    let pages = jobs::fixture_pages(&stack.site, sizes.pages);
+    let pages = jobs::fixture_pages(&stack.site, sizes.peer_pages);
     let mut rows = Vec::new();
     let tabs = match sizes.runs_part(SCENARIO, "browser") {
         true => sizes.tabs.as_slice(),
