@@ -24,7 +24,10 @@ pub async fn apply_batch(
     projection: &str,
     events: &[RecordedEvent],
 ) -> Result<u64, ProjectionError> {
-    let batch = events.iter().map(|e| Incoming::Event(e, None)).collect();
+    let batch = events
+        .iter()
+        .map(|e| (Incoming::Event(e, None), None))
+        .collect();
     apply_incoming(tx, projection, batch).await
 }
 
@@ -41,9 +44,34 @@ pub async fn apply_messages(
     apply_incoming(
         tx,
         projection,
-        messages.iter().map(Incoming::from).collect(),
+        messages.iter().map(|m| (Incoming::from(m), None)).collect(),
     )
     .await
+}
+
+/// A batch of the `jobs` projection decoded, and its `job_events` payloads built, ahead
+/// of its transaction: the CPU half of applying it, which a projector does while
+/// Postgres still writes the batch before.
+#[derive(Debug)]
+pub struct Prepared {
+    decoded: Vec<(Message, Option<DateTime<Utc>>)>,
+    /// `job_events.payload` of each decoded message, in the same order.
+    payloads: Vec<String>,
+}
+
+impl Prepared {
+    /// Decodes `messages` and builds their `job_events` payloads.
+    pub fn of(messages: &[StreamMessage]) -> Self {
+        let decoded: Vec<(Message, Option<DateTime<Utc>>)> = messages
+            .iter()
+            .map(|m| (m.to_message(), m.stored_at))
+            .collect();
+        let payloads = decoded
+            .iter()
+            .map(|(m, _)| write::payload_of(&Incoming::stored(m, None)))
+            .collect();
+        Self { decoded, payloads }
+    }
 }
 
 /// Applies raw stream messages (decoding each one) to the `jobs` projection; their stored
@@ -53,34 +81,44 @@ pub async fn apply_stream_messages(
     projection: &str,
     messages: &[StreamMessage],
 ) -> Result<u64, ProjectionError> {
-    let decoded: Vec<(Message, Option<DateTime<Utc>>)> = messages
+    apply_prepared(tx, projection, &Prepared::of(messages)).await
+}
+
+/// Applies a batch prepared by [`Prepared::of`] to the `jobs` projection.
+pub async fn apply_prepared(
+    tx: &mut Transaction<'_, Postgres>,
+    projection: &str,
+    prepared: &Prepared,
+) -> Result<u64, ProjectionError> {
+    let batch = prepared
+        .decoded
         .iter()
-        .map(|m| (m.to_message(), m.stored_at))
-        .collect();
-    let batch = decoded
-        .iter()
-        .map(|(m, at)| Incoming::stored(m, *at))
+        .zip(&prepared.payloads)
+        .map(|((m, at), payload)| (Incoming::stored(m, *at), Some(payload.as_str())))
         .collect();
     apply_incoming(tx, projection, batch).await
 }
 
+/// Messages with their `job_events` payload when it was built ahead.
+type Entries<'a> = Vec<(Incoming<'a>, Option<&'a str>)>;
+
 async fn apply_incoming(
     tx: &mut Transaction<'_, Postgres>,
     projection: &str,
-    mut batch: Vec<Incoming<'_>>,
+    mut batch: Entries<'_>,
 ) -> Result<u64, ProjectionError> {
     let conn: &mut PgConnection = tx;
     let checkpoint = lock_checkpoint(conn, projection).await?;
-    batch.sort_by_key(Incoming::sequence);
-    batch.dedup_by_key(|m| m.sequence());
-    batch.retain(|m| m.sequence() > checkpoint);
-    let Some(last) = batch.last().map(Incoming::sequence) else {
+    batch.sort_by_key(|(m, _)| m.sequence());
+    batch.dedup_by_key(|(m, _)| m.sequence());
+    batch.retain(|(m, _)| m.sequence() > checkpoint);
+    let Some(last) = batch.last().map(|(m, _)| m.sequence()) else {
         return Ok(checkpoint);
     };
     write::insert_events(conn, &batch).await?;
     let events: Vec<(&RecordedEvent, Option<DateTime<Utc>>)> = batch
         .iter()
-        .filter_map(|m| match m {
+        .filter_map(|(m, _)| match m {
             Incoming::Event(e, at) => Some((*e, *at)),
             Incoming::Undecodable(..) => None,
         })
@@ -90,7 +128,7 @@ async fn apply_incoming(
     save_checkpoint(conn, projection, last).await?;
     debug!(
         projection,
-        first = batch[0].sequence(),
+        first = batch[0].0.sequence(),
         last,
         jobs = rows.len(),
         "batch applied"

@@ -41,7 +41,8 @@ mod usage;
 mod write;
 
 pub use apply::{
-    apply_batch, apply_messages, apply_stream_messages, lock_checkpoint, record_checkpoint_identity,
+    Prepared, apply_batch, apply_messages, apply_prepared, apply_stream_messages, lock_checkpoint,
+    record_checkpoint_identity,
 };
 pub use counters::{Counts, ROBOTS_DISALLOWED};
 pub use database::{DatabaseArgs, DatabaseArgsError};

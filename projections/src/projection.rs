@@ -93,6 +93,32 @@ impl Projection {
         }
     }
 
+    /// The part of applying `messages` that needs no transaction, done ahead when the
+    /// projection has one (the `jobs` projection decodes and builds its `job_events`
+    /// payloads); pass it to [`Projection::apply_prepared`] with the same messages.
+    pub fn prepare(self, messages: &[StreamMessage]) -> Option<crate::Prepared> {
+        match self {
+            Self::Jobs => Some(crate::Prepared::of(messages)),
+            _ => None,
+        }
+    }
+
+    /// Like [`Projection::apply`], with what [`Projection::prepare`] made of the same
+    /// `messages`.
+    pub async fn apply_prepared(
+        self,
+        tx: &mut Transaction<'_, Postgres>,
+        messages: &[StreamMessage],
+        prepared: Option<&crate::Prepared>,
+    ) -> Result<u64, ProjectionError> {
+        match (self, prepared) {
+            (Self::Jobs, Some(prepared)) => {
+                crate::apply::apply_prepared(tx, self.name(), prepared).await
+            }
+            _ => self.apply(tx, messages).await,
+        }
+    }
+
     /// Applies the messages above its checkpoint in `tx` and returns the new checkpoint.
     pub async fn apply(
         self,

@@ -53,10 +53,19 @@ const UPSERT_JOBS: &str =
          submitted_seq = EXCLUDED.submitted_seq, last_seq = EXCLUDED.last_seq,
          ack_latency_ms = EXCLUDED.ack_latency_ms, duration_ms = EXCLUDED.duration_ms";
 
-/// Inserts one `job_events` row per message; rows already present are left alone.
+/// What `job_events.payload` holds for a message.
+pub(crate) fn payload_of(message: &Incoming<'_>) -> String {
+    match message {
+        Incoming::Event(recorded, _) => payload_json(recorded.payload()).to_string(),
+        Incoming::Undecodable(u, _) => u.payload_json().to_string(),
+    }
+}
+
+/// Inserts one `job_events` row per message, with its payload when it was built ahead;
+/// rows already present are left alone.
 pub(crate) async fn insert_events(
     conn: &mut PgConnection,
-    batch: &[Incoming<'_>],
+    batch: &[(Incoming<'_>, Option<&str>)],
 ) -> Result<(), ProjectionError> {
     let n = batch.len();
     let mut seqs = Vec::with_capacity(n);
@@ -68,8 +77,9 @@ pub(crate) async fn insert_events(
     let mut actors = Vec::with_capacity(n);
     let mut traces: Vec<Option<String>> = Vec::with_capacity(n);
     let mut payloads = Vec::with_capacity(n);
-    for message in batch {
+    for (message, payload) in batch {
         seqs.push(seq(message.sequence()));
+        payloads.push(payload.map_or_else(|| payload_of(message), str::to_owned));
         match message {
             Incoming::Event(recorded, _) => {
                 let e = &recorded.event;
@@ -80,7 +90,6 @@ pub(crate) async fn insert_events(
                 occurred.push(occurred_at(recorded));
                 actors.push(e.actor.clone());
                 traces.push(Some(e.traceparent.clone()).filter(|t| !t.is_empty()));
-                payloads.push(payload_json(recorded.payload()).to_string());
             }
             Incoming::Undecodable(u, stored_at) => {
                 job_ids.push(u.job_id.clone());
@@ -91,7 +100,6 @@ pub(crate) async fn insert_events(
                 occurred.push(stored_at.unwrap_or_else(Utc::now).trunc_subsecs(6));
                 actors.push(String::new());
                 traces.push(None);
-                payloads.push(u.payload_json().to_string());
             }
         }
     }
