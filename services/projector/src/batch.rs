@@ -9,7 +9,7 @@ use anyhow::Context as _;
 use async_nats::jetstream;
 use chrono::{DateTime, Utc};
 use jetcrawl_projections::{
-    CheckpointIdentity, Projection, StreamMessage, UNDECODABLE, lock_checkpoint,
+    CheckpointIdentity, Prepared, Projection, StreamMessage, UNDECODABLE, lock_checkpoint,
     record_checkpoint_identity,
 };
 use jetcrawl_streams::envelope::decode;
@@ -45,35 +45,48 @@ pub(crate) enum Outcome {
     },
 }
 
-/// Applies `batch` (in stream order, contiguous after the checkpoint) of the stream
-/// created at `stream_created`, and acks it. `committed` is the checkpoint the session
-/// last read or wrote; Postgres holding an older one means the read model lost rows.
+/// A batch gathered by a session: its messages in stream order, contiguous after the
+/// checkpoint, what the projection prepared from them before its transaction, and the
+/// delivery of the last one, whose ack covers them all.
+pub(crate) struct Batch {
+    /// The messages, converted as they arrived.
+    pub messages: Vec<StreamMessage>,
+    /// Decoded and built ahead of the transaction (the `jobs` projection).
+    pub prepared: Option<Prepared>,
+    /// The last message's delivery.
+    pub last: jetstream::Message,
+}
+
+/// Applies `batch` of the stream created at `stream_created`, and acks it. `committed`
+/// is the checkpoint the session last read or wrote; Postgres holding an older one
+/// means the read model lost rows.
 pub(crate) async fn apply(
     pool: &PgPool,
     projection: Projection,
     failpoint: &Failpoint,
-    batch: &[jetstream::Message],
+    batch: Batch,
     stream_created: DateTime<Utc>,
     committed: u64,
 ) -> anyhow::Result<Outcome> {
-    let (Some(first), Some(last)) = (batch.first(), batch.last()) else {
+    let Batch {
+        messages,
+        prepared,
+        last,
+    } = batch;
+    let (Some(first), Some(newest)) = (messages.first(), messages.last()) else {
         anyhow::bail!("empty batch");
     };
-    let first_seq = sequence_of(first)?;
-    let last_seq = sequence_of(last)?;
+    let first_seq = first.sequence;
+    let last_seq = newest.sequence;
     let span = info_span!(
         "projector.batch",
         projection = projection.name(),
         first_seq,
         last_seq,
-        size = batch.len()
+        size = messages.len()
     );
     async move {
         let started = Instant::now();
-        let messages = batch
-            .iter()
-            .map(to_stream_message)
-            .collect::<anyhow::Result<Vec<_>>>()?;
         let mut tx = pool
             .begin()
             .await
@@ -87,7 +100,7 @@ pub(crate) async fn apply(
             return Ok(Outcome::Behind { checkpoint: held });
         }
         let checkpoint = projection
-            .apply(&mut tx, &messages)
+            .apply_prepared(&mut tx, &messages, prepared.as_ref())
             .await
             .with_context(|| format!("applying a batch of projection {}", projection.name()))?;
         if let Some(at) = messages.iter().find(|m| m.sequence == checkpoint) {
@@ -122,19 +135,6 @@ pub(crate) async fn apply(
     }
     .instrument(span)
     .await
-}
-
-/// The stream sequence of a JetStream message.
-pub(crate) fn sequence_of(message: &jetstream::Message) -> anyhow::Result<u64> {
-    message
-        .info()
-        .map(|info| info.stream_sequence)
-        .map_err(|err| {
-            anyhow::anyhow!(
-                "message on {} has no JetStream metadata: {err}",
-                message.subject
-            )
-        })
 }
 
 /// The message as the projections take it.
