@@ -26,6 +26,8 @@ async fn quick_mode_reports_every_scenario_against_its_baseline() {
         "3000",
         "--pages",
         "6",
+        "--peer-pages",
+        "6",
         "--tabs",
         "1",
         "--e2e-jobs",
