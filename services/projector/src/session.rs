@@ -396,17 +396,17 @@ impl<'a> Session<'a> {
 
     /// Waits for the batch being written, if any; the reason to end the session, if any.
     async fn settle(&self, pending: &mut Pending<'a>) -> anyhow::Result<Option<Stop>> {
-        let Some((write, _)) = pending.writing.as_mut() else {
+        if pending.writing.is_none() {
             return Ok(None);
-        };
-        let outcome = write.await;
+        }
+        let outcome = written(&mut pending.writing).await;
         pending.writing = None;
         Ok(self.record(pending, outcome?))
     }
 
-    /// Takes in what became of the batch that was being written.
+    /// Takes in what became of the batch that was being written (its caller has cleared
+    /// `pending.writing`).
     fn record(&self, pending: &mut Pending<'a>, outcome: batch::Outcome) -> Option<Stop> {
-        pending.writing = None;
         match outcome {
             batch::Outcome::Applied(applied) => {
                 pending.applied = applied.checkpoint;
