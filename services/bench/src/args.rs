@@ -64,6 +64,10 @@ pub struct BenchArgs {
     /// JavaScript; the http row takes their static half).
     #[arg(long)]
     pub peer_pages: Option<usize>,
+    /// Sections of the fixture's `/site/` the peers scenario's crawls cover (it has 12,
+    /// of 22 pages each; the full preset crawls them all, the quick preset 2).
+    #[arg(long)]
+    pub crawl_sections: Option<usize>,
     /// Browser tab counts of the worker scenario, e.g. `1,2,4`.
     #[arg(long, value_delimiter = ',')]
     pub tabs: Vec<usize>,
@@ -102,6 +106,8 @@ pub struct Sizes {
     /// Pages of each peers row: Crawlee runs at a few pages/s, so fewer than the
     /// worker scenario's keep a full repeat within half an hour.
     pub peer_pages: usize,
+    /// Sections of `/site/` the peers crawls cover, the others left out on both sides.
+    pub crawl_sections: usize,
     /// Browser tab counts.
     pub tabs: Vec<usize>,
     /// Jobs running at once in http and auto mode (the worker's tab setting).
@@ -140,6 +146,7 @@ impl BenchArgs {
         set(&mut sizes.projector_events, self.projector_events);
         set(&mut sizes.pages, self.pages);
         set(&mut sizes.peer_pages, self.peer_pages);
+        set(&mut sizes.crawl_sections, self.crawl_sections);
         set(&mut sizes.e2e_jobs, self.e2e_jobs);
         if let Some(rate) = self.submit_rate {
             sizes.submit_rate = rate.max(1.0);
@@ -170,6 +177,7 @@ impl Sizes {
             lag_phase: Duration::from_secs(5),
             pages: 1000,
             peer_pages: 300,
+            crawl_sections: jetcrawl_tests::fixture::graph::SECTIONS,
             tabs: vec![1, 2, 4],
             http_concurrency: 4,
             e2e_jobs: 100,
@@ -192,6 +200,9 @@ impl Sizes {
             lag_phase: Duration::from_secs(2),
             pages: 60,
             peer_pages: 60,
+            // The browser crawl runs at the smallest preset's one tab: all 278 pages took
+            // Crawlee about 110 s, most of the quick run.
+            crawl_sections: 2,
             tabs: vec![1, 2],
             e2e_jobs: 20,
             e2e_rates: (10.0, 2.0),

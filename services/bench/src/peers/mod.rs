@@ -65,7 +65,7 @@ pub async fn run(stack: &BenchStack, sizes: &Sizes) -> anyhow::Result<Vec<Measur
 /// fail on purpose (404, 503) and the script-filled section left out on both sides. HTTP
 /// at the http concurrency; the browser at the largest tab count.
 async fn crawls(stack: &BenchStack, sizes: &Sizes) -> anyhow::Result<Vec<Measured>> {
-    const EXCLUDE: &str = "/site/(down|gone|js/)";
+    let (exclude, scope) = crawl_scope(sizes.crawl_sections);
     let start = stack.site.url("/site/");
     let mut rows = Vec::new();
     let tabs = sizes.tabs.iter().copied().max().unwrap_or(1);
@@ -77,10 +77,10 @@ async fn crawls(stack: &BenchStack, sizes: &Sizes) -> anyhow::Result<Vec<Measure
             RenderMode::Http => "http",
             _ => "browser",
         };
-        let what = format!("crawl of /site/, {concurrency} at once");
-        let peer = crawlee::crawl(crawler, &start, EXCLUDE, concurrency).await?;
+        let what = format!("crawl of {scope}, {concurrency} at once");
+        let peer = crawlee::crawl(crawler, &start, &exclude, concurrency).await?;
         let ours =
-            platform::crawl(stack, &start, &format!("^{EXCLUDE}"), mode, concurrency).await?;
+            platform::crawl(stack, &start, &format!("^{exclude}"), mode, concurrency).await?;
         let base_key = format!("peers.crawlee_crawl_{name}");
         rows.push(
             Measured::new(
@@ -110,6 +110,23 @@ async fn crawls(stack: &BenchStack, sizes: &Sizes) -> anyhow::Result<Vec<Measure
         );
     }
     Ok(rows)
+}
+
+/// What the crawls leave out of `/site/` (a path pattern: Crawlee matches it anywhere in
+/// the URL, the crawl job from the path's start), and how the report names what is left:
+/// always the pages that fail on purpose (404, 503) and the script-filled section; the
+/// sections from the `sections`-th on, and their print pages, when fewer than all.
+fn crawl_scope(sections: usize) -> (String, String) {
+    let all = jetcrawl_tests::fixture::graph::SECTIONS;
+    if sections >= all {
+        return ("/site/(down|gone|js/)".to_owned(), "/site/".to_owned());
+    }
+    let rest: Vec<String> = (sections..all).map(|s| s.to_string()).collect();
+    let rest = rest.join("|");
+    (
+        format!("/site/(down|gone|js/|s({rest})/|print/({rest})$)"),
+        format!("/site/ ({sections} of its {all} sections)"),
+    )
 }
 
 /// One comparison: its key suffix, its description and how many pages run at once.
