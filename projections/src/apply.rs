@@ -72,6 +72,18 @@ impl Prepared {
             .collect();
         Self { decoded, payloads }
     }
+
+    /// Each message's event type, [`crate::UNDECODABLE`] for one that did not decode
+    /// (then with why), in stream order.
+    pub fn event_types(&self) -> Vec<(&str, Option<&str>)> {
+        self.decoded
+            .iter()
+            .map(|(m, _)| match m {
+                Message::Event(e) => (e.event.event_type.as_str(), None),
+                Message::Undecodable(u) => (crate::UNDECODABLE, Some(u.reason.as_str())),
+            })
+            .collect()
+    }
 }
 
 /// Applies raw stream messages (decoding each one) to the `jobs` projection; their stored

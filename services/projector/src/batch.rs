@@ -53,6 +53,8 @@ pub(crate) struct Batch {
     pub messages: Vec<StreamMessage>,
     /// Decoded and built ahead of the transaction (the `jobs` projection).
     pub prepared: Option<Prepared>,
+    /// Each message's type for the batch metrics, worked out ahead too ([`event_types`]).
+    pub types: Vec<String>,
     /// The last message's delivery.
     pub last: jetstream::Message,
 }
@@ -71,6 +73,7 @@ pub(crate) async fn apply(
     let Batch {
         messages,
         prepared,
+        types,
         last,
     } = batch;
     let (Some(first), Some(newest)) = (messages.first(), messages.last()) else {
@@ -117,8 +120,6 @@ pub(crate) async fn apply(
             .await
             .map_err(|err| anyhow::anyhow!("acking stream sequence {last_seq}: {err}"))?;
         let pending = last.info().map(|i| i.pending).unwrap_or(0);
-        let actions = projection.stream() == AUDIT_ACTIONS_STREAM;
-        let types: Vec<String> = messages.iter().map(|m| event_type(m, actions)).collect();
         let newest = newest_stored(&messages);
         metrics::batch_applied(
             projection,
@@ -164,6 +165,30 @@ pub(crate) fn to_stream_message(message: &jetstream::Message) -> anyhow::Result<
     })
 }
 
+/// Each message's type for the batch metrics, in stream order: from the batch
+/// `prepared` when there is one, else decoded again. Off the critical path: a session
+/// works them out while Postgres still writes the batch before.
+pub(crate) fn event_types(
+    projection: Projection,
+    messages: &[StreamMessage],
+    prepared: Option<&Prepared>,
+) -> Vec<String> {
+    let Some(prepared) = prepared else {
+        let actions = projection.stream() == AUDIT_ACTIONS_STREAM;
+        return messages.iter().map(|m| event_type(m, actions)).collect();
+    };
+    messages
+        .iter()
+        .zip(prepared.event_types())
+        .map(|(message, (event_type, undecodable))| {
+            if let Some(reason) = undecodable {
+                warn_undecodable(message, reason);
+            }
+            event_type.to_owned()
+        })
+        .collect()
+}
+
 /// The type for metrics: the job event's, `AccessDenied`, the audit action's (a message
 /// of `AUDIT_ACTIONS`: `audit_actions`), or `Undecodable`.
 fn event_type(message: &StreamMessage, audit_actions: bool) -> String {
@@ -182,11 +207,15 @@ fn event_type(message: &StreamMessage, audit_actions: bool) -> String {
     match decoded {
         Ok(event_type) => event_type,
         Err(err) => {
-            warn!(job_id = %message.job_id(), seq = message.sequence, subject = %message.subject,
-                error = %err, "undecodable message recorded as {UNDECODABLE}; the projection moves on");
+            warn_undecodable(message, &err);
             UNDECODABLE.to_owned()
         }
     }
+}
+
+fn warn_undecodable(message: &StreamMessage, reason: &str) {
+    warn!(job_id = %message.job_id(), seq = message.sequence, subject = %message.subject,
+        error = %reason, "undecodable message recorded as {UNDECODABLE}; the projection moves on");
 }
 
 fn newest_stored(messages: &[StreamMessage]) -> Option<DateTime<Utc>> {

@@ -5,7 +5,8 @@
 //! counts in (then it halts until an operator recovers; see [`crate::alarm`]).
 //!
 //! Batches are pipelined, one deep: while Postgres writes a batch, the next one gathers,
-//! its messages converted as they arrive and the batch decoded and built once full. A
+//! its messages converted as they arrive and the batch decoded and built (and its
+//! metrics' event types worked out) once full. A
 //! batch's transaction starts only once the one before it committed, so batches still
 //! commit one at a time, in stream order (ADR 49).
 
@@ -364,10 +365,12 @@ impl<'a> Session<'a> {
         let Some(last) = pending.last.take() else {
             return Ok(None);
         };
-        // Decoded and built now, while Postgres still writes the batch before it.
+        // Decoded and built, and typed for the metrics, now, while Postgres still writes
+        // the batch before it.
         let size = self.config.batch_size.max(1);
         let messages = std::mem::replace(&mut pending.messages, Vec::with_capacity(size));
         let prepared = self.projection.prepare(&messages);
+        let types = batch::event_types(self.projection, &messages, prepared.as_ref());
         if let Some(stop) = self.settle(pending).await? {
             return Ok(Some(stop));
         }
@@ -379,6 +382,7 @@ impl<'a> Session<'a> {
         let batch = Batch {
             messages,
             prepared,
+            types,
             last,
         };
         let last_seq = batch
