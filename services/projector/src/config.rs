@@ -6,8 +6,8 @@ use std::time::Duration;
 use jetcrawl_projections::Projection;
 
 /// Messages per batch unless configured; measured with `jetcrawl-bench --only projector
-/// --projector-batch N` (ADR 43).
-pub const DEFAULT_BATCH: usize = 2000;
+/// --projector-batch N` (ADR 43, and its addendum once batches were pipelined).
+pub const DEFAULT_BATCH: usize = 5000;
 
 /// Settings of one projector instance.
 #[derive(Debug, Clone, clap::Args)]
