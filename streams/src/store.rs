@@ -205,6 +205,15 @@ impl EventStore {
             .map_or(0, |last| last.sequence))
     }
 
+    /// Whether the job was ever asked to cancel: one indexed lookup of its last
+    /// `JobCancelRequested`, without reading its history.
+    pub async fn cancel_requested(&self, job_id: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .last_on(event_subject(job_id, EventKind::CancelRequested))
+            .await?
+            .is_some())
+    }
+
     /// The job folded from its history (`JobStatus::New` when it does not exist).
     pub async fn load(&self, job_id: &str) -> Result<Job, StoreError> {
         Ok(fold(&self.history(job_id).await?))

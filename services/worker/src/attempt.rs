@@ -128,7 +128,10 @@ impl Handler {
             ));
         }
         // On a paced domain, the request waits here for its gap (not on the deadline).
+        // The wait is a step boundary: a job cancelled meanwhile (or a page whose crawl
+        // was) never sends its request.
         self.gate.confirm(job).await;
+        interrupt.check()?;
         let limit = self.config.job_deadline(spec.timeout_ms);
         let running = Instant::now();
         let deadline = running + limit;

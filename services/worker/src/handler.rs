@@ -143,6 +143,21 @@ impl Handler {
             acknowledge(message, kind).await;
             return outcome;
         }
+        match self.crawls.cancel_if_crawl_cancelled(job_id).await {
+            Ok(false) => {}
+            Ok(true) => {
+                info!("the page's crawl was cancelled; the page is cancelled, not fetched");
+                heartbeat.stop();
+                acknowledge(message, AckKind::Ack).await;
+                return Outcome::Cancelled;
+            }
+            Err(err) => {
+                error!(error = %err, "cannot tell whether the page's crawl was cancelled; it will be redelivered");
+                heartbeat.stop();
+                acknowledge(message, AckKind::Nak(Some(STORE_RETRY_DELAY))).await;
+                return Outcome::Retrying;
+            }
+        }
         let begun = self
             .recorder
             .begin_from(job_id, work, sequence, self.gate.as_ref())

@@ -10,6 +10,7 @@
 //!   pages, and ends the crawl with its JSONL once its frontier is empty
 //!   ([`consumer::serve`]).
 
+mod cancelled;
 pub mod consumer;
 mod end;
 mod keys;
