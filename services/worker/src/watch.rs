@@ -107,7 +107,7 @@ async fn watch_crawl(
 
 /// Why a page stops when its crawl is cancelled: the reason its JobCancelled records.
 fn crawl_cancelled() -> Stop {
-    Stop::Cancelled("the crawl was cancelled".to_owned())
+    Stop::Cancelled(crate::crawl_job::CRAWL_CANCELLED.to_owned())
 }
 
 /// The job as it is now, or `None` when nothing was appended since `job` was read (one

@@ -5,13 +5,12 @@
 use std::time::Duration;
 
 use async_nats::jetstream::{AckKind, Message};
-use chrono::Utc;
 use jetcrawl_proto::v1::CrawlPageFinished;
 use jetcrawl_proto::v1::event::Payload;
 use jetcrawl_streams::envelope::decode;
 use jetcrawl_streams::job::ROBOTS_DISALLOWED_CLASS;
 use jetcrawl_streams::subjects::job_id_of;
-use jetcrawl_streams::{Basis, Command, DecideError, ExecuteError, Job, Retry};
+use jetcrawl_streams::{Command, DecideError, ExecuteError, Job};
 use tracing::{info, warn};
 
 use super::keys::page_id_crawl;
@@ -138,26 +137,8 @@ impl Frontier {
             "cancelling the crawl's pages"
         );
         for page_id in pending {
-            let command = Command::RequestCancel {
-                reason: "the crawl was cancelled".to_owned(),
-                by: self.actor.clone(),
-            };
-            match self
-                .store
-                .execute(
-                    page_id,
-                    Basis::Load,
-                    &self.actor,
-                    command,
-                    Utc::now(),
-                    Retry::CONFLICTS_ONLY,
-                )
-                .await
-            {
-                // Never submitted (NotFound): recorded as cancelled below.
-                Ok(_) | Err(ExecuteError::Refused { .. }) => {}
-                Err(err) => return Err(err.into()),
-            }
+            // Never submitted (NotFound): recorded as cancelled below.
+            self.request_page_cancel(page_id).await?;
         }
         let crawl = self.cancel_unsubmitted(crawl, None).await?;
         self.end_if_done(&crawl).await

@@ -27,6 +27,7 @@ use jetcrawl_streams::{Basis, Command, EventStore, ExecuteError, Executed, Job, 
 use thiserror::Error;
 
 use crate::results::ResultStore;
+pub(crate) use cancelled::CRAWL_CANCELLED;
 pub use keys::page_id_crawl;
 pub use listing::read as read_listing;
 pub use pages::{Found, found};
