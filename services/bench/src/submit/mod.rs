@@ -55,6 +55,18 @@ pub async fn run(
         &raw_open,
         rate,
     ));
+    // What the burst's p99 goal is up against: the server's answer to the same messages
+    // with as many jobs in flight, nothing between them.
+    let mut raw_burst = raw::closed(&js, &url, IN_FLIGHT, phase).await;
+    let row = Measured::new(
+        scenario,
+        format!("{prefix}raw_{IN_FLIGHT}"),
+        format!("raw publish of key + event, {IN_FLIGHT} in flight"),
+    )
+    .with(THROUGHPUT, raw_burst.throughput())
+    .with("p50_ms", raw_burst.latencies.quantile_ms(0.5))
+    .with("p99_ms", raw_burst.latencies.quantile_ms(0.99));
+    rows.push(errors_row(row, &raw_burst));
 
     // The burst phase runs once, on the most clients that share the calls in flight.
     let burst = sizes
@@ -127,6 +139,7 @@ async fn clients(
             format!("{prefix}submit_{IN_FLIGHT}.c{n}"),
             format!("SubmitJob, {n} clients, {IN_FLIGHT} in flight"),
         )
+        .against(format!("{prefix}raw_{IN_FLIGHT}"), "p99_ms")
         .with("clients", n as f64);
         rows.push(closed_row(row, &mut outcome, sampler.finish().await));
     }

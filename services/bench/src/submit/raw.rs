@@ -77,8 +77,20 @@ pub async fn saturate(js: &Context, url: &str, count: usize, window: usize) -> a
 /// The same publishes on the open model's schedule, one connection: a job is done when
 /// both its acks are in.
 pub async fn open(js: &Context, url: &str, rate: f64, duration: Duration) -> Outcome {
+    load::open(std::slice::from_ref(js), rate, duration, send(url)).await
+}
+
+/// The same publishes with `in_flight` jobs outstanding at once for `duration`, one
+/// connection: what the server answers the gateway's burst with when nothing stands
+/// between them.
+pub async fn closed(js: &Context, url: &str, in_flight: usize, duration: Duration) -> Outcome {
+    load::closed(std::slice::from_ref(js), in_flight, duration, send(url)).await
+}
+
+/// One job's publishes, key and event in flight together; done when both are acked.
+fn send(url: &str) -> Send<Context> {
     let spec = jobs::spec(url, RenderMode::Http);
-    let send: Send<Context> = std::sync::Arc::new(move |js: &Context| {
+    std::sync::Arc::new(move |js: &Context| {
         let (js, [key, event]) = (js.clone(), messages(&spec));
         load::boxed(async move {
             let key = js.send_publish(key.0, key.1).await;
@@ -91,6 +103,5 @@ pub async fn open(js: &Context, url: &str, rate: f64, duration: Duration) -> Out
             key.map_err(|e| format!("{:?}", e.kind()))?;
             event.map(|_| ()).map_err(|e| format!("{:?}", e.kind()))
         })
-    });
-    load::open(std::slice::from_ref(js), rate, duration, send).await
+    })
 }
