@@ -58,15 +58,14 @@ pub async fn run(
     // What the burst's p99 goal is up against: the server's answer to the same messages
     // with as many jobs in flight, nothing between them.
     let mut raw_burst = raw::closed(&js, &url, IN_FLIGHT, phase).await;
-    let row = Measured::new(
-        scenario,
-        format!("{prefix}raw_{IN_FLIGHT}"),
-        format!("raw publish of key + event, {IN_FLIGHT} in flight"),
-    )
-    .with(THROUGHPUT, raw_burst.throughput())
-    .with("p50_ms", raw_burst.latencies.quantile_ms(0.5))
-    .with("p99_ms", raw_burst.latencies.quantile_ms(0.99));
-    rows.push(errors_row(row, &raw_burst));
+    rows.push(closed_row(
+        Measured::new(
+            scenario,
+            format!("{prefix}raw_{IN_FLIGHT}"),
+            format!("raw publish of key + event, {IN_FLIGHT} in flight"),
+        ),
+        &mut raw_burst,
+    ));
 
     // The burst phase runs once, on the most clients that share the calls in flight.
     let burst = sizes
@@ -129,7 +128,7 @@ async fn clients(
     )
     .against(format!("{prefix}raw_publish"), THROUGHPUT)
     .with("clients", n as f64);
-    let saturated = closed_row(saturated, &mut outcome, sampler.finish().await);
+    let saturated = usage_row(closed_row(saturated, &mut outcome), sampler.finish().await);
     let mut rows = vec![open, saturated];
     if burst {
         let sampler = ProcSampler::start(pid, false);
@@ -141,18 +140,21 @@ async fn clients(
         )
         .against(format!("{prefix}raw_{IN_FLIGHT}"), "p99_ms")
         .with("clients", n as f64);
-        rows.push(closed_row(row, &mut outcome, sampler.finish().await));
+        rows.push(usage_row(
+            closed_row(row, &mut outcome),
+            sampler.finish().await,
+        ));
     }
     Ok(rows)
 }
 
-/// Throughput, p50/p99, errors and the gateway's usage of a closed-model run.
-fn closed_row(row: Measured, outcome: &mut Outcome, usage: ProcUsage) -> Measured {
+/// Throughput, p50/p99 and errors of a closed-model run.
+fn closed_row(row: Measured, outcome: &mut Outcome) -> Measured {
     let row = row
         .with(THROUGHPUT, outcome.throughput())
         .with("p50_ms", outcome.latencies.quantile_ms(0.5))
         .with("p99_ms", outcome.latencies.quantile_ms(0.99));
-    usage_row(errors_row(row, outcome), usage)
+    errors_row(row, outcome)
 }
 
 /// Throughput, p50/p99/p99.9 and errors of an open-model run at `rate`.
