@@ -51,6 +51,6 @@ if [ "$llm" = false ]; then
 fi
 status=0
 cargo nextest run --workspace --locked --no-fail-fast --profile "$profile" "$@" || status=$?
-cargo nextest run -p jetcrawl-tests --test agent --locked --no-fail-fast --profile "$profile" \
-    --run-ignored only --no-capture || status=$?
+cargo nextest run -p jetcrawl-tests --locked --no-fail-fast --profile "$profile" \
+    --run-ignored only --no-capture -E 'test(/^agent::/)' || status=$?
 exit "$status"

@@ -1,13 +1,11 @@
 //! `apply_batch` against a real Postgres: rows match the events, and redelivery is a no-op.
 
-mod support;
-
+use crate::support::*;
 use jetcrawl_projections::{
     JOBS_PROJECTION, Message, Undecodable, apply_batch, apply_messages, checkpoint, get_job_row,
     job_events_for,
 };
 use sqlx::PgPool;
-use support::*;
 
 async fn apply(pool: &PgPool, events: &[jetcrawl_streams::RecordedEvent]) -> u64 {
     let mut tx = pool.begin().await.expect("begin");

@@ -6,14 +6,12 @@
 //! `encode`, `audit_entry` and `chain_hash` at commit 3737503), for seven actions, one of
 //! each kind, stored as stream sequences 1..7 of `AUDIT_ACTIONS` on an empty chain.
 
-mod support;
-
+use crate::support::database;
 use chrono::{DateTime, Utc};
 use jetcrawl_projections::audit::{AuditRow, verify_chain};
 use jetcrawl_projections::{Projection, StreamMessage};
 use jetcrawl_proto::v1::ApiKeyRevoked;
 use jetcrawl_streams::audit::{Action, ENVELOPE, encode_action, new_action};
-use support::database;
 
 /// One message as the old code stored it, and the row hash it computed.
 struct Legacy {

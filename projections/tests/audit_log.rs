@@ -5,8 +5,7 @@
 //! `query_audit_log` filters and pages in chain order; and an MCP tool call is a row of
 //! its tenant with the page's origin.
 
-mod support;
-
+use crate::support::*;
 use chrono::{DateTime, Utc};
 use jetcrawl_projections::audit::{AuditFilter, GENESIS_HASH, query_audit_log, verify_chain};
 use jetcrawl_projections::{Projection, StreamMessage, checkpoint};
@@ -14,7 +13,6 @@ use jetcrawl_proto::v1::{AccessDenied, ApiKeyIssued, BrowserToolCalled};
 use jetcrawl_streams::audit::{Action, ENVELOPE, encode_action, new_action};
 use prost::Message as _;
 use sqlx::PgPool;
-use support::*;
 
 const T0: i64 = 1_770_000_000;
 

@@ -2,12 +2,10 @@
 //! attempt's error, JobReplayed takes it out, a second dead letter brings it back;
 //! `list_dead_letters` filters by tenant, domain and error class and pages newest first.
 
-mod support;
-
+use crate::support::*;
 use jetcrawl_projections::{DeadLetterFilter, Projection, list_dead_letters};
 use jetcrawl_proto::v1::event::Payload;
 use jetcrawl_proto::v1::{AttemptError, JobDeadLettered, JobReplayed};
-use support::*;
 
 fn dead_lettered(class: &str, attempts: u32) -> Payload {
     Payload::JobDeadLettered(JobDeadLettered {

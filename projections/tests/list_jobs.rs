@@ -1,10 +1,8 @@
 //! `list_jobs`: keyset pages cover every job exactly once, newest first, per tenant.
 
-mod support;
-
+use crate::support::*;
 use jetcrawl_projections::{JOBS_PROJECTION, JobRow, ProjectionError, apply_batch, list_jobs};
 use sqlx::PgPool;
-use support::*;
 
 /// Tenant `acme`: 23 jobs, several submitted in the same second (ties broken by job_id);
 /// every third one failed, every fifth running. Tenant `globex`: 7 jobs.

@@ -2,13 +2,11 @@
 //! ack latency and duration. Each is folded per batch, so however the stream is cut into
 //! batches (and however often a batch is redelivered) the tables come out the same.
 
-mod support;
-
+use crate::support::*;
 use jetcrawl_projections::{Projection, checkpoint};
 use jetcrawl_proto::v1::event::Payload;
 use jetcrawl_proto::v1::{JobDeferred, JobReplayed, WebhookDelivered};
 use sqlx::PgPool;
-use support::*;
 
 /// job, attempt, outcome, error class, duration.
 type AttemptSummary = (String, i32, String, Option<String>, Option<i64>);

@@ -68,7 +68,7 @@ async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     anyhow::ensure!(
         args.iter().any(|a| a == "--long"),
-        "usage: faults --long [--minutes N] [--out FILE]; the quick form is `cargo nextest run --test faults`"
+        "usage: faults --long [--minutes N] [--out FILE]; the quick form is `cargo nextest run -p jetcrawl-tests faults::`"
     );
     let value = |flag: &str| {
         args.iter()

@@ -88,7 +88,7 @@ async fn a_missing_binary_override_is_a_clear_error() {
     let err = std::process::Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
-            "missing_binary_child",
+            "nats::missing_binary_child",
             "--nocapture",
             "--include-ignored",
         ])

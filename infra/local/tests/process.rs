@@ -60,7 +60,11 @@ fn chromium_is_found() {
 fn the_watchdog_kills_the_group_when_its_owner_is_sigkilled() {
     use std::io::BufRead as _;
     let mut owner = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "owner_that_never_cleans_up", "--nocapture"])
+        .args([
+            "--exact",
+            "process::owner_that_never_cleans_up",
+            "--nocapture",
+        ])
         .args(["--include-ignored", "--test-threads=1"])
         .stdout(std::process::Stdio::piped())
         .spawn()

@@ -3,9 +3,9 @@
 //! field and the address class the worker and the notifier name for it, and nothing
 //! appended to the stream.
 
-mod common;
+use crate::common;
 
-use common::{request, spec};
+use crate::common::{request, spec};
 use jetcrawl_egress::hostile::HOSTILE;
 use jetcrawl_gateway::status::bad_request_of;
 use tonic::Code;

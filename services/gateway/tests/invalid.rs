@@ -1,9 +1,9 @@
 //! Bad specs over gRPC and HTTP: the right code, a message naming the field, and
 //! nothing appended to the stream.
 
-mod common;
+use crate::common;
 
-use common::{TestGateway, request, spec};
+use crate::common::{TestGateway, request, spec};
 use jetcrawl_gateway::status::bad_request_of;
 use jetcrawl_proto::v1::step::Kind;
 use jetcrawl_proto::v1::{Click, ExtractRule, JobSpec, RenderMode, Settle, SettleRule, Step};

@@ -1,10 +1,10 @@
 //! Operations surface: readiness, liveness, metrics, gRPC health, and ListJobs.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 
-use common::{TestGateway, request, spec};
+use crate::common::{TestGateway, request, spec};
 use jetcrawl_proto::v1::{JobState, ListJobsRequest};
 use serde_json::Value;
 use tonic::Code;

@@ -2,13 +2,13 @@
 //! credential is UNAUTHENTICATED over gRPC and HTTP, good API keys and JWTs (HS256 and a
 //! JWKS) work, and the tenant always comes from the credential.
 
-mod common;
+use crate::common;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::common::{Bearer, TestGateway, request, spec};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use common::{Bearer, TestGateway, request, spec};
 use jetcrawl_gateway::auth::Role;
 use jetcrawl_proto::v1::GetJobRequest;
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};

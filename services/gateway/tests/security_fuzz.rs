@@ -1,7 +1,7 @@
 //! Property tests: no spec and no HTTP body makes the gateway panic or answer INTERNAL.
 //! The spec validation is fuzzed directly; the HTTP JSON body against a running gateway.
 
-mod common;
+use crate::common;
 
 use jetcrawl_gateway::validate::{Limits, validate_submission};
 use jetcrawl_proto::v1::step::Kind;

@@ -2,11 +2,11 @@
 //! nats-server, SERVING again after it restarts, with per-service statuses; reflection
 //! is off unless configured.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 
-use common::TestGateway;
+use crate::common::TestGateway;
 use tonic::transport::Channel;
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;

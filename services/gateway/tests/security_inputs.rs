@@ -2,12 +2,12 @@
 //! code with a field violation naming the field, and the JOBS stream's last sequence
 //! is unchanged. Also the server-side deadline when the client sends none.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use common::{TestGateway, request, spec};
+use crate::common::{TestGateway, request, spec};
 use jetcrawl_gateway::status::bad_request_of;
 use jetcrawl_proto::v1::step::Kind;
 use jetcrawl_proto::v1::{

@@ -3,11 +3,11 @@
 //! forged X-Forwarded-For changes nothing; the queued and running caps read the real
 //! projection (projector running in-process).
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 
-use common::{Bearer, TestGateway, request, spec};
+use crate::common::{Bearer, TestGateway, request, spec};
 use jetcrawl_gateway::auth::Role;
 use jetcrawl_gateway::status::retry_delay_of;
 use jetcrawl_proto::v1::event::Payload;

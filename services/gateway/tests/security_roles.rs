@@ -2,11 +2,11 @@
 //! NOT_FOUND on every read (GetJob, WatchJob, ListJobs, HTTP GET), and a role refusal is
 //! PERMISSION_DENIED and lands on the AUDIT_ACTIONS stream.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
-use common::{Bearer, TestGateway, request, spec};
+use crate::common::{Bearer, TestGateway, request, spec};
 use futures::StreamExt as _;
 use jetcrawl_gateway::auth::Role;
 use jetcrawl_proto::v1::{AccessDenied, GetJobRequest, ListJobsRequest, WatchJobRequest};

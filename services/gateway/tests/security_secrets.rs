@@ -2,13 +2,13 @@
 //! debug level, good and bad API keys and JWTs (and the JWT secret itself sent as a
 //! token) are used over gRPC and HTTP; neither the logs nor any answer contains them.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use common::{Bearer, request, spec};
+use crate::common::{Bearer, request, spec};
 use jetcrawl_gateway::auth::{JwtSettings, JwtVerifier, Role};
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use serde_json::json;

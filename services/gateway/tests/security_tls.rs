@@ -2,11 +2,11 @@
 //! work (gRPC and HTTPS), and with a client CA only clients holding a certificate it
 //! signed get in (mTLS). Certificates are generated per test with rcgen.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 
-use common::{Bearer, TestGateway, request, spec};
+use crate::common::{Bearer, TestGateway, request, spec};
 use jetcrawl_proto::v1::jobs_client::JobsClient;
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Identity};

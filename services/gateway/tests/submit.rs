@@ -1,10 +1,10 @@
 //! SubmitJob and GetJob over gRPC and HTTP: one event per job, permanent idempotency.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 
-use common::{TestGateway, request, spec};
+use crate::common::{TestGateway, request, spec};
 use jetcrawl_proto::v1::event::Payload;
 use jetcrawl_proto::v1::{GetJobRequest, JobState, RenderMode};
 use serde_json::{Value, json};

@@ -1,10 +1,10 @@
 //! WatchJob: the job's events with their states, ending after the terminal one.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
-use common::{request, spec};
+use crate::common::{request, spec};
 use futures::StreamExt;
 use jetcrawl_proto::v1::event::Payload;
 use jetcrawl_proto::v1::{JobStarted, JobState, JobSucceeded, WatchJobRequest};

@@ -2,16 +2,14 @@
 //! and the read models still hold exactly one row per stream message and the right state
 //! of every job: the checkpoint commits with the rows, and redelivery is skipped.
 
-mod support;
-
 use std::path::Path as FsPath;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use crate::support::*;
 use jetcrawl_streams::EventStore;
-use support::*;
 
 /// The projector binary as a child process, SIGKILLed when dropped.
 struct ProjectorProcess {

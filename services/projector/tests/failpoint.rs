@@ -3,14 +3,12 @@
 //! message exactly once, with every checkpoint at its stream's last sequence; the rows
 //! committed before the crash are unchanged.
 
-mod support;
-
 use std::path::Path as FsPath;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use crate::support::*;
 use jetcrawl_projections::audit::verify_chain;
-use support::*;
 
 fn projector(infra: &Infra, log: &FsPath, abort_after: Option<u64>) -> std::process::Child {
     let bin = env!("CARGO_BIN_EXE_jetcrawl-projector");

@@ -4,17 +4,15 @@
 //! re-project from the checkpoint Postgres holds, never go on from its own position
 //! and leave a hole in the read models.
 
-mod support;
-
 use std::path::Path as FsPath;
 use std::process::Command;
 use std::time::Duration;
 
+use crate::support::observe::{Observed, gauge};
+use crate::support::recreate::{drive_jobs, jobs_checkpoints, rows_of};
+use crate::support::*;
 use jetcrawl_projections::Projection;
 use jetcrawl_projector::ProjectorConfig;
-use support::observe::{Observed, gauge};
-use support::recreate::{drive_jobs, jobs_checkpoints, rows_of};
-use support::*;
 
 /// The leader lock's session dies with the old Postgres, and a lock check would end the
 /// session and restart it from the restored checkpoints. A restore quicker than a lock

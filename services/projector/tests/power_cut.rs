@@ -4,18 +4,16 @@
 //! applying them after its checkpoint; a rebuild accepting the stream recovers it.
 //! Needs root and loop devices (`PowerCutDisk::supported`); skipped otherwise.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::observe::Observed;
+use crate::support::recreate::{drive_jobs, read_models, rows_of};
+use crate::support::*;
 use jetcrawl_local::{NatsOptions, PowerCutDisk};
 use jetcrawl_projections::{Projection, checkpoint, checkpoint_identity};
 use jetcrawl_projector::{ProjectorConfig, RebuildOptions, rebuild};
 use jetcrawl_streams::EventStore;
 use jetcrawl_streams::subjects::JOBS_STREAM;
-use support::observe::Observed;
-use support::recreate::{drive_jobs, read_models, rows_of};
-use support::*;
 
 fn config(infra: &Infra) -> ProjectorConfig {
     ProjectorConfig {

@@ -1,12 +1,10 @@
 //! The projector in-process against real nats-server and Postgres: events appended
 //! through the event store become exactly matching rows, and a restart changes nothing.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::*;
 use jetcrawl_projector::{ProjectorConfig, run};
-use support::*;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 

@@ -3,14 +3,12 @@
 //! incrementally; readers never fail or see the tables go backwards while it runs; the
 //! live projector keeps going across the swap; and replaying twice gives identical tables.
 
-mod support;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use crate::support::*;
 use jetcrawl_projector::{ProjectorConfig, RebuildOptions, rebuild, run};
-use support::*;
 use tokio::sync::oneshot;
 
 #[tokio::test]

@@ -1,13 +1,11 @@
 //! One active projector per projection: while another session holds the leader lock a
 //! projector stands by and applies nothing; it takes over when the holder goes away.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::*;
 use jetcrawl_projector::{ProjectorConfig, lock_name, run};
 use sqlx::{Connection, PgConnection};
-use support::*;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 

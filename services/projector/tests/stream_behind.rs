@@ -4,17 +4,15 @@
 //! rebuild accepting the stream as it is now recovers the read models, and they resume
 //! by themselves; the audit log, which is never rebuilt, stays halted.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::observe::{Observed, gauge};
+use crate::support::recreate::{drive_jobs, jobs_checkpoints, recreate_jobs_stream, rows_of};
+use crate::support::*;
 use chrono::{DateTime, Utc};
 use jetcrawl_projections::Projection;
 use jetcrawl_projector::metrics::{CHECKPOINT_SEQUENCE, STREAM_BEHIND, STREAM_LAST_SEQUENCE};
 use jetcrawl_projector::{ProjectorConfig, RebuildOptions, rebuild};
-use support::observe::{Observed, gauge};
-use support::recreate::{drive_jobs, jobs_checkpoints, recreate_jobs_stream, rows_of};
-use support::*;
 
 fn config(infra: &Infra) -> ProjectorConfig {
     ProjectorConfig {

@@ -4,18 +4,16 @@
 //! (a power cut: only the message at the checkpoint tells); after a rebuild accepting
 //! the stream as it is now, it resumes by itself and /healthz is 200 again.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::observe::{Observed, gauge};
+use crate::support::recreate::{drive_jobs, read_models, recreate_jobs_stream, rows_of};
+use crate::support::*;
 use chrono::{DateTime, Utc};
 use jetcrawl_projections::{Projection, checkpoint};
 use jetcrawl_projector::metrics::STREAM_BEHIND;
 use jetcrawl_projector::{ProjectorConfig, RebuildOptions, rebuild};
 use jetcrawl_streams::subjects::JOBS_STREAM;
-use support::observe::{Observed, gauge};
-use support::recreate::{drive_jobs, read_models, recreate_jobs_stream, rows_of};
-use support::*;
 
 /// The read models only: the audit log is not rebuilt (see `stream_behind.rs`).
 fn config(infra: &Infra) -> ProjectorConfig {

@@ -1,8 +1,6 @@
 //! Browser and AUTO render modes against real Chromium and a fixture site.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use jetcrawl_proto::v1::step::Kind;
 use jetcrawl_proto::v1::{
     Click, ExtractKind, ExtractNow, RenderMode, Screenshot, Scroll, Step, TypeText, WaitForSelector,

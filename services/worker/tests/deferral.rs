@@ -2,14 +2,12 @@
 //! JobDeferred with its `not_before`, never consumes an attempt (a job deferred many
 //! times still gets all 4), and a waiting job does not hold a worker slot.
 
-mod common;
-
 use std::collections::HashMap;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use jetcrawl_local::{NatsOptions, NatsServer};
 use jetcrawl_proto::v1::event::Payload;
 use jetcrawl_proto::v1::{JobSpec, JobSubmitted, RenderMode};

@@ -5,17 +5,15 @@
 //! fixture site's port only (`JETCRAWL_ALLOW_TARGETS`), and a loopback listener on the
 //! entries' port proves nothing reached it.
 
-mod common;
-
 use std::net::{Ipv4Addr, TcpListener};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use crate::common::{config, deadline, executor, rule, spec};
 use axum::Router;
 use axum::extract::Query;
 use axum::response::{Html, Redirect};
 use axum::routing::get;
-use common::{config, deadline, executor, rule, spec};
 use jetcrawl_egress::hostile::{HOSTILE, Hostile};
 use jetcrawl_proto::v1::RenderMode;
 use jetcrawl_proto::v1::step::Kind;

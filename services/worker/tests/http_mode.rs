@@ -1,8 +1,6 @@
 //! HTTP render mode against a fixture site on loopback.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use jetcrawl_proto::v1::step::Kind;
 use jetcrawl_proto::v1::{Click, ExtractKind, RenderMode};
 use jetcrawl_worker::{ErrorClass, Mode};

@@ -1,11 +1,9 @@
 //! The browser pool: hung pages are killed at their deadline, browsers are recycled,
 //! and no Chromium process outlives the pool.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use jetcrawl_proto::v1::RenderMode;
 use jetcrawl_worker::ErrorClass;
 use jetcrawl_worker::pool::reap::processes_matching;

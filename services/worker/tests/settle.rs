@@ -2,11 +2,9 @@
 //! sees once the page has settled, a job may choose another rule, the result records
 //! which one ran, and a page that never settles is read at its bound and says so.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use jetcrawl_proto::v1::step::Kind;
 use jetcrawl_proto::v1::{
     ExtractKind, JobSpec, RenderMode, Settle, SettleRule as ProtoRule, WaitForSelector, WaitForText,

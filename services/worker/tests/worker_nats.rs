@@ -1,11 +1,9 @@
 //! The worker end to end against a real nats-server: submitted jobs end with a stored,
 //! verifiable result, or with JobFailed after their attempts are used up.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use jetcrawl_local::{NatsOptions, NatsServer};
 use jetcrawl_proto::v1::event::Payload;
 use jetcrawl_proto::v1::step::Kind;

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::files::{Rule, alert_rules, alert_tests, prometheus_dir};
+use crate::alerts::files::{Rule, alert_rules, alert_tests, prometheus_dir};
 
 /// The issue's alerts, by the words of the issue, and the rule of each.
 const REQUIRED: &[(&str, &str)] = &[

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeSet;
 
-use crate::coverage::AWAITING_METRIC;
-use crate::files::alert_rules;
+use crate::alerts::coverage::AWAITING_METRIC;
+use crate::alerts::files::alert_rules;
 
 /// The series Prometheus derives from one histogram.
 const HISTOGRAM_SUFFIXES: &[&str] = &["_bucket", "_sum", "_count"];

@@ -4,7 +4,7 @@
 
 use std::process::Command;
 
-use crate::files::workspace_root;
+use crate::alerts::files::workspace_root;
 
 const INSTALL: &str = "bash scripts/setup-prometheus.sh";
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use jetcrawl_tests::scrape::metric_value;
 
-use crate::support::*;
+use crate::audit::support::*;
 
 #[tokio::test]
 async fn the_notifier_exports_whether_the_audit_chain_is_intact() {

@@ -4,7 +4,7 @@
 
 use jetcrawl_gateway::auth::Role;
 
-use crate::support::*;
+use crate::audit::support::*;
 
 #[tokio::test]
 async fn issuing_and_revoking_a_key_are_audited_without_the_secret() {

@@ -6,7 +6,7 @@ use jetcrawl_gateway::auth::Role;
 use jetcrawl_proto::v1::{AuditFilter, QueryAuditLogRequest, VerifyAuditChainRequest};
 use tonic::Code;
 
-use crate::support::*;
+use crate::audit::support::*;
 
 #[tokio::test]
 async fn auditors_query_their_tenants_rows_filtered_and_paged_in_chain_order() {

@@ -5,7 +5,7 @@
 use jetcrawl_gateway::auth::Role;
 use jetcrawl_proto::v1::VerifyAuditChainRequest;
 
-use crate::support::*;
+use crate::audit::support::*;
 
 #[tokio::test]
 async fn verify_reports_the_head_then_names_the_row_a_superuser_altered() {

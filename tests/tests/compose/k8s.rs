@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize as _;
 use serde_json::Value;
 
-use crate::file::read;
+use crate::compose::file::read;
 
 /// The container of the Deployment `jetcrawl-<service>`.
 pub fn container(service: &str) -> Value {

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::file::{
+use crate::compose::file::{
     SERVICES, compose_dir, environment, load, mounts, port_of, read, secret_mounts, service,
 };
 

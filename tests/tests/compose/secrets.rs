@@ -18,7 +18,7 @@ use rustls::pki_types::pem::PemObject as _;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use serde_json::Value;
 
-use crate::file::compose_dir;
+use crate::compose::file::compose_dir;
 
 /// A name given to the script for the certificate, besides the built-in ones.
 pub const EXTRA_NAME: &str = "jetcrawl.example.com";
@@ -143,7 +143,7 @@ fn make_secrets_is_valid_bash() {
 /// directory keeps other local users out), and usable by the services that read it.
 #[test]
 fn make_secrets_makes_every_declared_secret() {
-    let compose = crate::file::load();
+    let compose = crate::compose::file::load();
     let dir = tempfile::tempdir().expect("a temp dir");
     run_script(dir.path());
     let files = declared_files(&compose, dir.path());

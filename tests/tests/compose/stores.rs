@@ -4,7 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::file::{compose_dir, environment, load, mounts, port_of, probe, read, service, strings};
+use crate::compose::file::{
+    compose_dir, environment, load, mounts, port_of, probe, read, service, strings,
+};
 
 /// `key: value` settings of a nats-server config, `block.key` inside a block.
 fn parse_conf(text: &str) -> BTreeMap<String, String> {
@@ -109,8 +111,9 @@ fn postgres_serves_what_the_services_connect_to() {
         flag("-p").map(str::to_owned),
         Some(port_of(host).to_string())
     );
-    let secret = crate::file::secret_mounts(postgres)[&env["POSTGRES_PASSWORD_FILE"]].clone();
-    let services_secret = crate::file::secret_mounts(service(&compose, "admin"))
+    let secret =
+        crate::compose::file::secret_mounts(postgres)[&env["POSTGRES_PASSWORD_FILE"]].clone();
+    let services_secret = crate::compose::file::secret_mounts(service(&compose, "admin"))
         [&environment(service(&compose, "admin"))["JETCRAWL_DATABASE_PASSWORD_FILE"]]
         .clone();
     assert_eq!(

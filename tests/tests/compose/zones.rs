@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::file::{environment, load, networks, port_of, service, services};
+use crate::compose::file::{environment, load, networks, port_of, service, services};
 
 /// The network zones of seed 004: Postgres and NATS sit on internal networks; only the
 /// gateway, projector, reporter, notifier and the admin step share one with Postgres, so

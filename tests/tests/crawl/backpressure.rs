@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use jetcrawl_proto::v1::JobState;
 
-use crate::support::{
+use crate::crawl::support::{
     Platform, attempts, cli_json, deferral_causes, http_spec, metric_until, state, types,
 };
 

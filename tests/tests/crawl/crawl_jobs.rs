@@ -13,7 +13,7 @@ use jetcrawl_tests::{FixtureSite, RequestRecord};
 use serde_json::Value;
 use tokio::io::AsyncReadExt as _;
 
-use crate::support::{Platform, smallest_gap_ms, state};
+use crate::crawl::support::{Platform, smallest_gap_ms, state};
 
 const CRAWL_WAIT: Duration = Duration::from_secs(240);
 

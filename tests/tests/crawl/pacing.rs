@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use jetcrawl_proto::v1::JobState;
 
-use crate::support::{Platform, attempts, deferral_causes, http_spec, smallest_gap_ms, state};
+use crate::crawl::support::{
+    Platform, attempts, deferral_causes, http_spec, smallest_gap_ms, state,
+};
 
 const WAIT: Duration = Duration::from_secs(60);
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use jetcrawl_proto::v1::JobState;
 
-use crate::support::{
+use crate::crawl::support::{
     Platform, attempts, deferral_causes, http_spec, metric_until, robots_denial, run_all, state,
     types,
 };

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use jetcrawl_proto::v1::JobState;
 
-use crate::support::{Platform, http_spec, state};
+use crate::crawl::support::{Platform, http_spec, state};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_workers_share_one_robots_fetch_until_it_expires() {

@@ -5,7 +5,7 @@ use jetcrawl_proto::v1::{JobState, SetRobotsPolicyRequest};
 use jetcrawl_streams::audit::{Action, ENVELOPE, decode_action};
 use jetcrawl_streams::headers;
 
-use crate::support::{Platform, run_all, state};
+use crate::crawl::support::{Platform, run_all, state};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_an_admin_turns_robots_off_for_a_tenant_and_it_is_audited() {

@@ -7,7 +7,7 @@ use std::net::IpAddr;
 
 use serde_json::Value;
 
-use crate::manifest::{Labels, items, selects};
+use crate::deploy::manifest::{Labels, items, selects};
 
 /// Something that opens or accepts a connection.
 #[derive(Debug, Clone)]

@@ -4,10 +4,10 @@
 use jetcrawl_streams::subjects::JOBS_STREAM;
 use jetcrawl_streams::topology::WORKERS_CONSUMER;
 
-use crate::manifest::{
+use crate::deploy::manifest::{
     SERVICES, deployment, environment, find, items, pod_labels, pod_spec, selects,
 };
-use crate::render::{OVERLAYS, k8s_dir, load_yaml, render};
+use crate::deploy::render::{OVERLAYS, k8s_dir, load_yaml, render};
 
 #[test]
 fn workers_scale_on_the_jobs_backlog_within_bounds_set_per_overlay() {

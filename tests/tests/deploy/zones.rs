@@ -4,9 +4,9 @@
 
 use serde_json::Value;
 
-use crate::manifest::{SERVICES, all, deployment, find, items, pod_labels, pod_spec};
-use crate::policy::{Endpoint, Pod, allowed};
-use crate::render::{OVERLAYS, render};
+use crate::deploy::manifest::{SERVICES, all, deployment, find, items, pod_labels, pod_spec};
+use crate::deploy::policy::{Endpoint, Pod, allowed};
+use crate::deploy::render::{OVERLAYS, render};
 
 /// Components that read or write Postgres. The notifier runs the audit retention (ADR
 /// 25) and the admin job the migrations; the worker is not among them.

@@ -9,7 +9,7 @@ use std::time::Duration;
 use jetcrawl_tests::eventually;
 use serde_json::Value;
 
-use crate::support::Platform;
+use crate::e2e::support::Platform;
 
 /// Runs `jetcrawl args` with `key` against the platform's gateway, and a NATS URL
 /// where nothing listens.

@@ -7,8 +7,8 @@ use std::time::Duration;
 use jetcrawl_tests::eventually;
 use serde_json::Value;
 
-use crate::cli_jobs::{cli, document};
-use crate::support::Platform;
+use crate::e2e::cli_jobs::{cli, document};
+use crate::e2e::support::Platform;
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

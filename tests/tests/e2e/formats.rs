@@ -4,7 +4,7 @@
 use jetcrawl_proto::v1::{JobState, OutputFormat, RenderMode};
 use serde_json::json;
 
-use crate::support::{Platform, spec};
+use crate::e2e::support::{Platform, spec};
 
 /// The Markdown `/articles/kettles` must give, kept in `tests/fixtures/formats`.
 const KETTLES_MD: &str = include_str!("../../fixtures/formats/kettles.md");

@@ -6,7 +6,7 @@ use anyhow::bail;
 use jetcrawl_tests::eventually;
 use serde_json::{Value, json};
 
-use crate::support::Platform;
+use crate::e2e::support::Platform;
 
 #[tokio::test]
 async fn a_job_submitted_over_http_runs_and_is_readable_over_http() {

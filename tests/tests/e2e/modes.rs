@@ -2,7 +2,7 @@
 
 use jetcrawl_proto::v1::{JobState, RenderMode};
 
-use crate::support::{Platform, attribute, first_page, spec, text, texts};
+use crate::e2e::support::{Platform, attribute, first_page, spec, text, texts};
 
 #[tokio::test]
 async fn each_render_mode_returns_what_it_can_see_and_says_which_ran() {

@@ -8,7 +8,7 @@ use jetcrawl_streams::job::fold;
 use jetcrawl_tests::eventually;
 use sqlx::Row;
 
-use crate::support::{Platform, spec, text};
+use crate::e2e::support::{Platform, spec, text};
 
 /// Every job's `job_events` rows equal its stream history, its `jobs` row equals the
 /// fold of that history, and `job_events` holds each stream message exactly once.

@@ -6,7 +6,7 @@ use jetcrawl_proto::v1::{
     Click, JobState, RenderMode, Screenshot, Step, TypeText, WaitForSelector, WatchJobRequest,
 };
 
-use crate::support::{Platform, first_page, spec, text};
+use crate::e2e::support::{Platform, first_page, spec, text};
 
 fn step(kind: Kind) -> Step {
     Step {

@@ -8,7 +8,7 @@ use std::time::Duration;
 use jetcrawl_proto::v1::{JobState, RenderMode};
 use jetcrawl_tests::eventually;
 
-use crate::support::{Platform, env, spec, text};
+use crate::egress::support::{Platform, env, spec, text};
 
 fn profile_roots(dir: &Path) -> Vec<String> {
     std::fs::read_dir(dir)

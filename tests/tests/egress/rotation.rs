@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use jetcrawl_proto::v1::{JobState, RenderMode};
 use jetcrawl_tests::TestProxy;
 
-use crate::support::{Platform, data, env, proxies_recorded, spec, text};
+use crate::egress::support::{Platform, data, env, proxies_recorded, spec, text};
 
 const DOMAINS: [&str; 4] = ["a.test", "b.test", "c.test", "d.test"];
 

@@ -4,7 +4,7 @@
 
 use jetcrawl_proto::v1::{JobState, RenderMode};
 
-use crate::support::{ConnectionCounter, Platform, data, env, spec, text, wait_for};
+use crate::egress::support::{ConnectionCounter, Platform, data, env, spec, text, wait_for};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_ssrf_battery_is_refused_after_resolution_on_every_hop() -> anyhow::Result<()> {

@@ -8,7 +8,7 @@ use jetcrawl_proto::v1::{CancelJobRequest, JobState};
 use jetcrawl_tests::eventually;
 use tonic::Code;
 
-use crate::support::{Platform, http_spec, requests_with, types};
+use crate::lifecycle::support::{Platform, http_spec, requests_with, types};
 
 fn cancel(job_id: &str) -> CancelJobRequest {
     CancelJobRequest {

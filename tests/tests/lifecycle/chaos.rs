@@ -21,7 +21,7 @@ use jetcrawl_streams::subjects::{JOBS_ALL, JOBS_STREAM};
 use jetcrawl_tests::{Worker, eventually_every};
 use tokio::sync::Mutex;
 
-use crate::support::{Platform, http_spec};
+use crate::lifecycle::support::{Platform, http_spec};
 
 const JOBS: usize = 1_000;
 const WORKERS: usize = 3;

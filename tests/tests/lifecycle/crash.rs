@@ -8,7 +8,7 @@ use jetcrawl_proto::v1::JobState;
 use jetcrawl_proto::v1::event::Payload;
 use jetcrawl_tests::eventually;
 
-use crate::support::{ACK_WAIT_MS, Platform, http_spec, starts};
+use crate::lifecycle::support::{ACK_WAIT_MS, Platform, http_spec, starts};
 
 #[tokio::test]
 async fn a_job_whose_worker_is_killed_completes_once_on_another_worker() {

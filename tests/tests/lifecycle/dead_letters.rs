@@ -13,7 +13,7 @@ use jetcrawl_streams::subjects::ADVISORIES_STREAM;
 use jetcrawl_tests::{JobsApiClient, ServiceProcess, eventually};
 use tonic::Code;
 
-use crate::support::{Platform, http_spec, starts, types};
+use crate::lifecycle::support::{Platform, http_spec, starts, types};
 
 async fn dead_letters(
     client: &mut JobsApiClient,
@@ -264,7 +264,7 @@ async fn a_worker_killed_on_the_final_attempt_is_dead_lettered_through_the_advis
     platform
         .stack
         .apply_topology(&jetcrawl_streams::Topology {
-            worker_ack_wait: Duration::from_millis(crate::support::ACK_WAIT_MS),
+            worker_ack_wait: Duration::from_millis(crate::lifecycle::support::ACK_WAIT_MS),
             worker_max_deliver: 2,
             ..jetcrawl_streams::Topology::default()
         })

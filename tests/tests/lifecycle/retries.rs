@@ -7,7 +7,7 @@ use std::time::Duration;
 use jetcrawl_proto::v1::JobState;
 use jetcrawl_proto::v1::event::Payload;
 
-use crate::support::{Platform, at, http_spec, starts, types};
+use crate::lifecycle::support::{Platform, at, http_spec, starts, types};
 
 const BASE_MS: i64 = 400;
 

@@ -7,7 +7,7 @@ use jetcrawl_proto::v1::{
     ExtractKind, ExtractRule, JobSpec, JobState, RenderMode, Step, WaitForSelector,
 };
 
-use crate::platform::{CRAWL_HOST, Platform};
+use crate::observe::platform::{CRAWL_HOST, Platform};
 
 /// One job and the state it must end in.
 pub struct Case {

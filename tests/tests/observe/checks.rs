@@ -6,10 +6,10 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::dashboard::Target;
-use crate::prometheus::Prometheus;
-use crate::promql::metric_names;
-use crate::rules::Rule;
+use crate::observe::dashboard::Target;
+use crate::observe::prometheus::Prometheus;
+use crate::observe::promql::metric_names;
+use crate::observe::rules::Rule;
 
 /// What a panel must show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

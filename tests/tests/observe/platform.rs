@@ -2,7 +2,7 @@
 
 use jetcrawl_tests::{Gateway, Notifier, Projector, Reporter, Stack, Worker};
 
-use crate::prometheus::ScrapeJob;
+use crate::observe::prometheus::ScrapeJob;
 
 /// Where the worker resolves [`CRAWL_HOST`]: a second domain on the fixture site, so the
 /// job it throttles holds back no other job.

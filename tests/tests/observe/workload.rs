@@ -9,9 +9,9 @@ use jetcrawl_proto::v1::{GetResultRequest, JobState};
 use jetcrawl_tests::jobs::{submit, wait_terminal};
 use jetcrawl_tests::{JobsApiClient, eventually, http_client};
 
-use crate::cases::{self, Case};
-use crate::platform::Platform;
-use crate::receiver::Receiver;
+use crate::observe::cases::{self, Case};
+use crate::observe::platform::Platform;
+use crate::observe::receiver::Receiver;
 
 /// Long enough for Chromium's first start on a loaded 2-core machine.
 const JOB_TIMEOUT: Duration = Duration::from_secs(60);

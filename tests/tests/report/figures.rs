@@ -13,8 +13,8 @@ use jetcrawl_streams::Topology;
 use jetcrawl_tests::Stack;
 use tokio::io::AsyncReadExt as _;
 
-use crate::browser::{png_size, render};
-use crate::seed::seed_month;
+use crate::report::browser::{png_size, render};
+use crate::report::seed::seed_month;
 
 async fn reporter(stack: &Stack) -> anyhow::Result<Reporter> {
     let pool = stack.pg_pool().await?;
@@ -238,7 +238,7 @@ fn check_figures(report: &Report, head_hash: &str) {
     assert!(report.notes.is_empty(), "{:?}", report.notes);
 }
 
-fn check_page(rendered: &crate::browser::Rendered, head_hash: &str) {
+fn check_page(rendered: &crate::report::browser::Rendered, head_hash: &str) {
     let (width, height) = png_size(&rendered.screenshot).expect("a PNG screenshot");
     assert!(width >= 800 && height >= 600, "{width}x{height}");
     // A blank page of this size compresses to a few kB; text and charts do not.

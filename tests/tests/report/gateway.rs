@@ -20,9 +20,9 @@ use tonic::Code;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
-use crate::cli::check_cli;
-use crate::seed::seed_month;
-use crate::seed_audit::earlier_activity;
+use crate::report::cli::check_cli;
+use crate::report::seed::seed_month;
+use crate::report::seed_audit::earlier_activity;
 
 type Client = ReportsClient<InterceptedService<Channel, jetcrawl_tests::BearerAuth>>;
 

@@ -297,7 +297,7 @@ pub async fn seed_month(pool: &PgPool, month: Month) -> anyhow::Result<String> {
         .execute(&mut *tx)
         .await?;
     }
-    crate::seed_audit::audit(&mut tx, month).await?;
+    crate::report::seed_audit::audit(&mut tx, month).await?;
     let head: String = sqlx::query_scalar("SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1")
         .fetch_one(&mut *tx)
         .await?;

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 use jetcrawl_proto::v1::event::Payload;
 use jetcrawl_tests::eventually;
 
-use crate::receiver::{Behavior, Receiver, verify};
-use crate::support::{Platform, http_spec, webhook_secret};
+use crate::results::receiver::{Behavior, Receiver, verify};
+use crate::results::support::{Platform, http_spec, webhook_secret};
 
 const NOTIFIER_ENV: [(&str, &str); 2] = [
     ("JETCRAWL_NOTIFIER_ACK_WAIT_MS", "2000"),

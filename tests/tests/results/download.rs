@@ -9,7 +9,7 @@ use jetcrawl_proto::v1::{JobSpec, JobState, RenderMode, Screenshot, Step};
 use jetcrawl_tests::auth::jobs_client;
 use sha2::{Digest, Sha256};
 
-use crate::support::{Platform, anonymous, http_spec};
+use crate::results::support::{Platform, anonymous, http_spec};
 
 fn screenshot_spec(url: String) -> JobSpec {
     JobSpec {

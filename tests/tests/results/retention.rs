@@ -8,7 +8,7 @@ use jetcrawl_proto::v1::JobState;
 use jetcrawl_proto::v1::event::Payload;
 use jetcrawl_tests::eventually;
 
-use crate::support::{Platform, anonymous, http_spec};
+use crate::results::support::{Platform, anonymous, http_spec};
 
 const RETENTION_SECS: &str = "6";
 

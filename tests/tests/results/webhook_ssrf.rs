@@ -5,7 +5,7 @@
 use jetcrawl_proto::v1::SubmitJobRequest;
 use jetcrawl_tests::Stack;
 
-use crate::support::http_spec;
+use crate::results::support::http_spec;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn webhooks_to_link_local_or_private_addresses_are_refused_at_submit() -> anyhow::Result<()> {

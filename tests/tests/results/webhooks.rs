@@ -9,8 +9,8 @@ use jetcrawl_proto::v1::event::Payload;
 use jetcrawl_tests::eventually;
 use sha2::{Digest, Sha256};
 
-use crate::receiver::{Behavior, Receiver, verify};
-use crate::support::{Platform, anonymous, http_spec, webhook_secret};
+use crate::results::receiver::{Behavior, Receiver, verify};
+use crate::results::support::{Platform, anonymous, http_spec, webhook_secret};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn terminal_states_are_delivered_once_signed_and_a_500_is_retried_with_the_same_id()

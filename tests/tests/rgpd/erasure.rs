@@ -15,8 +15,8 @@ use jetcrawl_proto::v1::{
 use jetcrawl_tests::eventually;
 use serde_json::Value;
 
-use crate::dump::{all_stream_messages, pg_dump};
-use crate::support::{Platform, http_spec};
+use crate::rgpd::dump::{all_stream_messages, pg_dump};
+use crate::rgpd::support::{Platform, http_spec};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_erased_subject_leaves_no_plaintext_and_the_chain_still_verifies() -> anyhow::Result<()>

@@ -9,7 +9,7 @@ use jetcrawl_proto::v1::JobState;
 use jetcrawl_tests::stack::CLI_BIN;
 use serde_json::Value;
 
-use crate::support::{Platform, http_spec};
+use crate::rgpd::support::{Platform, http_spec};
 
 const RETENTION_SECS: u64 = 4;
 

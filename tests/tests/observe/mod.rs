@@ -20,12 +20,12 @@ use std::time::{Duration, Instant};
 
 use jetcrawl_tests::eventually_every;
 
-use crate::checks::{ALLOWED_EMPTY, Expect};
-use crate::dashboard::Target;
-use crate::platform::Platform;
-use crate::prometheus::Prometheus;
-use crate::rules::Rule;
-use crate::workload::Workload;
+use crate::observe::checks::{ALLOWED_EMPTY, Expect};
+use crate::observe::dashboard::Target;
+use crate::observe::platform::Platform;
+use crate::observe::prometheus::Prometheus;
+use crate::observe::rules::Rule;
+use crate::observe::workload::Workload;
 
 /// Scrapes are every second, but a rate needs two samples after a series appears and
 /// rules are evaluated on their own tick: a few seconds on an idle machine.
