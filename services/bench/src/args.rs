@@ -50,6 +50,10 @@ pub struct BenchArgs {
     /// Messages of the raw publish baseline.
     #[arg(long)]
     pub raw_publishes: Option<usize>,
+    /// Submits in flight in the saturation phases, and jobs in flight in their raw
+    /// publish baseline (1,000 in both presets).
+    #[arg(long)]
+    pub window: Option<usize>,
     /// Events replayed by the projector scenario.
     #[arg(long)]
     pub projector_events: Option<usize>,
@@ -143,6 +147,7 @@ impl BenchArgs {
         }
         let set = |slot: &mut usize, v: Option<usize>| *slot = v.unwrap_or(*slot).max(1);
         set(&mut sizes.raw_publishes, self.raw_publishes);
+        set(&mut sizes.window, self.window);
         set(&mut sizes.projector_events, self.projector_events);
         set(&mut sizes.pages, self.pages);
         set(&mut sizes.peer_pages, self.peer_pages);

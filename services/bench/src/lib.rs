@@ -122,10 +122,12 @@ pub async fn run(sizes: &Sizes) -> anyhow::Result<Report> {
 fn describe(s: &Sizes) -> Vec<String> {
     vec![
         format!(
-            "submit clients {:?} at {:.0} jobs/s, {:.0} s per phase, raw baseline {} publishes",
+            "submit clients {:?} at {:.0} jobs/s, {:.0} s per phase, {} in flight when \
+             saturating, raw baseline {} publishes",
             s.clients,
             s.submit_rate,
             s.submit_phase.as_secs_f64(),
+            s.window,
             s.raw_publishes
         ),
         format!(

@@ -35,11 +35,12 @@ fn intro(id: &str) -> &'static str {
              nor its figures (ADR 29), so the submit targets are checked on those two. `submit.cN` rows run an open model at the offered rate: latency \
              counts from each request's *intended* send time, so a stall is charged to every \
              request scheduled behind it (no coordinated omission); their ratio compares p99 \
-             with raw publishes at the same rate. `submit_sat.cN` rows keep 1,000 requests in \
-             flight for the throughput ceiling, compared with raw async-nats publishes of \
-             the messages a submit writes: the job's subject key (a KV create in \
-             `SUBJECT_KEYS`) and its `JobSubmitted` (same payload and headers, same \
-             stream), both in flight together, a window of 1,000 messages. The \
+             with raw publishes at the same rate. `submit_sat.cN` rows keep a window of requests \
+             in flight (the sizes line says how many) for the throughput ceiling, \
+             compared with raw async-nats publishes of the messages a submit writes: the \
+             job's subject key (a KV create in `SUBJECT_KEYS`) and its `JobSubmitted` (same \
+             payload and headers, same stream), both in flight together, with as many \
+             messages outstanding as that window. The \
              `submit_200.cN` row keeps 200 calls in flight over the most clients that share \
              them, a batch submitter's burst; its p99 is the issue's < 50 ms goal, and its \
              ratio compares it with raw publishes of the same messages, 200 jobs in flight \

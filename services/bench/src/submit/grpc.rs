@@ -52,7 +52,15 @@ pub fn submit(url: &str) -> Send<JobsApiClient> {
                 .submit_job(request)
                 .await
                 .map(|_| ())
-                .map_err(|status| format!("{:?}", status.code()))
+                .map_err(|status| {
+                    // The code is what the report counts; the message says why.
+                    tracing::warn!(
+                        code = ?status.code(),
+                        message = status.message(),
+                        "a submit failed"
+                    );
+                    format!("{:?}", status.code())
+                })
         })
     })
 }

@@ -40,7 +40,7 @@ pub async fn run(
         Measured::new(
             scenario,
             format!("{prefix}raw_publish"),
-            "raw publish of key + event, 1,000 in flight",
+            format!("raw publish of key + event, {} in flight", sizes.window),
         )
         .with(THROUGHPUT, raw_rate)
         .with("count", sizes.raw_publishes as f64),
