@@ -50,7 +50,7 @@ pub struct BenchArgs {
     /// Messages of the raw publish baseline.
     #[arg(long)]
     pub raw_publishes: Option<usize>,
-    /// Submits in flight in the saturation phases, and jobs in flight in their raw
+    /// Submits in flight in the saturation phases, and messages outstanding in their raw
     /// publish baseline (1,000 in both presets).
     #[arg(long)]
     pub window: Option<usize>,
