@@ -65,7 +65,7 @@ pub struct BenchArgs {
     #[arg(long)]
     pub pages: Option<usize>,
     /// Fixture pages of each browser row of the peers scenario (half static, half
-    /// JavaScript; the http row takes their static half).
+    /// JavaScript; the http row takes `--pages` static pages instead).
     #[arg(long)]
     pub peer_pages: Option<usize>,
     /// Sections of the fixture's `/site/` the peers scenario's crawls cover (it has 12,

@@ -150,9 +150,9 @@ fn describe(s: &Sizes) -> Vec<String> {
             s.e2e_jobs, s.e2e_rates.0, s.e2e_rates.1
         ),
         format!(
-            "peers: Crawlee over {} fixture pages at tabs {:?} (browser) and over their \
-             static half {} at once (http), against the whole platform",
-            s.peer_pages, s.tabs, s.http_concurrency
+            "peers: Crawlee over {} fixture pages at tabs {:?} (browser) and over {} static \
+             pages {} at once (http), against the whole platform",
+            s.peer_pages, s.tabs, s.pages, s.http_concurrency
         ),
     ]
 }

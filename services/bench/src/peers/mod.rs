@@ -47,7 +47,13 @@ pub async fn run(stack: &BenchStack, sizes: &Sizes) -> anyhow::Result<Vec<Measur
     }
     if sizes.runs_part(SCENARIO, "http") {
         let c = sizes.http_concurrency;
-        let plain: Vec<Page> = pages.iter().filter(|p| !p.js).cloned().collect();
+        // The browser rows' static half ends in about a second in http mode, too short
+        // for a steady rate: these rows take as many static pages as the worker scenario
+        // has pages.
+        let plain: Vec<Page> = jobs::fixture_pages(&stack.site, 2 * sizes.pages)
+            .into_iter()
+            .filter(|p| !p.js)
+            .collect();
         let side = Side {
             name: "http".into(),
             what: format!("{c} at once, static pages"),

@@ -99,7 +99,9 @@ fn intro(id: &str) -> &'static str {
              the same machine, each side written as its user would: Crawlee's \
              `PlaywrightCrawler` waits for the content a script adds (`waitForSelector`), \
              Jetcrawl's browser mode runs with its default settle; in http mode, \
-             `CheerioCrawler` against Jetcrawl's http mode on the static half. Jetcrawl is the \
+             `CheerioCrawler` against Jetcrawl's http mode on static pages, as many as the \
+             worker scenario has pages (the browser rows' static half takes about a second \
+             in http mode, too short for a steady rate). Jetcrawl is the \
              whole platform as `jetcrawl up` runs it: a fresh nats-server with `sync_interval: \
              always` (ADR 29) and database, the gateway, projector, \
              notifier and worker binaries, every job submitted over gRPC; in browser mode \
