@@ -37,6 +37,7 @@ pub mod service;
 pub mod stack;
 pub mod target_dir;
 pub mod telemetry;
+pub mod workspace;
 
 pub use auth::{BearerAuth, JobsApiClient};
 pub use eventually::{eventually, eventually_every};
@@ -51,3 +52,4 @@ pub use proxy::{ProxiedRequest, TestProxy};
 pub use service::ServiceProcess;
 pub use stack::{Gateway, Notifier, Projector, Reporter, Stack, Worker};
 pub use telemetry::init_test_tracing;
+pub use workspace::workspace_root;

@@ -4,12 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the tests crate sits in the workspace")
-        .to_path_buf()
-}
+use jetcrawl_tests::workspace_root;
 
 /// The members listed in the workspace's `Cargo.toml`.
 fn members(root: &Path) -> Vec<PathBuf> {

@@ -3,15 +3,8 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use jetcrawl_tests::workspace_root;
 use serde::Deserialize;
-
-/// The workspace's root.
-pub fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the tests crate lives in the workspace")
-        .to_owned()
-}
 
 /// `infra/prometheus` of the workspace.
 pub fn prometheus_dir() -> PathBuf {

@@ -4,7 +4,7 @@
 
 use std::process::Command;
 
-use crate::alerts::files::workspace_root;
+use jetcrawl_tests::workspace_root;
 
 const INSTALL: &str = "bash scripts/setup-prometheus.sh";
 

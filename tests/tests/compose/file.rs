@@ -3,19 +3,13 @@
 //! networks, ports and its health check.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
+use jetcrawl_tests::workspace_root;
 use serde_json::Value;
 
 /// The five long-running services, each the binary `jetcrawl-<name>`.
 pub const SERVICES: [&str; 5] = ["gateway", "worker", "projector", "notifier", "reporter"];
-
-pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the tests crate lives in the workspace")
-        .to_owned()
-}
 
 pub fn compose_dir() -> PathBuf {
     workspace_root().join("infra/compose")

@@ -13,7 +13,7 @@ use jetcrawl_reporter::ReporterConfig;
 use jetcrawl_telemetry::MetricsArgs;
 use jetcrawl_worker::WorkerConfig;
 
-use crate::compose::file::workspace_root;
+use jetcrawl_tests::workspace_root;
 
 /// The command line of `jetcrawl-<service>`, as its `main.rs` builds it.
 pub fn command(service: &str) -> Command {

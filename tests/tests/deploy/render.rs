@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use jetcrawl_tests::workspace_root;
 use serde_json::Value;
 
 /// The overlays an operator applies, each with its namespace.
@@ -26,19 +27,12 @@ pub const CUSTOM_RESOURCES: [(&str, &str, &str); 2] = [
 
 const INSTALL: &str = "bash scripts/setup-kube-tools.sh";
 
-pub fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ is inside the workspace")
-        .to_path_buf()
-}
-
 pub fn k8s_dir() -> PathBuf {
-    workspace().join("infra/k8s")
+    workspace_root().join("infra/k8s")
 }
 
 fn venv_bin(name: &str) -> PathBuf {
-    let path = workspace().join(".jetcrawl/tools/venv/bin").join(name);
+    let path = workspace_root().join(".jetcrawl/tools/venv/bin").join(name);
     assert!(
         path.is_file(),
         "{} is missing: run `{INSTALL}` (installs kubernetes-validate and jsonschema into \
@@ -51,7 +45,7 @@ fn venv_bin(name: &str) -> PathBuf {
 /// Runs `command` and returns its stdout, panicking with everything it printed if it fails.
 fn run(mut command: Command, what: &str) -> String {
     let output = command
-        .current_dir(workspace())
+        .current_dir(workspace_root())
         .output()
         .unwrap_or_else(|err| panic!("{what}: cannot run {command:?}: {err} ({INSTALL})"));
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();

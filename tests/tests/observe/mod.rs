@@ -15,10 +15,9 @@ mod receiver;
 mod rules;
 mod workload;
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use jetcrawl_tests::eventually_every;
+use jetcrawl_tests::{eventually_every, workspace_root};
 
 use crate::observe::checks::{ALLOWED_EMPTY, Expect};
 use crate::observe::dashboard::Target;
@@ -32,19 +31,12 @@ use crate::observe::workload::Workload;
 const SETTLE: Duration = Duration::from_secs(30);
 const POLL: Duration = Duration::from_secs(1);
 
-fn workspace_file(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the tests crate lives in the workspace")
-        .join(path)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_panel_and_alert_works_against_a_live_stack() -> anyhow::Result<()> {
     let started = Instant::now();
     let lap = |what: &str| eprintln!("[{:>5.1}s] {what}", started.elapsed().as_secs_f64());
-    let targets = dashboard::targets(&workspace_file("infra/grafana/jetcrawl.json"))?;
-    let alerts_file = workspace_file("infra/prometheus/alerts.yml");
+    let targets = dashboard::targets(&workspace_root().join("infra/grafana/jetcrawl.json"))?;
+    let alerts_file = workspace_root().join("infra/prometheus/alerts.yml");
     let rules = rules::alert_rules(&alerts_file)?;
     for (panel, ref_id, why) in ALLOWED_EMPTY {
         anyhow::ensure!(
